@@ -1,0 +1,5 @@
+//! Integration tests of the model: the schema's examples, request building, the wire conventions.
+
+mod examples;
+mod requests;
+mod wire;
