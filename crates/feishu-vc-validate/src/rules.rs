@@ -3,8 +3,8 @@
 
 use feishu_vc_model::{
     ApplyReserveRequest, CheckField, DeleteReserveRequest, ErrorCode, GetActiveMeetingRequest,
-    GetReserveRequest, MeetingInitialType, ReserveId, ReserveMeetingSetting, Timestamp, TokenKind,
-    UpdateReserveRequest, UserType,
+    GetReserveRequest, IntEnum, MeetingInitialType, ReserveId, ReserveMeetingSetting, Timestamp,
+    TokenKind, UpdateReserveRequest, UserType,
 };
 
 use crate::flatten::{join, schema_rules, sort};
@@ -55,7 +55,7 @@ impl Validate for ApplyReserveRequest {
             (_, Some(_)) => {}
         }
 
-        settings_rules(settings, "meeting_settings", &mut out);
+        settings_rules(settings, "meeting_settings", Presence::Required, &mut out);
         sort(&mut out);
         out
     }
@@ -78,7 +78,8 @@ impl Validate for UpdateReserveRequest {
                     ErrorCode::ParamError,
                 ));
             }
-            settings_rules(settings, prefix, &mut out);
+            // An update changes only what it sends: a callee booked earlier stays.
+            settings_rules(settings, prefix, Presence::IfSent, &mut out);
         }
         sort(&mut out);
         out
@@ -141,8 +142,21 @@ fn end_time_window(end: Timestamp, ctx: &Context, path: &str, out: &mut Vec<Viol
     }
 }
 
+/// Whether a 1-to-1 call's callee must be in the request (apply) or is checked only when sent
+/// (update, which keeps what it does not send).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Presence {
+    Required,
+    IfSent,
+}
+
 /// Rules across fields of the meeting settings, on apply and on update alike.
-fn settings_rules(settings: &ReserveMeetingSetting, prefix: &str, out: &mut Vec<Violation>) {
+fn settings_rules(
+    settings: &ReserveMeetingSetting,
+    prefix: &str,
+    presence: Presence,
+    out: &mut Vec<Violation>,
+) {
     // Assigned hosts need an id (its emptiness is a schema rule).
     for (i, host) in settings.assign_host_list.iter().flatten().enumerate() {
         if host.id.is_none() {
@@ -173,12 +187,17 @@ fn settings_rules(settings: &ReserveMeetingSetting, prefix: &str, out: &mut Vec<
     }
 
     if settings.meeting_initial_type == Some(MeetingInitialType::Call) {
-        call_rules(settings, prefix, out);
+        call_rules(settings, prefix, presence, out);
     }
 }
 
 /// A 1-to-1 call (meeting_initial_type 2) may only call a PSTN number, and cannot be recorded.
-fn call_rules(settings: &ReserveMeetingSetting, prefix: &str, out: &mut Vec<Violation>) {
+fn call_rules(
+    settings: &ReserveMeetingSetting,
+    prefix: &str,
+    presence: Presence,
+    out: &mut Vec<Violation>,
+) {
     if settings.auto_record == Some(true) {
         out.push(Violation::new(
             join(prefix, "auto_record"),
@@ -188,23 +207,30 @@ fn call_rules(settings: &ReserveMeetingSetting, prefix: &str, out: &mut Vec<Viol
     }
     let callee_path = join(prefix, "call_setting.callee");
     let Some(call) = &settings.call_setting else {
-        out.push(Violation::new(
-            callee_path,
-            "is required for a 1-to-1 call",
-            ErrorCode::ParamError,
-        ));
+        if presence == Presence::Required {
+            out.push(Violation::new(
+                callee_path,
+                "is required for a 1-to-1 call",
+                ErrorCode::ParamError,
+            ));
+        }
         return;
     };
     // A call setting without a callee is reported by the schema's `required` rule.
     let Some(callee) = &call.callee else { return };
-    if let Some(kind) = callee.user_type {
-        if kind != UserType::PstnUser {
-            out.push(Violation::new(
-                join(&callee_path, "user_type"),
-                "must be 6 (PSTN user): a 1-to-1 call can only be booked to a phone number",
-                ErrorCode::ParamError,
-            ));
-        }
+    // An unlisted value is already reported by the schema's enum rule.
+    if let Some(kind) = callee
+        .user_type
+        .filter(|k| k.is_known() && *k != UserType::PstnUser)
+    {
+        out.push(Violation::new(
+            join(&callee_path, "user_type"),
+            format!(
+                "must be 6 (PSTN user), not {}: a 1-to-1 call can only be booked to a phone number",
+                kind.value()
+            ),
+            ErrorCode::ParamError,
+        ));
     }
     if callee.pstn_sip_info.is_none() {
         out.push(Violation::new(
