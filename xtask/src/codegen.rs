@@ -1049,10 +1049,15 @@ value.parse().map_err(serde::de::Error::custom)
                 conv
             };
             let setter = format!("set_{}", f.json);
+            let link = if f.ident.starts_with("r#") {
+                format!("`{}`", f.json)
+            } else {
+                format!("[`Self::{}`]", f.ident)
+            };
             let _ = writeln!(
                 out,
-                "/// Sets [`Self::{}`].\npub fn {setter}{generics}(mut self, value: {arg}) -> Self {{\nself.{} = {value};\nself\n}}\n",
-                f.ident, f.ident
+                "/// Sets {link}.\npub fn {setter}{generics}(mut self, value: {arg}) -> Self {{\nself.{} = {value};\nself\n}}\n",
+                f.ident
             );
         }
         out.push_str("}\n\n");

@@ -1372,7 +1372,7 @@ impl PermissionViolation {
         self
     }
 
-    /// Sets [`Self::r#type`].
+    /// Sets `type`.
     pub fn set_type(mut self, value: impl Into<String>) -> Self {
         self.r#type = Some(value.into());
         self
