@@ -1,0 +1,539 @@
+//! One call: per-call options, the retry loop, and what a successful call returns.
+
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use feishu_vc_model::{ErrorCode, ErrorInfo, Method, SecretString, UserId};
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
+use serde::Deserialize;
+use tracing::field::Empty;
+use tracing::{Instrument, Span};
+
+use crate::error::{ApiError, DecodeError, Error, Failure, RateLimited, Result};
+use crate::redact::excerpt;
+use crate::token::{AccessToken, BoxFuture};
+use crate::{TokenSource, Transport};
+
+/// Options for one call.
+#[derive(Clone, Default, Debug)]
+pub struct CallOptions {
+    pub(crate) token: Option<AccessToken>,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) tenant_key: Option<String>,
+}
+
+impl CallOptions {
+    /// No options: the client's token source and timeout.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Act as a user: send this `user_access_token`. It is used as given, never cached.
+    pub fn with_user_access_token(self, token: impl Into<SecretString>) -> Self {
+        self.with_access_token(AccessToken::user(token))
+    }
+
+    /// Send this `tenant_access_token` instead of the client's. It is used as given, never cached
+    /// and never evicted.
+    pub fn with_tenant_access_token(self, token: impl Into<SecretString>) -> Self {
+        self.with_access_token(AccessToken::tenant(token))
+    }
+
+    /// Send this token.
+    pub fn with_access_token(mut self, token: AccessToken) -> Self {
+        self.token = Some(token);
+        self
+    }
+
+    /// The timeout of each attempt of this call.
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// The tenant a marketplace app acts for, passed to the [`crate::TokenProvider`].
+    pub fn with_tenant_key(mut self, tenant_key: impl Into<String>) -> Self {
+        self.tenant_key = Some(tenant_key.into());
+        self
+    }
+
+    /// The token given for this call, if any.
+    pub fn access_token(&self) -> Option<&AccessToken> {
+        self.token.as_ref()
+    }
+}
+
+/// A successful call's result.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Response<T> {
+    /// The answer's `data`.
+    pub data: T,
+    /// `X-Tt-Logid` (or `X-Request-Id`): quote it to Feishu support.
+    pub log_id: Option<String>,
+    /// The HTTP status.
+    pub http_status: u16,
+    /// Things that went wrong without failing the call.
+    pub warnings: Vec<Warning>,
+}
+
+impl<T> Response<T> {
+    /// The same response with `data` replaced.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Response<U> {
+        Response {
+            data: f(self.data),
+            log_id: self.log_id,
+            http_status: self.http_status,
+            warnings: self.warnings,
+        }
+    }
+
+    /// The same response with one more warning.
+    pub fn with_warning(mut self, warning: Warning) -> Self {
+        self.warnings.push(warning);
+        self
+    }
+}
+
+/// Something that went wrong without failing a call.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Warning {
+    /// Feishu did not accept these assigned hosts (`reserve_correction_check_info.invalid_host_id_list`);
+    /// the reservation was made or changed without them.
+    InvalidHostIds(Vec<UserId>),
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::InvalidHostIds(ids) => {
+                let ids: Vec<&str> = ids.iter().map(UserId::as_str).collect();
+                write!(
+                    f,
+                    "Feishu rejected these assigned hosts: {}",
+                    ids.join(", ")
+                )
+            }
+        }
+    }
+}
+
+/// Any Open Platform call feishu-vc does not model yet: it goes through the same hosts, tokens,
+/// retries, errors and log ids as the typed operations, which are built on it.
+#[derive(Clone)]
+pub struct RawRequest {
+    pub(crate) method: Method,
+    pub(crate) path: String,
+    pub(crate) query: Vec<(String, String)>,
+    pub(crate) body: Option<Bytes>,
+    pub(crate) idempotent: bool,
+}
+
+impl fmt::Debug for RawRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RawRequest")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("query", &self.query)
+            .field("body_len", &self.body.as_ref().map(Bytes::len))
+            .field("idempotent", &self.idempotent)
+            .finish()
+    }
+}
+
+impl RawRequest {
+    /// A request for `path`, which starts with `/open-apis/`. Only `POST` is treated as not safe to
+    /// repeat; say otherwise with [`RawRequest::idempotent`].
+    pub fn new(method: Method, path: impl Into<String>) -> Self {
+        Self {
+            method,
+            path: path.into(),
+            query: Vec::new(),
+            body: None,
+            idempotent: method != Method::Post,
+        }
+    }
+
+    /// Adds a query pair (encoded when sent).
+    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.query.push((name.into(), value.into()));
+        self
+    }
+
+    /// Sets the JSON body.
+    pub fn json_body(mut self, body: &serde_json::Value) -> Self {
+        self.body = Some(Bytes::from(body.to_string()));
+        self
+    }
+
+    /// Whether the request may be sent again after it may have reached the server.
+    pub fn idempotent(mut self, idempotent: bool) -> Self {
+        self.idempotent = idempotent;
+        self
+    }
+}
+
+/// How a call is authorised.
+#[derive(Clone, Copy)]
+pub(crate) enum Auth<'a> {
+    /// No token (the token endpoint).
+    None,
+    /// The call's own token if given, else the client's source.
+    For(&'a CallOptions),
+}
+
+/// A call ready to send.
+pub(crate) struct Spec<'a> {
+    pub(crate) operation: &'static str,
+    pub(crate) method: Method,
+    pub(crate) path: &'a str,
+    pub(crate) query: &'a [(&'a str, &'a str)],
+    pub(crate) body: Option<Bytes>,
+    pub(crate) idempotent: bool,
+    pub(crate) auth: Auth<'a>,
+    pub(crate) timeout: Option<Duration>,
+}
+
+/// A successful answer: code 0.
+pub(crate) struct Answer {
+    pub(crate) http_status: u16,
+    pub(crate) log_id: Option<String>,
+    pub(crate) body: Bytes,
+}
+
+impl Answer {
+    /// Decodes the body as `T`; a failure keeps the status, log id and a redacted excerpt.
+    pub(crate) fn decode<T: serde::de::DeserializeOwned>(&self) -> Result<T> {
+        serde_json::from_slice(&self.body).map_err(|e| {
+            Error::Decode(DecodeError {
+                http_status: self.http_status,
+                excerpt: excerpt(&self.body),
+                log_id: self.log_id.clone(),
+                source: Some(Box::new(e)),
+            })
+        })
+    }
+}
+
+/// The envelope's head, read before the typed `data`.
+#[derive(Deserialize)]
+struct Head {
+    code: i64,
+    #[serde(default)]
+    msg: String,
+    #[serde(default)]
+    error: Option<ErrorInfo>,
+}
+
+/// The token a call carries, and whether it came from the client's source (so it may be evicted).
+struct Bearer {
+    value: SecretString,
+    from_source: bool,
+}
+
+enum Step {
+    Done(Answer),
+    Retry { wait: Duration, error: Error },
+    Fail(Error),
+    Replay,
+}
+
+impl Transport {
+    /// Sends `spec`, retrying as the policy and the operation's safety allow.
+    pub(crate) async fn execute(&self, spec: Spec<'_>) -> Result<Answer> {
+        let span = tracing::debug_span!(
+            "feishu_vc.call",
+            operation = spec.operation,
+            method = spec.method.as_str(),
+            path = spec.path,
+            attempt = Empty,
+            status = Empty,
+            code = Empty,
+            log_id = Empty,
+            latency_ms = Empty,
+        );
+        let started = Instant::now();
+        let result = self.attempts(&spec, started).instrument(span.clone()).await;
+        span.record("latency_ms", started.elapsed().as_millis() as u64);
+        if let Err(e) = &result {
+            tracing::debug!(parent: &span, error = %e, "call failed");
+        }
+        result
+    }
+
+    async fn attempts(&self, spec: &Spec<'_>, started: Instant) -> Result<Answer> {
+        let inner = &self.inner;
+        let mut url =
+            reqwest::Url::parse(&format!("{}{}", inner.base, spec.path)).map_err(|_| {
+                Error::InvalidRequest(crate::error::InvalidRequest::Path {
+                    reason: "the path does not form a URL",
+                })
+            })?;
+        if !spec.query.is_empty() {
+            url.query_pairs_mut().extend_pairs(spec.query.iter());
+        }
+        let timeout = spec.timeout.unwrap_or(inner.timeout);
+        let retry = &inner.retry;
+        let mut attempt = 0u32;
+        let mut replayed = false;
+        loop {
+            attempt += 1;
+            Span::current().record("attempt", attempt);
+            let bearer = match spec.auth {
+                Auth::None => None,
+                Auth::For(opts) => Some(self.bearer(opts).await?),
+            };
+            let step = self
+                .attempt(spec, &url, timeout, bearer.as_ref(), attempt, !replayed)
+                .await;
+            match step {
+                Step::Done(answer) => return Ok(answer),
+                Step::Fail(e) => return Err(e),
+                Step::Replay => {
+                    // The source's token was rejected: evict exactly that token and replay once.
+                    replayed = true;
+                    attempt -= 1;
+                    if let (Some(b), Auth::For(opts)) = (&bearer, spec.auth) {
+                        self.reject(&b.value, opts);
+                    }
+                    tracing::debug!("access token rejected; replaying with a fresh one");
+                }
+                Step::Retry { wait, error } => {
+                    let out_of_attempts = attempt >= retry.max_attempts;
+                    let past_deadline =
+                        retry.deadline.is_some_and(|d| started.elapsed() + wait > d);
+                    if out_of_attempts || past_deadline {
+                        return Err(error);
+                    }
+                    tracing::debug!(attempt, wait_ms = wait.as_millis() as u64, error = %error, "retrying");
+                    tokio::time::sleep(wait).await;
+                }
+            }
+        }
+    }
+
+    /// One attempt, classified.
+    async fn attempt(
+        &self,
+        spec: &Spec<'_>,
+        url: &reqwest::Url,
+        timeout: Duration,
+        bearer: Option<&Bearer>,
+        attempt: u32,
+        may_replay: bool,
+    ) -> Step {
+        let inner = &self.inner;
+        let method = match spec.method {
+            Method::Get => reqwest::Method::GET,
+            Method::Post => reqwest::Method::POST,
+            Method::Put => reqwest::Method::PUT,
+            Method::Patch => reqwest::Method::PATCH,
+            _ => reqwest::Method::DELETE,
+        };
+        let mut request = inner.http.request(method, url.clone()).timeout(timeout);
+        if let Some(b) = bearer {
+            match HeaderValue::from_str(&format!("Bearer {}", b.value.expose_secret())) {
+                Ok(mut value) => {
+                    value.set_sensitive(true);
+                    request = request.header(AUTHORIZATION, value);
+                }
+                Err(_) => {
+                    return Step::Fail(Error::Token(crate::error::TokenError::new(
+                        "the access token has characters that cannot go in a header",
+                    )));
+                }
+            }
+        }
+        if let Some(body) = &spec.body {
+            request = request
+                .header(
+                    CONTENT_TYPE,
+                    HeaderValue::from_static("application/json; charset=utf-8"),
+                )
+                .body(body.clone());
+        }
+        let target = || format!("{} {}", spec.method, spec.path);
+        let failure = |e: reqwest::Error| Failure {
+            target: target(),
+            attempts: attempt,
+            source: Some(Box::new(e)),
+        };
+        let backoff = inner.retry.backoff(attempt);
+
+        let response = match request.send().await {
+            Ok(r) => r,
+            Err(e) if e.is_connect() => {
+                return Step::Retry {
+                    wait: backoff,
+                    error: Error::Connect(failure(e)),
+                };
+            }
+            Err(e) if e.is_timeout() => {
+                return self.after_sending(spec, Error::Timeout(failure(e)), backoff);
+            }
+            Err(e) => return self.after_sending(spec, Error::Network(failure(e)), backoff),
+        };
+        let http_status = response.status().as_u16();
+        let headers = response.headers();
+        let log_id = log_id(headers);
+        let reset = header_u64(headers, "x-ogw-ratelimit-reset")
+            .or_else(|| header_u64(headers, "retry-after"));
+        let limit =
+            header_u64(headers, "x-ogw-ratelimit-limit").and_then(|v| u32::try_from(v).ok());
+        Span::current().record("status", http_status);
+        if let Some(id) = &log_id {
+            Span::current().record("log_id", id.as_str());
+        }
+        let body = match response.bytes().await {
+            Ok(b) => b,
+            Err(e) if e.is_timeout() => {
+                return self.after_sending(spec, Error::Timeout(failure(e)), backoff);
+            }
+            Err(e) => return self.after_sending(spec, Error::Network(failure(e)), backoff),
+        };
+        let head: Option<Head> = serde_json::from_slice(&body).ok();
+        if let Some(h) = &head {
+            Span::current().record("code", h.code);
+        }
+        let code = head.as_ref().map(|h| ErrorCode::from_code(h.code));
+
+        // Throttled: the server did not process the call, so any call may wait and try again.
+        if http_status == 429 || code.is_some_and(ErrorCode::is_rate_limited) {
+            let retry_after = reset.map(Duration::from_secs);
+            let error = Error::RateLimited(RateLimited {
+                retry_after,
+                limit,
+                code,
+                http_status,
+                log_id: log_id
+                    .clone()
+                    .or_else(|| head.as_ref().and_then(body_log_id)),
+            });
+            let wait = retry_after.unwrap_or(backoff);
+            if wait > inner.retry.max_rate_limit_wait {
+                return Step::Fail(error);
+            }
+            return Step::Retry { wait, error };
+        }
+
+        let Some(head) = head else {
+            let error = Error::Decode(DecodeError {
+                http_status,
+                excerpt: excerpt(&body),
+                log_id,
+                source: serde_json::from_slice::<Head>(&body)
+                    .err()
+                    .map(|e| Box::new(e) as _),
+            });
+            return if http_status >= 500 || (200..300).contains(&http_status) {
+                self.after_sending(spec, error, backoff)
+            } else {
+                Step::Fail(error)
+            };
+        };
+        if head.code == 0 {
+            return Step::Done(Answer {
+                http_status,
+                log_id,
+                body,
+            });
+        }
+        let code = ErrorCode::from_code(head.code);
+        if code.is_token_rejected() && may_replay && bearer.is_some_and(|b| b.from_source) {
+            return Step::Replay;
+        }
+        let log_id = log_id.or_else(|| body_log_id(&head));
+        let error = Error::Api(ApiError {
+            code,
+            msg: head.msg,
+            http_status,
+            log_id,
+            detail: head.error.map(Box::new),
+        });
+        if http_status >= 500 || code.is_server_fault() {
+            return self.after_sending(spec, error, backoff);
+        }
+        Step::Fail(error)
+    }
+
+    /// The request may have been processed: retry what is safe to repeat, and say "outcome unknown"
+    /// for what is not.
+    fn after_sending(&self, spec: &Spec<'_>, error: Error, backoff: Duration) -> Step {
+        if spec.idempotent {
+            Step::Retry {
+                wait: backoff,
+                error,
+            }
+        } else {
+            Step::Fail(Error::OutcomeUnknown(Box::new(error)))
+        }
+    }
+
+    /// The token for a call: the call's own, else the client's source. Boxed, with its `Send`
+    /// bound spelled out: fetching a token is itself a call through `execute`.
+    fn bearer<'a>(&'a self, opts: &'a CallOptions) -> BoxFuture<'a, Result<Bearer>> {
+        Box::pin(async move {
+            if let Some(t) = &opts.token {
+                return Ok(Bearer {
+                    value: t.secret().clone(),
+                    from_source: false,
+                });
+            }
+            match &self.inner.tokens {
+                TokenSource::App(cache) => {
+                    let token = cache
+                        .get(|| self.fetch_tenant_token(&cache.credentials))
+                        .await
+                        .map_err(|e| Error::Token((*e).clone()))?;
+                    Ok(Bearer {
+                        value: token.value.clone(),
+                        from_source: true,
+                    })
+                }
+                TokenSource::Provider(p) => {
+                    let token = p
+                        .token(opts.tenant_key.as_deref())
+                        .await
+                        .map_err(Error::Token)?;
+                    Ok(Bearer {
+                        value: token.value,
+                        from_source: true,
+                    })
+                }
+                TokenSource::None => Err(Error::Token(crate::error::TokenError::new(
+                    "the client has no app credentials or token provider, and the call brought no token",
+                ))),
+            }
+        })
+    }
+
+    fn reject(&self, token: &SecretString, opts: &CallOptions) {
+        match &self.inner.tokens {
+            TokenSource::App(cache) => cache.reject(token),
+            TokenSource::Provider(p) => p.reject(token, opts.tenant_key.as_deref()),
+            TokenSource::None => {}
+        }
+    }
+}
+
+/// `X-Tt-Logid`, falling back to `X-Request-Id`.
+fn log_id(headers: &HeaderMap) -> Option<String> {
+    ["x-tt-logid", "x-request-id"]
+        .iter()
+        .find_map(|name| headers.get(*name)?.to_str().ok().filter(|v| !v.is_empty()))
+        .map(str::to_owned)
+}
+
+fn body_log_id(head: &Head) -> Option<String> {
+    head.error
+        .as_ref()?
+        .log_id
+        .clone()
+        .filter(|id| !id.is_empty())
+}
+
+fn header_u64(headers: &HeaderMap, name: &str) -> Option<u64> {
+    headers.get(name)?.to_str().ok()?.trim().parse().ok()
+}

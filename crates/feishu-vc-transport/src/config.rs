@@ -1,0 +1,361 @@
+//! Where calls go and how they behave: hosts, timeouts, retries, credentials.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use feishu_vc_model::SecretString;
+
+use crate::error::{ConfigError, Error};
+use crate::token::{AppCredentials, TenantTokenCache, TokenProvider};
+use crate::{Inner, TokenSource, Transport};
+
+/// Which Open Platform a client talks to. Every URL, the token endpoint's included, derives from
+/// this one setting (or from a custom base URL).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Brand {
+    /// Feishu, `https://open.feishu.cn` (the default).
+    #[default]
+    Feishu,
+    /// Lark, `https://open.larksuite.com`.
+    Lark,
+}
+
+impl Brand {
+    /// The Open Platform's base URL.
+    pub const fn base_url(self) -> &'static str {
+        match self {
+            Self::Feishu => "https://open.feishu.cn",
+            Self::Lark => "https://open.larksuite.com",
+        }
+    }
+}
+
+/// When and how calls are retried.
+///
+/// A booking (`apply`) is re-sent only when the server certainly did not process it: the
+/// connection failed before the request was written, the call was throttled, or the token was
+/// rejected. Reads, updates and deletes are also retried on HTTP 5xx, code 121001, broken
+/// connections and timeouts, with capped exponential backoff and jitter.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RetryPolicy {
+    pub(crate) max_attempts: u32,
+    pub(crate) initial_backoff: Duration,
+    pub(crate) max_backoff: Duration,
+    pub(crate) max_rate_limit_wait: Duration,
+    pub(crate) deadline: Option<Duration>,
+}
+
+impl Default for RetryPolicy {
+    /// 3 attempts, backoff from 200 ms doubling up to 5 s, waits of up to 30 s when throttled, and
+    /// no more than 60 s for a call in all.
+    fn default() -> Self {
+        Self {
+            max_attempts: 3,
+            initial_backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(5),
+            max_rate_limit_wait: Duration::from_secs(30),
+            deadline: Some(Duration::from_secs(60)),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// No retries at all: one attempt (a rejected cached token is still replayed once).
+    pub fn none() -> Self {
+        Self {
+            max_attempts: 1,
+            ..Self::default()
+        }
+    }
+
+    /// At most `attempts` attempts per call (at least 1).
+    pub fn with_max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts.max(1);
+        self
+    }
+
+    /// The first backoff, doubled on each retry up to [`RetryPolicy::with_max_backoff`].
+    pub fn with_initial_backoff(mut self, backoff: Duration) -> Self {
+        self.initial_backoff = backoff;
+        self
+    }
+
+    /// The longest backoff between two attempts.
+    pub fn with_max_backoff(mut self, backoff: Duration) -> Self {
+        self.max_backoff = backoff;
+        self
+    }
+
+    /// The longest wait a throttled call accepts; a longer `x-ogw-ratelimit-reset` ends the call
+    /// with a rate-limited error carrying the wait.
+    pub fn with_max_rate_limit_wait(mut self, wait: Duration) -> Self {
+        self.max_rate_limit_wait = wait;
+        self
+    }
+
+    /// The most a call may take, retries and waits included (`None`: no limit beyond attempts).
+    pub fn with_deadline(mut self, deadline: Option<Duration>) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
+    /// The backoff before attempt `attempt + 1` (full jitter between half and all of it).
+    pub(crate) fn backoff(&self, attempt: u32) -> Duration {
+        let exp = self
+            .initial_backoff
+            .saturating_mul(1u32 << attempt.saturating_sub(1).min(16));
+        let capped = exp.min(self.max_backoff);
+        capped.mul_f64(0.5 + fastrand::f64() * 0.5)
+    }
+}
+
+enum Base {
+    Brand(Brand),
+    Custom(String),
+}
+
+/// Builds a [`Transport`]. No I/O happens until the first call.
+pub struct TransportBuilder {
+    base: Base,
+    allow_http: bool,
+    http: Option<reqwest::Client>,
+    credentials: Option<AppCredentials>,
+    provider: Option<Arc<dyn TokenProvider>>,
+    timeout: Duration,
+    connect_timeout: Duration,
+    retry: RetryPolicy,
+    refresh_margin: Duration,
+}
+
+impl std::fmt::Debug for TransportBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TransportBuilder")
+            .field("credentials", &self.credentials)
+            .field("timeout", &self.timeout)
+            .field("retry", &self.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for TransportBuilder {
+    fn default() -> Self {
+        Self {
+            base: Base::Brand(Brand::Feishu),
+            allow_http: false,
+            http: None,
+            credentials: None,
+            provider: None,
+            timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
+            retry: RetryPolicy::default(),
+            refresh_margin: Duration::from_secs(5 * 60),
+        }
+    }
+}
+
+impl TransportBuilder {
+    /// A builder for Feishu with default timeouts and retries, and no credentials yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Talk to `brand`'s Open Platform.
+    pub fn brand(mut self, brand: Brand) -> Self {
+        self.base = Base::Brand(brand);
+        self
+    }
+
+    /// Talk to this base URL instead (a gateway, the emulator, a test server), such as
+    /// `http://127.0.0.1:8080`. Plain `http` is accepted only for loopback hosts unless
+    /// [`TransportBuilder::allow_http`] says otherwise.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base = Base::Custom(url.into());
+        self
+    }
+
+    /// Accept a plain-http base URL on a host that is not loopback (tokens then cross the
+    /// network in clear text).
+    pub fn allow_http(mut self, allow: bool) -> Self {
+        self.allow_http = allow;
+        self
+    }
+
+    /// Send through this client (proxies, custom TLS, shared pools). Its own timeouts apply in
+    /// addition to the per-call timeout set here.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// A self-built app's credentials: tenant tokens are then fetched from
+    /// `/open-apis/auth/v3/tenant_access_token/internal`, cached, and refreshed before expiry.
+    pub fn app_credentials(
+        mut self,
+        app_id: impl Into<String>,
+        app_secret: impl Into<SecretString>,
+    ) -> Self {
+        self.credentials = Some(AppCredentials {
+            app_id: app_id.into(),
+            app_secret: app_secret.into(),
+        });
+        self
+    }
+
+    /// Get tokens from this provider instead of app credentials.
+    pub fn token_provider(mut self, provider: Arc<dyn TokenProvider>) -> Self {
+        self.provider = Some(provider);
+        self
+    }
+
+    /// The default timeout of a whole attempt, from sending to the last byte of the answer
+    /// (30 s unless set). A call can override it.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// How long connecting may take (10 s unless set). Applies to the built-in HTTP client only.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// The retry policy ([`RetryPolicy::default`] unless set; [`RetryPolicy::none`] turns retries
+    /// off).
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// How long before its expiry a cached tenant token is replaced (5 minutes unless set; Feishu
+    /// issues a new token only when less than 30 minutes are left).
+    pub fn refresh_margin(mut self, margin: Duration) -> Self {
+        self.refresh_margin = margin;
+        self
+    }
+
+    /// The transport. Fails only on configuration; no I/O happens here.
+    pub fn build(self) -> Result<Transport, Error> {
+        let base = match self.base {
+            Base::Brand(b) => b.base_url().to_owned(),
+            Base::Custom(url) => check_base_url(&url, self.allow_http)?,
+        };
+        let tokens = match (self.credentials, self.provider) {
+            (Some(_), Some(_)) => {
+                return Err(config(
+                    "set either app credentials or a token provider, not both",
+                ));
+            }
+            (Some(c), None) => {
+                if c.app_id.is_empty() || c.app_secret.is_empty() {
+                    return Err(config("the app id and the app secret must not be empty"));
+                }
+                TokenSource::App(TenantTokenCache::new(c, self.refresh_margin))
+            }
+            (None, Some(p)) => TokenSource::Provider(p),
+            (None, None) => TokenSource::None,
+        };
+        let http = match self.http {
+            Some(client) => client,
+            None => reqwest::Client::builder()
+                .connect_timeout(self.connect_timeout)
+                .user_agent(concat!("feishu-vc/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .map_err(|e| config(format!("the HTTP client could not be built: {e}")))?,
+        };
+        Ok(Transport {
+            inner: Arc::new(Inner {
+                base,
+                http,
+                tokens,
+                retry: self.retry,
+                timeout: self.timeout,
+            }),
+        })
+    }
+}
+
+fn config(message: impl Into<String>) -> Error {
+    Error::Config(ConfigError::new(message))
+}
+
+/// Checks a custom base URL and returns it without a trailing slash.
+fn check_base_url(url: &str, allow_http: bool) -> Result<String, Error> {
+    let parsed = reqwest::Url::parse(url)
+        .map_err(|e| config(format!("base URL `{url}` is not a URL: {e}")))?;
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(config(format!(
+            "base URL `{url}` must not have a query or fragment"
+        )));
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(config("the base URL must not carry credentials"));
+    }
+    match parsed.scheme() {
+        "https" => {}
+        "http" if allow_http || is_loopback(&parsed) => {}
+        "http" => {
+            return Err(config(format!(
+                "base URL `{url}` is plain http on a host that is not loopback; tokens would travel in \
+                 clear text (use https, or allow_http(true) to accept it)"
+            )));
+        }
+        other => {
+            return Err(config(format!(
+                "base URL `{url}` has scheme `{other}`; use https"
+            )));
+        }
+    }
+    Ok(parsed.as_str().trim_end_matches('/').to_owned())
+}
+
+fn is_loopback(url: &reqwest::Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    if host.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls_are_checked() {
+        assert_eq!(
+            check_base_url("https://gw.example.com/feishu/", false).unwrap(),
+            "https://gw.example.com/feishu"
+        );
+        assert_eq!(
+            check_base_url("http://127.0.0.1:8080", false).unwrap(),
+            "http://127.0.0.1:8080"
+        );
+        assert!(check_base_url("http://[::1]:1", false).is_ok());
+        assert!(check_base_url("http://localhost:1", false).is_ok());
+        assert!(check_base_url("http://10.0.0.5", false).is_err());
+        assert!(check_base_url("http://10.0.0.5", true).is_ok());
+        assert!(check_base_url("ftp://x", true).is_err());
+        assert!(check_base_url("not a url", true).is_err());
+        assert!(check_base_url("https://u:p@host", false).is_err());
+    }
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let p = RetryPolicy::default();
+        for attempt in 1..10 {
+            let b = p.backoff(attempt);
+            assert!(b <= p.max_backoff, "{b:?}");
+            let full = p
+                .initial_backoff
+                .saturating_mul(1 << (attempt - 1))
+                .min(p.max_backoff);
+            assert!(b >= full / 2, "{attempt}: {b:?} < half of {full:?}");
+        }
+    }
+}

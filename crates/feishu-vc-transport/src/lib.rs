@@ -1,0 +1,266 @@
+//! The HTTP layer of feishu-vc: hosts, tenant tokens, retries, timeouts, typed errors, log ids.
+//!
+//! Most users depend on the `feishu-vc` facade, which re-exports this crate. Use it directly to
+//! send requests of your own through the same pipeline.
+//!
+//! ```no_run
+//! use feishu_vc_model::{GetReserveRequest, Method};
+//! use feishu_vc_transport::{CallOptions, RawRequest, Transport};
+//!
+//! # async fn run() -> Result<(), feishu_vc_transport::Error> {
+//! let transport = Transport::builder().app_credentials("cli_a1b2c3", "app-secret").build()?;
+//!
+//! // A typed operation.
+//! let reply = transport.send(&GetReserveRequest::new("6911188411934973028"), &CallOptions::new()).await?;
+//! println!("{:?} (log id {:?})", reply.data.reserve, reply.log_id);
+//!
+//! // Any other Open Platform path, through the same tokens, retries and errors.
+//! let raw = RawRequest::new(Method::Get, "/open-apis/vc/v1/meetings/6911188411934433028");
+//! let meeting = transport.raw(raw, &CallOptions::new()).await?;
+//! # let _ = meeting;
+//! # Ok(()) }
+//! ```
+//!
+//! What it promises:
+//! - **Tokens.** With app credentials, one tenant token is fetched however many calls need it at
+//!   once, cached per client, and replaced before it expires (5 minutes ahead by default). When the
+//!   API rejects it (99991663, 99991664, 99991671, whatever the HTTP status), exactly that token is
+//!   evicted and the call replayed once. A token given for one call always wins and is never cached.
+//! - **Retries that never book twice.** See [`RetryPolicy`]: `apply` is re-sent only when the server
+//!   certainly did not process it; otherwise the error is [`Error::OutcomeUnknown`].
+//! - **Errors** say how far the request got, carry the log id, and never show a secret.
+//! - **Tracing.** One `feishu_vc.call` span per call (operation, method, path, attempt, status,
+//!   code, log id, latency); never bodies or tokens.
+#![deny(missing_docs)]
+
+mod call;
+mod config;
+mod error;
+mod redact;
+mod token;
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use feishu_vc_model::{
+    ApiRequest, ApiResponse, SecretString, TenantAccessTokenInternalRequest,
+    TenantAccessTokenInternalResponse, TokenKind,
+};
+use serde::de::DeserializeOwned;
+
+pub use call::{CallOptions, RawRequest, Response, Warning};
+pub use config::{Brand, RetryPolicy, TransportBuilder};
+pub use error::{
+    ApiError, BoxError, ConfigError, DecodeError, Error, Failure, HostsRejected, InvalidRequest,
+    RateLimited, Result, TokenError,
+};
+pub use token::{AccessToken, BoxFuture, ProvidedToken, TokenProvider};
+
+/// The HTTP client crate, for [`TransportBuilder::http_client`].
+pub use reqwest;
+
+use call::{Auth, Spec};
+use token::TenantTokenCache;
+
+/// Sends requests to the Open Platform. Cheap to clone; clones share connections and tokens.
+#[derive(Clone)]
+pub struct Transport {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    base: String,
+    http: reqwest::Client,
+    tokens: TokenSource,
+    retry: RetryPolicy,
+    timeout: Duration,
+}
+
+enum TokenSource {
+    None,
+    App(TenantTokenCache),
+    Provider(Arc<dyn TokenProvider>),
+}
+
+impl fmt::Debug for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let tokens: &dyn fmt::Debug = match &self.inner.tokens {
+            TokenSource::None => &"none",
+            TokenSource::App(cache) => cache,
+            TokenSource::Provider(p) => p,
+        };
+        f.debug_struct("Transport")
+            .field("base_url", &self.inner.base)
+            .field("tokens", tokens)
+            .field("retry", &self.inner.retry)
+            .field("timeout", &self.inner.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Transport {
+    /// A builder; see [`TransportBuilder`].
+    pub fn builder() -> TransportBuilder {
+        TransportBuilder::new()
+    }
+
+    /// The base URL every call goes to, such as `https://open.feishu.cn`.
+    pub fn base_url(&self) -> &str {
+        &self.inner.base
+    }
+
+    /// The kind of token a call with `opts` will carry: the call's own token, or the client's
+    /// source (tenant tokens for app credentials). `None` when there is no token at all.
+    pub fn token_kind(&self, opts: &CallOptions) -> Option<TokenKind> {
+        if let Some(t) = &opts.token {
+            return Some(t.kind());
+        }
+        match &self.inner.tokens {
+            TokenSource::None => None,
+            TokenSource::App(_) => Some(TokenKind::Tenant),
+            TokenSource::Provider(p) => Some(p.kind()),
+        }
+    }
+
+    /// Sends a typed request of the model and returns its `data`.
+    ///
+    /// The request is not validated here (the `feishu-vc` facade does that, knowing the token
+    /// kind); it is built with [`ApiRequest::to_http`] and sent through the same pipeline as
+    /// [`Transport::raw`].
+    pub async fn send<R, D>(&self, request: &R, opts: &CallOptions) -> Result<Response<D>>
+    where
+        R: ApiRequest<Response = ApiResponse<D>>,
+        D: DeserializeOwned + Default,
+    {
+        let operation = R::OPERATION;
+        let refused = self
+            .token_kind(opts)
+            .is_some_and(|kind| !operation.token_kinds.is_empty() && !operation.accepts(kind));
+        if refused {
+            return Err(Error::InvalidRequest(InvalidRequest::TokenNotAccepted {
+                operation: operation.id,
+            }));
+        }
+        let http = request.to_http()?;
+        let query: Vec<(&str, &str)> = http.query.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let answer = self
+            .execute(Spec {
+                operation: operation.id,
+                method: http.method,
+                path: &http.path,
+                query: &query,
+                body: http.body.map(Bytes::from),
+                idempotent: http.method != feishu_vc_model::Method::Post,
+                auth: Auth::For(opts),
+                timeout: opts.timeout,
+            })
+            .await?;
+        let envelope: ApiResponse<D> = answer.decode()?;
+        Ok(Response {
+            data: envelope.data.unwrap_or_default(),
+            log_id: answer.log_id,
+            http_status: answer.http_status,
+            warnings: Vec::new(),
+        })
+    }
+
+    /// Sends any Open Platform request and returns its `data` (JSON `null` when absent).
+    pub async fn raw(
+        &self,
+        request: RawRequest,
+        opts: &CallOptions,
+    ) -> Result<Response<serde_json::Value>> {
+        if !request.path.starts_with("/open-apis/") {
+            return Err(Error::InvalidRequest(InvalidRequest::Path {
+                reason: "a raw path must start with /open-apis/",
+            }));
+        }
+        let query: Vec<(&str, &str)> = request
+            .query
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let answer = self
+            .execute(Spec {
+                operation: "raw",
+                method: request.method,
+                path: &request.path,
+                query: &query,
+                body: request.body,
+                idempotent: request.idempotent,
+                auth: Auth::For(opts),
+                timeout: opts.timeout,
+            })
+            .await?;
+        let envelope: ApiResponse<serde_json::Value> = answer.decode()?;
+        Ok(Response {
+            data: envelope.data.unwrap_or_default(),
+            log_id: answer.log_id,
+            http_status: answer.http_status,
+            warnings: Vec::new(),
+        })
+    }
+
+    /// Fetches a tenant token for the app; the answer's lifetime comes from `expire`.
+    async fn fetch_tenant_token(
+        &self,
+        credentials: &token::AppCredentials,
+    ) -> std::result::Result<(SecretString, Duration), TokenError> {
+        let request = TenantAccessTokenInternalRequest::new(
+            credentials.app_id.clone(),
+            credentials.app_secret.clone(),
+        );
+        let http = request
+            .to_http()
+            .map_err(|e| TokenError::new("the token request could not be built").with_source(e))?;
+        let answer = self
+            .execute(Spec {
+                operation: <TenantAccessTokenInternalRequest as ApiRequest>::OPERATION.id,
+                method: http.method,
+                path: &http.path,
+                query: &[],
+                body: http.body.map(Bytes::from),
+                // Asking for a token twice is harmless.
+                idempotent: true,
+                auth: Auth::None,
+                timeout: None,
+            })
+            .await
+            .map_err(token_error)?;
+        let body: TenantAccessTokenInternalResponse = answer.decode().map_err(token_error)?;
+        let token = body.tenant_access_token.filter(|t| !t.is_empty());
+        let expire = body.expire.filter(|e| *e > 0);
+        match (token, expire) {
+            (Some(token), Some(expire)) => Ok((token, Duration::from_secs(expire.unsigned_abs()))),
+            _ => Err(TokenError {
+                code: Some(body.code.unwrap_or_default()),
+                msg: "the token endpoint answered without a token or its lifetime".to_owned(),
+                http_status: Some(answer.http_status),
+                log_id: answer.log_id,
+                source: None,
+            }),
+        }
+    }
+}
+
+/// What the token endpoint's failure means for the call that needed the token.
+fn token_error(e: Error) -> TokenError {
+    match e {
+        Error::Api(api) => TokenError {
+            code: Some(api.code.code()),
+            msg: api.msg,
+            http_status: Some(api.http_status),
+            log_id: api.log_id,
+            source: None,
+        },
+        other => TokenError {
+            code: other.code().map(|c| c.code()),
+            msg: other.to_string(),
+            http_status: other.http_status(),
+            log_id: other.log_id().map(str::to_owned),
+            source: Some(Arc::new(other)),
+        },
+    }
+}

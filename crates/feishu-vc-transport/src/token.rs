@@ -1,0 +1,226 @@
+//! Access tokens: given per call, fetched and cached for an app, or from a provider of your own.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use feishu_vc_model::{SecretString, TokenKind};
+
+use crate::error::TokenError;
+
+/// A boxed future, for [`TokenProvider`].
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// An access token given for one call. It is used as given, never cached and never evicted.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AccessToken {
+    kind: TokenKind,
+    value: SecretString,
+}
+
+impl AccessToken {
+    /// A `tenant_access_token`.
+    pub fn tenant(token: impl Into<SecretString>) -> Self {
+        Self {
+            kind: TokenKind::Tenant,
+            value: token.into(),
+        }
+    }
+
+    /// A `user_access_token`: the call acts as that user.
+    pub fn user(token: impl Into<SecretString>) -> Self {
+        Self {
+            kind: TokenKind::User,
+            value: token.into(),
+        }
+    }
+
+    /// Which kind of token this is.
+    pub fn kind(&self) -> TokenKind {
+        self.kind
+    }
+
+    /// The token itself.
+    pub fn secret(&self) -> &SecretString {
+        &self.value
+    }
+}
+
+impl fmt::Debug for AccessToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AccessToken")
+            .field("kind", &self.kind)
+            .field("value", &self.value)
+            .finish()
+    }
+}
+
+/// A token from a provider.
+#[derive(Clone, Debug)]
+pub struct ProvidedToken {
+    /// The token.
+    pub value: SecretString,
+}
+
+impl ProvidedToken {
+    /// Wraps a token.
+    pub fn new(value: impl Into<SecretString>) -> Self {
+        Self {
+            value: value.into(),
+        }
+    }
+}
+
+/// A source of access tokens for calls that bring none: a cache shared between processes, the v3
+/// OAuth endpoint, a marketplace app's tenant tokens keyed by `tenant_key`.
+///
+/// The built-in source for self-built apps (`app_credentials`) needs no provider.
+pub trait TokenProvider: Send + Sync + fmt::Debug {
+    /// A token for a call; `tenant_key` is the per-call option of marketplace apps.
+    fn token<'a>(
+        &'a self,
+        tenant_key: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<ProvidedToken, TokenError>>;
+
+    /// The API rejected `token` (99991663, 99991664, 99991671). Drop it if it is still the one in
+    /// use; the call is then replayed once with a fresh [`TokenProvider::token`].
+    fn reject(&self, token: &SecretString, tenant_key: Option<&str>);
+
+    /// The kind of token this provider yields (tenant tokens unless it says otherwise); local
+    /// validation uses it to apply the right `owner_id` rule.
+    fn kind(&self) -> TokenKind {
+        TokenKind::Tenant
+    }
+}
+
+/// A self-built app's credentials.
+#[derive(Clone)]
+pub(crate) struct AppCredentials {
+    pub(crate) app_id: String,
+    pub(crate) app_secret: SecretString,
+}
+
+impl fmt::Debug for AppCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AppCredentials")
+            .field("app_id", &self.app_id)
+            .field("app_secret", &self.app_secret)
+            .finish()
+    }
+}
+
+/// A cached tenant token.
+#[derive(Debug)]
+pub(crate) struct Cached {
+    pub(crate) value: SecretString,
+    /// When to stop using it: its expiry less the refresh margin.
+    refresh_at: Instant,
+}
+
+/// The cache of one app's tenant token: one fetch at a time, shared by every waiter.
+///
+/// It belongs to one client and one set of credentials, so two apps, or one app with two secrets,
+/// never share a token.
+pub(crate) struct TenantTokenCache {
+    pub(crate) credentials: AppCredentials,
+    margin: Duration,
+    current: RwLock<Option<Arc<Cached>>>,
+    /// Incremented when a fetch ends; a waiter that sees it move knows someone fetched for it.
+    fetches: AtomicU64,
+    /// Held while fetching; waiters queue here and then find the fresh token. Holds the last
+    /// fetch's failure, shared with the waiters of that fetch.
+    refresh: tokio::sync::Mutex<Option<Arc<TokenError>>>,
+}
+
+impl fmt::Debug for TenantTokenCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TenantTokenCache")
+            .field("credentials", &self.credentials)
+            .field("margin", &self.margin)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TenantTokenCache {
+    pub(crate) fn new(credentials: AppCredentials, margin: Duration) -> Self {
+        Self {
+            credentials,
+            margin,
+            current: RwLock::new(None),
+            fetches: AtomicU64::new(0),
+            refresh: tokio::sync::Mutex::new(None),
+        }
+    }
+
+    /// The cached token, if it is not due for refresh.
+    fn fresh(&self) -> Option<Arc<Cached>> {
+        let guard = self
+            .current
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        guard
+            .as_ref()
+            .filter(|t| Instant::now() < t.refresh_at)
+            .cloned()
+    }
+
+    /// A usable token: the cached one, or one fetched by `fetch`. Any number of concurrent callers
+    /// cause at most one fetch; if it fails, all of them get its error.
+    pub(crate) async fn get<F, Fut>(&self, fetch: F) -> Result<Arc<Cached>, Arc<TokenError>>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<(SecretString, Duration), TokenError>>,
+    {
+        if let Some(t) = self.fresh() {
+            return Ok(t);
+        }
+        let seen = self.fetches.load(Ordering::Acquire);
+        let mut last_failure = self.refresh.lock().await;
+        if let Some(t) = self.fresh() {
+            return Ok(t);
+        }
+        if self.fetches.load(Ordering::Acquire) != seen {
+            // Someone fetched while this caller waited, and it failed: share that answer.
+            if let Some(failure) = last_failure.as_ref() {
+                return Err(failure.clone());
+            }
+        }
+        let result = fetch().await;
+        self.fetches.fetch_add(1, Ordering::AcqRel);
+        match result {
+            Ok((value, lifetime)) => {
+                // Refresh `margin` before expiry, but never use less than half the lifetime.
+                let margin = self.margin.min(lifetime / 2);
+                let cached = Arc::new(Cached {
+                    value,
+                    refresh_at: Instant::now() + lifetime - margin,
+                });
+                *self
+                    .current
+                    .write()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(cached.clone());
+                *last_failure = None;
+                Ok(cached)
+            }
+            Err(e) => {
+                let e = Arc::new(e);
+                *last_failure = Some(e.clone());
+                Err(e)
+            }
+        }
+    }
+
+    /// Evicts `rejected` if it is still the cached token; a newer one fetched meanwhile stays.
+    pub(crate) fn reject(&self, rejected: &SecretString) {
+        let mut guard = self
+            .current
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if guard.as_ref().is_some_and(|t| t.value == *rejected) {
+            *guard = None;
+        }
+    }
+}

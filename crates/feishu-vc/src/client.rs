@@ -1,0 +1,154 @@
+//! The client and its builder.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use feishu_vc_model::SecretString;
+use feishu_vc_transport::{
+    Brand, CallOptions, RawRequest, Response, Result, RetryPolicy, TokenProvider, Transport,
+    TransportBuilder,
+};
+
+use crate::Reserves;
+
+/// A Feishu / Lark client. Cheap to clone; clones share connections and tokens.
+#[derive(Clone, Debug)]
+pub struct Client {
+    pub(crate) transport: Transport,
+    pub(crate) validation: bool,
+    pub(crate) strict_host_check: bool,
+}
+
+impl Client {
+    /// A builder: credentials, brand or base URL, timeouts, retries.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// Meeting reservations: apply, get, update, delete, get_active_meeting.
+    pub fn reserves(&self) -> Reserves<'_> {
+        Reserves::new(self)
+    }
+
+    /// Any Open Platform call feishu-vc does not model yet, through the same hosts, tokens,
+    /// retries and errors.
+    pub async fn raw(
+        &self,
+        request: RawRequest,
+        options: &CallOptions,
+    ) -> Result<Response<serde_json::Value>> {
+        self.transport.raw(request, options).await
+    }
+
+    /// The transport underneath.
+    pub fn transport(&self) -> &Transport {
+        &self.transport
+    }
+}
+
+/// Builds a [`Client`]. No I/O happens until the first call.
+#[derive(Debug)]
+pub struct ClientBuilder {
+    transport: TransportBuilder,
+    validation: bool,
+    strict_host_check: bool,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        Self {
+            transport: TransportBuilder::new(),
+            validation: true,
+            strict_host_check: false,
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// A self-built app's credentials; tenant tokens are fetched, cached and refreshed for you.
+    pub fn app_credentials(
+        mut self,
+        app_id: impl Into<String>,
+        app_secret: impl Into<SecretString>,
+    ) -> Self {
+        self.transport = self.transport.app_credentials(app_id, app_secret);
+        self
+    }
+
+    /// Feishu (default) or Lark.
+    pub fn brand(mut self, brand: Brand) -> Self {
+        self.transport = self.transport.brand(brand);
+        self
+    }
+
+    /// A custom base URL: a gateway, the emulator, a test server. Plain http only on loopback
+    /// unless [`ClientBuilder::allow_http`].
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.transport = self.transport.base_url(url);
+        self
+    }
+
+    /// Accept a plain-http base URL on a host that is not loopback.
+    pub fn allow_http(mut self, allow: bool) -> Self {
+        self.transport = self.transport.allow_http(allow);
+        self
+    }
+
+    /// Send through your own `reqwest::Client` (proxies, custom TLS).
+    pub fn http_client(mut self, client: feishu_vc_transport::reqwest::Client) -> Self {
+        self.transport = self.transport.http_client(client);
+        self
+    }
+
+    /// The default timeout of each attempt (30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.transport = self.transport.timeout(timeout);
+        self
+    }
+
+    /// How long connecting may take (10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.transport = self.transport.connect_timeout(timeout);
+        self
+    }
+
+    /// The retry policy ([`RetryPolicy::none`] turns retries off).
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.transport = self.transport.retry(retry);
+        self
+    }
+
+    /// How long before expiry a cached tenant token is replaced (5 minutes).
+    pub fn refresh_margin(mut self, margin: Duration) -> Self {
+        self.transport = self.transport.refresh_margin(margin);
+        self
+    }
+
+    /// Tokens from your own source instead of app credentials.
+    pub fn token_provider(mut self, provider: Arc<dyn TokenProvider>) -> Self {
+        self.transport = self.transport.token_provider(provider);
+        self
+    }
+
+    /// Check every request against the documented rules before sending (on by default).
+    pub fn validation(mut self, on: bool) -> Self {
+        self.validation = on;
+        self
+    }
+
+    /// Turn assigned hosts that Feishu rejected into [`crate::Error::HostsRejected`] instead of a
+    /// [`crate::Warning`] (off by default). The reservation exists either way.
+    pub fn strict_host_check(mut self, on: bool) -> Self {
+        self.strict_host_check = on;
+        self
+    }
+
+    /// The client. Fails only on configuration; no I/O happens here.
+    pub fn build(self) -> Result<Client> {
+        Ok(Client {
+            transport: self.transport.build()?,
+            validation: self.validation,
+            strict_host_check: self.strict_host_check,
+        })
+    }
+}

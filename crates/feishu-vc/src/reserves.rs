@@ -1,0 +1,263 @@
+//! The five reserve operations, each a [`Call`] that can take per-call options before it is
+//! awaited.
+
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
+use std::time::Duration;
+
+use feishu_vc_model::{
+    ApiRequest, ApiResponse, ApplyReserveData, ApplyReserveRequest, DeleteReserveData,
+    DeleteReserveRequest, GetActiveMeetingData, GetActiveMeetingRequest, GetReserveData,
+    GetReserveRequest, Reserve, ReserveCorrectionCheckInfo, ReserveId, SecretString, TokenKind,
+    UpdateReserveBody, UpdateReserveData, UpdateReserveRequest, UserIdType,
+};
+use feishu_vc_transport::{CallOptions, Error, HostsRejected, Response, Result, Warning};
+use feishu_vc_validate::{Context, Validate};
+use serde::de::DeserializeOwned;
+
+use crate::Client;
+
+/// Meeting reservations, from [`Client::reserves`].
+#[derive(Clone, Copy, Debug)]
+pub struct Reserves<'c> {
+    client: &'c Client,
+}
+
+/// Anything that names a reservation: a [`ReserveId`] or its string.
+pub trait IntoReserveId {
+    /// The id.
+    fn into_reserve_id(self) -> ReserveId;
+}
+
+impl<T: Into<ReserveId>> IntoReserveId for T {
+    fn into_reserve_id(self) -> ReserveId {
+        self.into()
+    }
+}
+
+impl<'c> Reserves<'c> {
+    pub(crate) fn new(client: &'c Client) -> Self {
+        Self { client }
+    }
+
+    /// Books a meeting (`POST /open-apis/vc/v1/reserves/apply`). Never re-sent once it may have
+    /// reached Feishu: persist `reserve.id` as soon as it returns, and on
+    /// [`Error::OutcomeUnknown`] look before booking again.
+    pub fn apply(&self, request: ApplyReserveRequest) -> Call<'c, ApplyReserveRequest> {
+        Call::new(self.client, request)
+    }
+
+    /// Reads a reservation you own (`GET /open-apis/vc/v1/reserves/{reserve_id}`).
+    pub fn get(&self, reserve_id: impl IntoReserveId) -> Call<'c, GetReserveRequest> {
+        Call::new(
+            self.client,
+            GetReserveRequest::new(reserve_id.into_reserve_id()),
+        )
+    }
+
+    /// Changes or renews a reservation you own (`PUT /open-apis/vc/v1/reserves/{reserve_id}`).
+    /// Only the fields in `changes` are changed; a field sent empty is cleared. Renew by setting
+    /// `end_time` (at most 30 days ahead).
+    pub fn update(
+        &self,
+        reserve_id: impl IntoReserveId,
+        changes: UpdateReserveBody,
+    ) -> Call<'c, UpdateReserveRequest> {
+        Call::new(
+            self.client,
+            UpdateReserveRequest::from_body(reserve_id.into_reserve_id(), changes),
+        )
+    }
+
+    /// Deletes a reservation you own, for good (`DELETE /open-apis/vc/v1/reserves/{reserve_id}`).
+    pub fn delete(&self, reserve_id: impl IntoReserveId) -> Call<'c, DeleteReserveRequest> {
+        Call::new(
+            self.client,
+            DeleteReserveRequest::new(reserve_id.into_reserve_id()),
+        )
+    }
+
+    /// The meeting in progress for a reservation you own, if any
+    /// (`GET /open-apis/vc/v1/reserves/{reserve_id}/get_active_meeting`).
+    pub fn get_active_meeting(
+        &self,
+        reserve_id: impl IntoReserveId,
+    ) -> Call<'c, GetActiveMeetingRequest> {
+        Call::new(
+            self.client,
+            GetActiveMeetingRequest::new(reserve_id.into_reserve_id()),
+        )
+    }
+}
+
+/// One call, not yet sent: add per-call options, then `.await` it.
+#[derive(Debug)]
+#[must_use = "a call does nothing until it is awaited"]
+pub struct Call<'c, R> {
+    client: &'c Client,
+    request: R,
+    options: CallOptions,
+}
+
+impl<'c, R> Call<'c, R> {
+    fn new(client: &'c Client, request: R) -> Self {
+        Self {
+            client,
+            request,
+            options: CallOptions::new(),
+        }
+    }
+
+    /// Act as a user: the call carries this `user_access_token` (used as given, never cached).
+    /// The user then owns what the call books, and `owner_id` must be left out.
+    pub fn with_user_access_token(mut self, token: impl Into<SecretString>) -> Self {
+        self.options = self.options.with_user_access_token(token);
+        self
+    }
+
+    /// The call carries this `tenant_access_token` instead of the client's.
+    pub fn with_tenant_access_token(mut self, token: impl Into<SecretString>) -> Self {
+        self.options = self.options.with_tenant_access_token(token);
+        self
+    }
+
+    /// The timeout of each attempt of this call.
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.options = self.options.with_timeout(timeout);
+        self
+    }
+
+    /// Replaces all per-call options.
+    pub fn with_options(mut self, options: CallOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// The request as it will be sent.
+    pub fn request(&self) -> &R {
+        &self.request
+    }
+}
+
+macro_rules! user_id_type {
+    ($($request:ty),*) => {$(
+        impl Call<'_, $request> {
+            /// How user ids in this call are read and written (`open_id` unless set).
+            pub fn with_user_id_type(mut self, user_id_type: UserIdType) -> Self {
+                self.request = self.request.set_user_id_type(user_id_type);
+                self
+            }
+        }
+    )*};
+}
+user_id_type!(
+    ApplyReserveRequest,
+    GetReserveRequest,
+    UpdateReserveRequest,
+    GetActiveMeetingRequest
+);
+
+impl Call<'_, GetActiveMeetingRequest> {
+    /// Include the participant list (off unless set).
+    pub fn with_participants(mut self, with: bool) -> Self {
+        self.request = self.request.set_with_participants(with);
+        self
+    }
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for feishu_vc_model::ApplyReserveRequest {}
+    impl Sealed for feishu_vc_model::GetReserveRequest {}
+    impl Sealed for feishu_vc_model::UpdateReserveRequest {}
+    impl Sealed for feishu_vc_model::DeleteReserveRequest {}
+    impl Sealed for feishu_vc_model::GetActiveMeetingRequest {}
+}
+
+/// The reserve operations a [`Call`] can carry: what each returns, and where Feishu reports
+/// rejected hosts. Implemented for the five request types only.
+pub trait ReserveOperation:
+    ApiRequest<Response = ApiResponse<Self::Data>> + Validate + Send + Sync + sealed::Sealed + 'static
+{
+    /// The answer's `data`.
+    type Data: DeserializeOwned + Default + Send + 'static;
+
+    /// The answer's host check and the reservation it is about, for apply and update.
+    fn host_check(_data: &Self::Data) -> Option<(&ReserveCorrectionCheckInfo, Option<&Reserve>)> {
+        None
+    }
+}
+
+impl ReserveOperation for ApplyReserveRequest {
+    type Data = ApplyReserveData;
+
+    fn host_check(data: &Self::Data) -> Option<(&ReserveCorrectionCheckInfo, Option<&Reserve>)> {
+        Some((
+            data.reserve_correction_check_info.as_ref()?,
+            data.reserve.as_ref(),
+        ))
+    }
+}
+
+impl ReserveOperation for UpdateReserveRequest {
+    type Data = UpdateReserveData;
+
+    fn host_check(data: &Self::Data) -> Option<(&ReserveCorrectionCheckInfo, Option<&Reserve>)> {
+        Some((
+            data.reserve_correction_check_info.as_ref()?,
+            data.reserve.as_ref(),
+        ))
+    }
+}
+
+impl ReserveOperation for GetReserveRequest {
+    type Data = GetReserveData;
+}
+
+impl ReserveOperation for DeleteReserveRequest {
+    type Data = DeleteReserveData;
+}
+
+impl ReserveOperation for GetActiveMeetingRequest {
+    type Data = GetActiveMeetingData;
+}
+
+impl<'c, R: ReserveOperation> IntoFuture for Call<'c, R> {
+    type Output = Result<Response<R::Data>>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'c>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(async move {
+            let Call {
+                client,
+                request,
+                options,
+            } = self;
+            if client.validation {
+                // Without any token the transport fails the call; validate as a tenant call.
+                let kind = client
+                    .transport
+                    .token_kind(&options)
+                    .unwrap_or(TokenKind::Tenant);
+                request.validate(&Context::new(kind))?;
+            }
+            let response = client.transport.send(&request, &options).await?;
+            let Some((check, reserve)) = R::host_check(&response.data) else {
+                return Ok(response);
+            };
+            let rejected = check.invalid_host_id_list.clone().unwrap_or_default();
+            if rejected.is_empty() {
+                return Ok(response);
+            }
+            if client.strict_host_check {
+                return Err(Error::HostsRejected(Box::new(HostsRejected::new(
+                    rejected,
+                    reserve.and_then(|r| r.id.clone()),
+                    reserve.and_then(|r| r.meeting_no.clone()),
+                    response.log_id.clone(),
+                ))));
+            }
+            Ok(response.with_warning(Warning::InvalidHostIds(rejected)))
+        })
+    }
+}
