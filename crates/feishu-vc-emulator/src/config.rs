@@ -1,0 +1,316 @@
+//! What an emulator knows before it starts: apps, the user directory, the clock, limits.
+
+use std::collections::HashMap;
+use std::ops::RangeInclusive;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use feishu_vc_model::{RateLimit, UserIdType};
+
+use crate::clock::{Clock, SystemClock};
+
+/// The demo app's id, accepted by a default emulator.
+pub const DEMO_APP_ID: &str = "cli_demo";
+/// The demo app's secret, accepted by a default emulator.
+pub const DEMO_APP_SECRET: &str = "demo-secret";
+/// The tenant of the demo app and of the demo users Alice, Bob and Carol.
+pub const DEMO_TENANT_KEY: &str = "tenant_demo";
+/// A second tenant, with one user ([`OTHER_TENANT_USER`]) and no app.
+pub const OTHER_TENANT_KEY: &str = "tenant_other";
+/// Alice (demo tenant): the `owner_id` of Lark's own examples, so they work as written.
+pub const DEMO_USER_ALICE: &str = "ou_3ec3f6a28a0d08c45d895276e8e5e19b";
+/// Bob (demo tenant).
+pub const DEMO_USER_BOB: &str = "ou_demo_bob";
+/// Carol (demo tenant); her personal setting gives her meetings no password by default.
+pub const DEMO_USER_CAROL: &str = "ou_demo_carol";
+/// Dave, a user of [`OTHER_TENANT_KEY`]: not a valid owner or host for the demo app.
+pub const OTHER_TENANT_USER: &str = "ou_other_dave";
+
+/// How long a tenant or user access token lives: 7200 seconds (2 hours), by the emulator's clock.
+pub const TOKEN_LIFETIME: Duration = Duration::from_secs(7200);
+/// The 9-digit meeting numbers the emulator hands out unless
+/// [`EmulatorBuilder::meeting_no_pool`] restricts them.
+pub const MEETING_NO_RANGE: RangeInclusive<u32> = 100_000_000..=999_999_999;
+/// The documented limit of every reserve operation: 50 calls a second and 1000 a minute.
+pub const DOCUMENTED_RATE_LIMIT: RateLimit = RateLimit {
+    per_second: 50,
+    per_minute: 1000,
+};
+
+/// A user the emulator knows: their three ids, their tenant, and their personal meeting setting.
+///
+/// Owners (`owner_id` with a tenant token), assigned hosts and user tokens must name users of the
+/// directory. Ids are matched in the form the call's `user_id_type` says (`open_id` by default) and
+/// answered in that form.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DirectoryUser {
+    open_id: String,
+    union_id: String,
+    user_id: String,
+    tenant_key: String,
+    random_password: bool,
+}
+
+impl DirectoryUser {
+    /// A user of `tenant_key`. Unless set, the union id is `on_` and the user id is nothing, each
+    /// followed by the open id without its `ou_` prefix; meetings get a random password by default.
+    pub fn new(open_id: impl Into<String>, tenant_key: impl Into<String>) -> Self {
+        let open_id = open_id.into();
+        let bare = open_id.strip_prefix("ou_").unwrap_or(&open_id).to_owned();
+        Self {
+            union_id: format!("on_{bare}"),
+            user_id: bare,
+            open_id,
+            tenant_key: tenant_key.into(),
+            random_password: true,
+        }
+    }
+
+    /// The same user with this `union_id`.
+    pub fn with_union_id(mut self, union_id: impl Into<String>) -> Self {
+        self.union_id = union_id.into();
+        self
+    }
+
+    /// The same user with this `user_id` (employee id).
+    pub fn with_user_id(mut self, user_id: impl Into<String>) -> Self {
+        self.user_id = user_id.into();
+        self
+    }
+
+    /// The user's personal setting for meetings booked without a `password`: a random 6-digit
+    /// password (`true`, the default) or none (`false`).
+    pub fn with_random_password(mut self, on: bool) -> Self {
+        self.random_password = on;
+        self
+    }
+
+    /// The `open_id`.
+    pub fn open_id(&self) -> &str {
+        &self.open_id
+    }
+
+    /// The `union_id`.
+    pub fn union_id(&self) -> &str {
+        &self.union_id
+    }
+
+    /// The `user_id`.
+    pub fn user_id(&self) -> &str {
+        &self.user_id
+    }
+
+    /// The tenant the user belongs to.
+    pub fn tenant_key(&self) -> &str {
+        &self.tenant_key
+    }
+
+    /// Whether meetings booked without a password get a random one.
+    pub fn random_password(&self) -> bool {
+        self.random_password
+    }
+
+    /// The id of the given kind.
+    pub fn id(&self, kind: UserIdType) -> &str {
+        match kind {
+            UserIdType::UnionId => &self.union_id,
+            UserIdType::UserId => &self.user_id,
+            _ => &self.open_id,
+        }
+    }
+}
+
+/// The users of a default emulator:
+///
+/// | user | open_id | union_id | user_id | tenant | no password given |
+/// | --- | --- | --- | --- | --- | --- |
+/// | Alice | [`DEMO_USER_ALICE`] | `on_alice` | `alice` | [`DEMO_TENANT_KEY`] | random 6 digits |
+/// | Bob | [`DEMO_USER_BOB`] | `on_bob` | `bob` | [`DEMO_TENANT_KEY`] | random 6 digits |
+/// | Carol | [`DEMO_USER_CAROL`] | `on_carol` | `carol` | [`DEMO_TENANT_KEY`] | none |
+/// | Dave | [`OTHER_TENANT_USER`] | `on_dave` | `dave` | [`OTHER_TENANT_KEY`] | random 6 digits |
+pub fn demo_directory() -> Vec<DirectoryUser> {
+    vec![
+        DirectoryUser::new(DEMO_USER_ALICE, DEMO_TENANT_KEY)
+            .with_union_id("on_alice")
+            .with_user_id("alice"),
+        DirectoryUser::new(DEMO_USER_BOB, DEMO_TENANT_KEY)
+            .with_union_id("on_bob")
+            .with_user_id("bob"),
+        DirectoryUser::new(DEMO_USER_CAROL, DEMO_TENANT_KEY)
+            .with_union_id("on_carol")
+            .with_user_id("carol")
+            .with_random_password(false),
+        DirectoryUser::new(OTHER_TENANT_USER, OTHER_TENANT_KEY)
+            .with_union_id("on_dave")
+            .with_user_id("dave"),
+    ]
+}
+
+/// An app the token endpoint accepts.
+#[derive(Clone)]
+pub(crate) struct App {
+    pub(crate) app_id: String,
+    pub(crate) app_secret: String,
+    pub(crate) tenant_key: String,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App")
+            .field("app_id", &self.app_id)
+            .field("app_secret", &feishu_vc_model::REDACTED)
+            .field("tenant_key", &self.tenant_key)
+            .finish()
+    }
+}
+
+/// Configures and starts an [`crate::Emulator`]; from [`crate::Emulator::builder`].
+///
+/// Defaults: the demo app ([`DEMO_APP_ID`] / [`DEMO_APP_SECRET`], tenant [`DEMO_TENANT_KEY`]), the
+/// [`demo_directory`], the system clock, no rate limit, state in memory only, bound to
+/// `127.0.0.1` on a free port.
+#[derive(Debug)]
+pub struct EmulatorBuilder {
+    pub(crate) apps: Vec<App>,
+    pub(crate) directory: Vec<DirectoryUser>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) rate_limit: Option<RateLimit>,
+    pub(crate) state_file: Option<PathBuf>,
+    pub(crate) host: String,
+    pub(crate) port: u16,
+    pub(crate) meeting_no_pool: RangeInclusive<u32>,
+}
+
+impl Default for EmulatorBuilder {
+    fn default() -> Self {
+        Self {
+            apps: vec![App {
+                app_id: DEMO_APP_ID.to_owned(),
+                app_secret: DEMO_APP_SECRET.to_owned(),
+                tenant_key: DEMO_TENANT_KEY.to_owned(),
+            }],
+            directory: demo_directory(),
+            clock: Arc::new(SystemClock),
+            rate_limit: None,
+            state_file: None,
+            host: "127.0.0.1".to_owned(),
+            port: 0,
+            meeting_no_pool: MEETING_NO_RANGE,
+        }
+    }
+}
+
+impl EmulatorBuilder {
+    /// The credentials of the main app (tenant [`DEMO_TENANT_KEY`]), in place of the demo ones.
+    pub fn app_credentials(
+        mut self,
+        app_id: impl Into<String>,
+        app_secret: impl Into<String>,
+    ) -> Self {
+        self.apps[0].app_id = app_id.into();
+        self.apps[0].app_secret = app_secret.into();
+        self
+    }
+
+    /// One more app, installed in `tenant_key` (say [`OTHER_TENANT_KEY`]). Its tenant tokens act
+    /// for that tenant.
+    pub fn add_app(
+        mut self,
+        app_id: impl Into<String>,
+        app_secret: impl Into<String>,
+        tenant_key: impl Into<String>,
+    ) -> Self {
+        self.apps.push(App {
+            app_id: app_id.into(),
+            app_secret: app_secret.into(),
+            tenant_key: tenant_key.into(),
+        });
+        self
+    }
+
+    /// Replaces the user directory (the [`demo_directory`] unless set).
+    pub fn directory(mut self, users: impl IntoIterator<Item = DirectoryUser>) -> Self {
+        self.directory = users.into_iter().collect();
+        self
+    }
+
+    /// Adds a user to the directory (replacing one with the same open id).
+    pub fn user(mut self, user: DirectoryUser) -> Self {
+        self.directory.retain(|u| u.open_id != user.open_id);
+        self.directory.push(user);
+        self
+    }
+
+    /// The clock (the system's unless set); see [`crate::ManualClock`].
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// Turns the documented rate limit ([`DOCUMENTED_RATE_LIMIT`]) on or off (off by default).
+    pub fn rate_limit(mut self, on: bool) -> Self {
+        self.rate_limit = on.then_some(DOCUMENTED_RATE_LIMIT);
+        self
+    }
+
+    /// Turns on a rate limit of your own, such as one call a second to test throttling.
+    pub fn rate_limit_with(mut self, limit: RateLimit) -> Self {
+        self.rate_limit = Some(limit);
+        self
+    }
+
+    /// Keeps the state in this JSON file: loaded at start, rewritten atomically after every change
+    /// before the change is acknowledged.
+    pub fn state_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.state_file = Some(path.into());
+        self
+    }
+
+    /// The host or address to listen on (`127.0.0.1` unless set).
+    pub fn host(mut self, host: impl Into<String>) -> Self {
+        self.host = host.into();
+        self
+    }
+
+    /// The port to listen on (0, any free port, unless set).
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// Restricts the meeting numbers handed out to `pool`, a range inside [`MEETING_NO_RANGE`]; a
+    /// pool of one number makes its release on expiry easy to observe.
+    pub fn meeting_no_pool(mut self, pool: RangeInclusive<u32>) -> Self {
+        self.meeting_no_pool = pool;
+        self
+    }
+
+    /// Checks the configuration.
+    pub(crate) fn check(&self) -> Result<(), String> {
+        if !(MEETING_NO_RANGE.contains(self.meeting_no_pool.start())
+            && MEETING_NO_RANGE.contains(self.meeting_no_pool.end())
+            && self.meeting_no_pool.start() <= self.meeting_no_pool.end())
+        {
+            return Err(format!(
+                "the meeting number pool {:?} is not a non-empty range of 9-digit numbers",
+                self.meeting_no_pool
+            ));
+        }
+        let mut seen = HashMap::new();
+        for app in &self.apps {
+            if app.app_id.is_empty() || app.app_secret.is_empty() {
+                return Err("an app id or app secret is empty".to_owned());
+            }
+            if seen.insert(app.app_id.as_str(), ()).is_some() {
+                return Err(format!("app `{}` is configured twice", app.app_id));
+            }
+        }
+        if let Some(limit) = self.rate_limit
+            && (limit.per_second == 0 || limit.per_minute == 0)
+        {
+            return Err("a rate limit must allow at least one call".to_owned());
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,144 @@
+//! The types of the control API (`/_emulator/...`) and of the matching [`crate::Emulator`] methods.
+
+use feishu_vc_model::{MeetingId, MeetingNo, ReserveId, Timestamp, UserId, UserType};
+use serde::{Deserialize, Serialize};
+
+/// A meeting to start for a reservation: who hosts it and who is in it.
+///
+/// As JSON (`POST /_emulator/reserves/{reserve_id}/meeting`):
+/// `{"host_id": "ou_…", "participants": [{"id": "ou_…", "user_type": 1, "is_cohost": false}]}`,
+/// every field optional. Ids may be open, union or user ids of the directory (they are answered in
+/// the form a call's `user_id_type` asks for) or any other string (kept as given; such a
+/// participant is external). The host defaults to the reservation's owner and is always a
+/// participant.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct MeetingSpec {
+    /// The host (the reservation's owner unless set).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host_id: Option<String>,
+    /// Who is in the meeting.
+    #[serde(default)]
+    pub participants: Vec<ParticipantSpec>,
+}
+
+impl MeetingSpec {
+    /// A meeting hosted by the reservation's owner, alone.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the host.
+    pub fn host(mut self, id: impl Into<String>) -> Self {
+        self.host_id = Some(id.into());
+        self
+    }
+
+    /// Adds a Lark user as a participant.
+    pub fn participant(mut self, id: impl Into<String>) -> Self {
+        self.participants.push(ParticipantSpec::new(id));
+        self
+    }
+
+    /// Adds a participant.
+    pub fn with_participant(mut self, participant: ParticipantSpec) -> Self {
+        self.participants.push(participant);
+        self
+    }
+}
+
+/// One participant of a [`MeetingSpec`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ParticipantSpec {
+    /// The participant's id.
+    pub id: String,
+    /// The user type (1, a Lark user, unless set).
+    #[serde(default = "lark_user")]
+    pub user_type: i64,
+    /// Whether they are a co-host.
+    #[serde(default)]
+    pub is_cohost: bool,
+}
+
+fn lark_user() -> i64 {
+    UserType::LarkUser.value()
+}
+
+impl ParticipantSpec {
+    /// A Lark user who is not a co-host.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            user_type: lark_user(),
+            is_cohost: false,
+        }
+    }
+
+    /// The same participant with this user type.
+    pub fn with_user_type(mut self, user_type: UserType) -> Self {
+        self.user_type = user_type.value();
+        self
+    }
+
+    /// The same participant as a co-host.
+    pub fn cohost(mut self) -> Self {
+        self.is_cohost = true;
+        self
+    }
+}
+
+/// What the emulator holds (`GET /_emulator/state`, [`crate::Emulator::state`]). Tokens and
+/// passwords are not shown.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Snapshot {
+    /// The emulator's time.
+    pub now: Timestamp,
+    /// How far the clock has been advanced, in seconds.
+    pub clock_offset_seconds: i64,
+    /// Every reservation, expired ones included, by id.
+    pub reservations: Vec<ReservationSummary>,
+    /// The meeting numbers held by live reservations, sorted: no new reservation can get them.
+    pub taken_meeting_nos: Vec<MeetingNo>,
+    /// How many access tokens are valid.
+    pub live_tokens: usize,
+}
+
+impl Snapshot {
+    /// The reservation with this id.
+    pub fn reservation(&self, id: &str) -> Option<&ReservationSummary> {
+        self.reservations.iter().find(|r| r.id == id)
+    }
+
+    /// Whether a live reservation holds this meeting number.
+    pub fn is_taken(&self, meeting_no: &str) -> bool {
+        self.taken_meeting_nos.iter().any(|n| n == meeting_no)
+    }
+}
+
+/// One reservation in a [`Snapshot`].
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ReservationSummary {
+    /// The reservation id.
+    pub id: ReserveId,
+    /// Its meeting number (it may have gone to another reservation if this one expired).
+    pub meeting_no: MeetingNo,
+    /// The owner's open id.
+    pub owner: UserId,
+    /// The owner's tenant.
+    pub tenant_key: String,
+    /// The app that booked it.
+    pub app_id: String,
+    /// The topic.
+    pub topic: Option<String>,
+    /// When it expires.
+    pub end_time: Timestamp,
+    /// Whether it has expired by the emulator's clock.
+    pub expired: bool,
+    /// Whether it still holds its meeting number.
+    pub holds_meeting_no: bool,
+    /// The id of its meeting in progress, if any.
+    pub meeting_id: Option<MeetingId>,
+}

@@ -1,0 +1,83 @@
+//! The emulator's own errors (starting, persisting, the control API); API errors are answered to
+//! clients in Feishu's envelope instead.
+
+use std::io;
+use std::path::PathBuf;
+
+/// Why the emulator could not start, persist, or do what a test asked of it.
+///
+/// `Display` says what failed; the cause, if any, is the `source()`.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The builder's configuration cannot be used.
+    #[error("invalid emulator configuration: {0}")]
+    Config(String),
+    /// The address could not be bound.
+    #[error("could not listen on {address}")]
+    Bind {
+        /// `host:port` as configured.
+        address: String,
+        /// Why.
+        #[source]
+        source: io::Error,
+    },
+    /// The state file exists but could not be read.
+    #[error("could not read the state file {}", path.display())]
+    ReadState {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: io::Error,
+    },
+    /// The state file is not one this emulator wrote.
+    #[error("{} is not an emulator state file ({reason})", path.display())]
+    StateFormat {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A change could not be written to the state file; it was not acknowledged.
+    #[error("could not write the state file: {0}")]
+    Persist(String),
+    /// The HTTP server stopped with an error.
+    #[error("the emulator's server failed")]
+    Server(#[source] io::Error),
+    /// No user of the directory has this id (of any kind).
+    #[error("no user `{0}` in the emulator's directory")]
+    UnknownUser(String),
+    /// No app has this id.
+    #[error("no app `{0}` in the emulator")]
+    UnknownApp(String),
+    /// No reservation has this id.
+    #[error("no reservation `{0}`")]
+    UnknownReservation(String),
+    /// The reservation has expired: its meeting number cannot be joined.
+    #[error("reservation `{0}` has expired")]
+    ReservationExpired(String),
+    /// The reservation already has a meeting in progress (at most one is).
+    #[error("reservation `{0}` already has a meeting in progress")]
+    MeetingInProgress(String),
+    /// The reservation has no meeting in progress.
+    #[error("reservation `{0}` has no meeting in progress")]
+    NoMeetingInProgress(String),
+    /// A control request could not be read.
+    #[error("invalid control request: {0}")]
+    BadRequest(String),
+}
+
+impl Error {
+    /// The HTTP status the control API answers this error with.
+    pub(crate) fn http_status(&self) -> u16 {
+        match self {
+            Self::UnknownUser(_) | Self::UnknownApp(_) | Self::UnknownReservation(_) => 404,
+            Self::ReservationExpired(_)
+            | Self::MeetingInProgress(_)
+            | Self::NoMeetingInProgress(_) => 409,
+            Self::BadRequest(_) | Self::Config(_) => 400,
+            _ => 500,
+        }
+    }
+}

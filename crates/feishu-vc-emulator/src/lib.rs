@@ -1,0 +1,466 @@
+//! A faithful local emulator of the Feishu / Lark meeting reservation API (预约会议,
+//! `vc/v1/reserves`): point a client at it and book, read, renew, change, cancel meetings and find
+//! their live meeting, offline, with the server's own rules and error codes.
+//!
+//! ```
+//! use std::time::Duration;
+//! use feishu_vc::model::{ApplyReserveRequest, Password, ReserveMeetingSetting};
+//! use feishu_vc_emulator::{DEMO_APP_ID, DEMO_APP_SECRET, DEMO_USER_ALICE, Emulator};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let emulator = Emulator::start_default().await?; // 127.0.0.1, a free port, state in memory
+//! let client = feishu_vc::Client::builder()
+//!     .app_credentials(DEMO_APP_ID, DEMO_APP_SECRET)
+//!     .base_url(emulator.base_url())
+//!     .build()?;
+//!
+//! let end = emulator.now().checked_add(Duration::from_secs(3600)).unwrap();
+//! let booked = client
+//!     .reserves()
+//!     .apply(
+//!         ApplyReserveRequest::new(
+//!             ReserveMeetingSetting::default()
+//!                 .set_topic("Weekly sync")
+//!                 .set_password(Password::digits("971024")),
+//!         )
+//!         .set_end_time(end)
+//!         .set_owner_id(DEMO_USER_ALICE),
+//!     )
+//!     .await?;
+//! let reserve = booked.data.reserve.unwrap_or_default();
+//! assert_eq!(reserve.meeting_no.unwrap().as_str().len(), 9);
+//! assert!(booked.log_id.is_some());
+//!
+//! emulator.shutdown().await?;
+//! # Ok(()) }
+//! ```
+//!
+//! # What it serves
+//!
+//! Every response is JSON (`{code, msg, data}` on success, `{code, msg, error: {log_id,
+//! troubleshooter, field_violations}}` on failure, with the HTTP status of Lark's code table) and
+//! carries a fresh `X-Tt-Logid` header. Unknown paths and methods get Feishu's plain-text
+//! `404 page not found`.
+//!
+//! | endpoint | what it does |
+//! | --- | --- |
+//! | `POST /open-apis/auth/v3/tenant_access_token/internal` | `{app_id, app_secret}` → `{"code":0,"msg":"ok","tenant_access_token":"t-…","expire":7200}`. An unknown app id or an unreadable body → `{"code":10003,"msg":"invalid param"}`, a wrong secret → `{"code":10014,"msg":"app secret invalid"}`, both with HTTP 200 as Feishu answers. A token with 30 minutes or more to live is handed out again (with its remaining `expire`); otherwise a new one is issued and the old one stays valid until it expires. |
+//! | `POST /open-apis/vc/v1/reserves/apply` | books a meeting |
+//! | `GET /open-apis/vc/v1/reserves/{reserve_id}` | reads one |
+//! | `PUT /open-apis/vc/v1/reserves/{reserve_id}` | changes or renews one |
+//! | `DELETE /open-apis/vc/v1/reserves/{reserve_id}` | deletes one for good |
+//! | `GET /open-apis/vc/v1/reserves/{reserve_id}/get_active_meeting` | its meeting in progress |
+//!
+//! The reserve operations read `user_id_type` (`open_id` by default, `union_id`, `user_id`) and
+//! `with_participants` from the query.
+//!
+//! # Tokens
+//!
+//! Tokens live [`TOKEN_LIFETIME`] (7200 s) by the emulator's clock. A reserve call without a
+//! usable `Authorization: Bearer <token>` header (missing, empty, or another scheme) is answered
+//! 99991661, and one with a token the emulator did not issue, or that has expired (tenant or
+//! user token alike), 99991663; both with HTTP 400, as Feishu's gateway answers them, in the usual
+//! envelope. Tokens are checked before anything else, rate limit and parameters included. User tokens are minted
+//! with [`Emulator::mint_user_token`] or `POST /_emulator/user_access_token` for a user of the
+//! directory.
+//!
+//! # Rules
+//!
+//! Each request body is decoded into the model's body type (not JSON, a wrong type or a field the
+//! API does not have → 121003) and checked by `feishu-vc-validate`, the one source of the rules,
+//! in the context of the call's token kind and the emulator's clock; the first violation (in path
+//! order) is answered with its code, its HTTP status, and its text in `msg`, every violation in
+//! `error.field_violations`. Then the server's own rules:
+//!
+//! - **Owner.** With a user token the user owns the meeting. With a tenant token, `owner_id` must
+//!   name a user of the directory in the app's tenant (in the form `user_id_type` says), else
+//!   121003 (Lark documents no specific code; 123004 is for hosts).
+//! - **Who may act** (Lark: "only your own reservations"). With a user token: the owner only.
+//!   With a tenant token: the app that booked the reservation (with either kind of token), in its
+//!   tenant. Anyone else gets 121005 (HTTP 403); an unknown id 121004 (HTTP 404).
+//! - **Numbers and links.** Reservation ids have 19 digits. Meeting numbers have 9 and are unique
+//!   among reservations that have not expired; a number is released when its reservation expires
+//!   (its `end_time` passes by the emulator's clock) or is deleted, and a renewal keeps it. (If a
+//!   reservation is renewed after it expired and its number has meanwhile gone to another live
+//!   reservation, it gets a new number.) `url` is `https://vc.feishu.cn/j/<meeting_no>`,
+//!   `app_link` is Lark's applink with the reservation id and `{?}` placeholders for preview, mic,
+//!   speaker and camera, `live_link` is `https://meetings.feishu.cn/s/<random>`. When no number
+//!   of the pool is free, apply answers 121001.
+//! - **Password.** Echoed as given (`""`: no password). When absent, the owner's personal setting
+//!   decides ([`DirectoryUser::with_random_password`]): a random 6-digit password (the default) or
+//!   none (`""`).
+//! - **End time.** A 1-to-1 call may be booked without `end_time`; it then expires 30 days
+//!   ahead, the longest a booking may last, and the answer shows that time.
+//! - **Hosts.** Assigned hosts that are not Lark users of the owner's tenant in the directory are
+//!   dropped and listed in `reserve_correction_check_info.invalid_host_id_list` (apply and update
+//!   always include that list, empty when all hosts were accepted). Accepted hosts, the owner and
+//!   meeting participants are answered in the form `user_id_type` asks for; ids inside
+//!   `action_permissions[].permission_checkers[].check_list` are kept as given.
+//! - **Update.** Fields left out are kept; a field sent empty is cleared (`topic: ""`,
+//!   `assign_host_list: []`, `action_permissions: []`, `password: ""` for no password);
+//!   `meeting_connect` is refused (121003). The settings as they would be after the update are
+//!   checked again, so that an update cannot make a 1-to-1 call record automatically (123002).
+//! - **Answers** follow each operation's subset of the reservation: apply has no `expire_status`,
+//!   update no `app_link` or `reserve_user_id`, only get has `meeting_settings`. `expire_status`
+//!   is 1 (not expired) or 2 (expired) by the emulator's clock.
+//! - **Meetings.** get_active_meeting answers `data: {}` when no meeting is in progress (Lark
+//!   documents no error for that). A meeting started through the control API has an id, the
+//!   reservation's topic, url, meeting number and password, its start and create time, the host,
+//!   status 2 (in progress), participant counts, and the participants only with
+//!   `with_participants=true`.
+//!
+//! # Rate limit
+//!
+//! Off by default. With [`EmulatorBuilder::rate_limit`] each app may call each operation, for
+//! each tenant, 50 times a second and 1000 times a minute ([`DOCUMENTED_RATE_LIMIT`]; or your
+//! own limit with [`EmulatorBuilder::rate_limit_with`]). Past that: HTTP 429,
+//! `{"code":99991400,"msg":"request trigger frequency limit",…}` and the headers
+//! `x-ogw-ratelimit-limit` (the limit that was hit) and `x-ogw-ratelimit-reset` (whole seconds
+//! until its window ends, at least 1). Windows run on real time, not the emulator's clock. The
+//! token endpoint and the control API are not limited.
+//!
+//! # The control API
+//!
+//! Under `/_emulator/`, for tests and scripts; no token needed. Errors are `{"error": "…"}` with
+//! HTTP 400, 404 (unknown user, app or reservation) or 409 (expired reservation, meeting already
+//! in progress or not in progress).
+//!
+//! | endpoint | body | answer |
+//! | --- | --- | --- |
+//! | `GET /_emulator/clock` | | `{"now": "<unix s>", "offset_seconds": n}` |
+//! | `POST /_emulator/clock/advance` | `{"seconds": n}` | `{"now": "<unix s>"}` |
+//! | `POST /_emulator/tenant_access_token` | `{"app_id"?}` | `{"tenant_access_token", "expire"}` |
+//! | `POST /_emulator/user_access_token` | `{"user_id", "app_id"?}` (any id of a directory user) | `{"user_access_token", "expire"}` |
+//! | `POST /_emulator/reserves/{reserve_id}/meeting` | a [`MeetingSpec`] (may be empty) | `{"meeting": {…}}` |
+//! | `DELETE /_emulator/reserves/{reserve_id}/meeting` | | `{}` |
+//! | `GET /_emulator/state` | | a [`Snapshot`] |
+//!
+//! [`Emulator`] has the same as methods.
+//!
+//! # State
+//!
+//! In memory unless [`EmulatorBuilder::state_file`] names a JSON file. Then the file is loaded at
+//! start, and every change (reservations, meetings, tokens, clock advances) is written to it
+//! before the change is acknowledged: to a temporary file in the same directory, fsynced, renamed
+//! over the file, and the directory fsynced. Concurrent changes are coalesced into one write, and
+//! each response waits for a write that includes its change, so a restart on the same file loses
+//! nothing that was acknowledged. A change whose write fails is answered 121001 (it stays in
+//! memory and reaches the file with the next successful write). One emulator per file: two
+//! emulators sharing a file overwrite each other. The file holds tokens and passwords in clear:
+//! it is test data.
+#![deny(missing_docs)]
+
+mod clock;
+mod config;
+mod control;
+mod error;
+mod ids;
+mod persist;
+mod ratelimit;
+mod server;
+mod service;
+mod state;
+
+use std::fmt;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use feishu_vc_model::{Meeting, SecretString, Timestamp};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use config::{
+    DEMO_APP_ID, DEMO_APP_SECRET, DEMO_TENANT_KEY, DEMO_USER_ALICE, DEMO_USER_BOB, DEMO_USER_CAROL,
+    DOCUMENTED_RATE_LIMIT, DirectoryUser, EmulatorBuilder, MEETING_NO_RANGE, OTHER_TENANT_KEY,
+    OTHER_TENANT_USER, TOKEN_LIFETIME, demo_directory,
+};
+pub use control::{MeetingSpec, ParticipantSpec, ReservationSummary, Snapshot};
+pub use error::Error;
+pub use feishu_vc_model::RateLimit;
+
+pub(crate) use service::Shared;
+
+/// A running emulator. Dropping it stops the server in the background; [`Emulator::shutdown`]
+/// stops it and waits until it has.
+pub struct Emulator {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    base_url: String,
+    stop: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<std::io::Result<()>>>,
+    writer: Option<JoinHandle<()>>,
+}
+
+impl fmt::Debug for Emulator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Emulator")
+            .field("base_url", &self.base_url)
+            .field(
+                "state_file",
+                &self.shared.persister.as_ref().map(|p| &p.path),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+impl Emulator {
+    /// A builder: apps, users, clock, rate limit, state file, address.
+    pub fn builder() -> EmulatorBuilder {
+        EmulatorBuilder::default()
+    }
+
+    /// An emulator with every default (see [`EmulatorBuilder`]): for tests.
+    pub async fn start_default() -> Result<Self, Error> {
+        Self::builder().start().await
+    }
+
+    /// Where it listens, such as `http://127.0.0.1:41234`: give it to
+    /// `feishu_vc::ClientBuilder::base_url`.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The address it listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The main app's id.
+    pub fn app_id(&self) -> &str {
+        &self.shared.apps[0].app_id
+    }
+
+    /// The main app's secret.
+    pub fn app_secret(&self) -> &str {
+        &self.shared.apps[0].app_secret
+    }
+
+    /// The state file, if there is one.
+    pub fn state_file(&self) -> Option<&Path> {
+        self.shared.persister.as_ref().map(|p| p.path.as_path())
+    }
+
+    /// The emulator's time: its clock plus every advance.
+    pub fn now(&self) -> Timestamp {
+        self.shared.now()
+    }
+
+    /// Moves the emulator's time forward by `by` (whole seconds): tokens and reservations expire
+    /// accordingly. Returns the new time.
+    pub async fn advance(&self, by: Duration) -> Result<Timestamp, Error> {
+        self.shared.advance(by.as_secs()).await
+    }
+
+    /// A tenant token of the main app, as the token endpoint would give it.
+    pub async fn mint_tenant_token(&self) -> Result<SecretString, Error> {
+        let app = self.shared.apps[0].clone();
+        let (token, _) = self.shared.tenant_token(&app).await?;
+        Ok(SecretString::new(token))
+    }
+
+    /// A user token of the main app for the directory user with this id (open, union or user
+    /// id). Calls made with it act as that user.
+    pub async fn mint_user_token(&self, user_id: &str) -> Result<SecretString, Error> {
+        let (token, _) = self.shared.user_token(user_id, None).await?;
+        Ok(SecretString::new(token))
+    }
+
+    /// Starts the meeting of a live reservation; returns it as get_active_meeting would (open
+    /// ids, participants included).
+    pub async fn start_meeting(
+        &self,
+        reserve_id: &str,
+        spec: MeetingSpec,
+    ) -> Result<Meeting, Error> {
+        self.shared.start_meeting(reserve_id, &spec).await
+    }
+
+    /// Ends the meeting in progress of a reservation.
+    pub async fn end_meeting(&self, reserve_id: &str) -> Result<(), Error> {
+        self.shared.end_meeting(reserve_id).await
+    }
+
+    /// What the emulator holds now.
+    pub fn state(&self) -> Snapshot {
+        self.shared.snapshot()
+    }
+
+    /// Serves until `shutdown` resolves, then shuts down gracefully.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()>) -> Result<(), Error> {
+        shutdown.await;
+        self.shutdown().await
+    }
+
+    /// Stops accepting connections, lets the requests under way finish, writes what is left to
+    /// the state file, and returns when all of that is done.
+    pub async fn shutdown(mut self) -> Result<(), Error> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let served = match self.server.take() {
+            Some(server) => server
+                .await
+                .map_err(|e| Error::Server(std::io::Error::other(e.to_string())))
+                .and_then(|r| r.map_err(Error::Server)),
+            None => Ok(()),
+        };
+        if let Some(p) = &self.shared.persister {
+            p.stop();
+        }
+        if let Some(writer) = self.writer.take() {
+            let _ = writer.await;
+        }
+        served
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        // The requests under way still wait for the state file: stop its writer only once the
+        // server has let them finish.
+        let server = self.server.take();
+        let shared = self.shared.clone();
+        let stop_writer = move || {
+            if let Some(p) = &shared.persister {
+                p.stop();
+            }
+        };
+        match (server, tokio::runtime::Handle::try_current()) {
+            (Some(server), Ok(runtime)) => {
+                runtime.spawn(async move {
+                    let _ = server.await;
+                    stop_writer();
+                });
+            }
+            _ => stop_writer(),
+        }
+    }
+}
+
+impl EmulatorBuilder {
+    /// Loads the state file (if any), binds the address and starts serving, in milliseconds.
+    pub async fn start(self) -> Result<Emulator, Error> {
+        self.check().map_err(Error::Config)?;
+        let (state, offset, persister) = match &self.state_file {
+            Some(path) => {
+                let (state, offset) = load(path).await?;
+                (state, offset, Some(persist::Persister::new(path.clone())))
+            }
+            None => (state::State::default(), 0, None),
+        };
+        let address = format!("{}:{}", self.host, self.port);
+        let listener = tokio::net::TcpListener::bind((self.host.as_str(), self.port))
+            .await
+            .map_err(|source| Error::Bind {
+                address: address.clone(),
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| Error::Bind {
+            address: address.clone(),
+            source,
+        })?;
+        let shared = Arc::new(Shared::new(
+            self.apps,
+            state::Directory::new(self.directory),
+            self.clock,
+            offset,
+            self.meeting_no_pool,
+            self.rate_limit.map(ratelimit::RateLimiter::new),
+            state,
+            persister,
+        ));
+        let writer = shared
+            .persister
+            .is_some()
+            .then(|| tokio::spawn(persist::run(shared.clone())));
+        let (stop, stopped) = oneshot::channel::<()>();
+        let app = server::router(shared.clone());
+        let server = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = stopped.await;
+                })
+                .await
+        });
+        let base_url = match addr {
+            SocketAddr::V6(v6) => format!("http://[{}]:{}", v6.ip(), v6.port()),
+            SocketAddr::V4(v4) => format!("http://{v4}"),
+        };
+        tracing::info!(base_url, "feishu-vc emulator listening");
+        Ok(Emulator {
+            shared,
+            addr,
+            base_url,
+            stop: Some(stop),
+            server: Some(server),
+            writer,
+        })
+    }
+}
+
+/// Reads a state file; a missing file is an empty state.
+async fn load(path: &Path) -> Result<(state::State, i64), Error> {
+    let bytes = match tokio::fs::read(path).await {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok((state::State::default(), 0));
+        }
+        Err(source) => {
+            return Err(Error::ReadState {
+                path: path.to_owned(),
+                source,
+            });
+        }
+    };
+    let doc: state::Document = serde_json::from_slice(&bytes).map_err(|e| Error::StateFormat {
+        path: path.to_owned(),
+        reason: format!(
+            "line {}, column {}: {}",
+            e.line(),
+            e.column(),
+            e.classify_text()
+        ),
+    })?;
+    if doc.format != state::STATE_FORMAT {
+        return Err(Error::StateFormat {
+            path: path.to_owned(),
+            reason: format!("format {} (expected {})", doc.format, state::STATE_FORMAT),
+        });
+    }
+    let offset = doc.clock_offset;
+    Ok((state::State::from_document(doc), offset))
+}
+
+trait ClassifyText {
+    fn classify_text(&self) -> &'static str;
+}
+
+impl ClassifyText for serde_json::Error {
+    fn classify_text(&self) -> &'static str {
+        match self.classify() {
+            serde_json::error::Category::Io => "could not be read",
+            serde_json::error::Category::Syntax => "not JSON",
+            serde_json::error::Category::Data => "not the expected content",
+            serde_json::error::Category::Eof => "cut short",
+        }
+    }
+}
+
+/// Starts an emulator as `builder` says and serves until `shutdown` resolves, then shuts down
+/// gracefully: the entry point of `feishu-vc emulator`. The address is logged (`tracing`, info);
+/// to print it yourself, use [`EmulatorBuilder::start`], [`Emulator::base_url`] and
+/// [`Emulator::run_until`].
+pub async fn serve(
+    builder: EmulatorBuilder,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), Error> {
+    builder.start().await?.run_until(shutdown).await
+}

@@ -1,0 +1,530 @@
+//! HTTP: routes, Feishu's envelopes and status codes, the log id header, the control API.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Uri};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use feishu_vc_model::{
+    ApiRequest, ApiResponse, ApplyReserveBody, ApplyReserveRequest, DeleteReserveRequest,
+    ErrorInfo, GetActiveMeetingRequest, GetReserveRequest, TenantAccessTokenInternalBody,
+    TenantAccessTokenInternalResponse, UpdateReserveBody, UpdateReserveRequest, UserIdType,
+};
+use feishu_vc_validate::{Context, Validate};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+use crate::control::MeetingSpec;
+use crate::error::Error;
+use crate::ids;
+use crate::service::{Caller, Failure, Outcome, Shared, first_violation};
+
+/// The log id of the request being answered.
+#[derive(Clone, Debug)]
+struct LogId(String);
+
+type Shr = State<Arc<Shared>>;
+
+/// Every route of the emulator.
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    const TOKEN: &str = "/open-apis/auth/v3/tenant_access_token/internal";
+    Router::new()
+        .route(TOKEN, post(tenant_token))
+        .route(&format!("{TOKEN}/"), post(tenant_token))
+        .route("/open-apis/vc/v1/reserves/apply", post(apply))
+        .route(
+            "/open-apis/vc/v1/reserves/{reserve_id}",
+            get(get_reserve).put(update).delete(delete),
+        )
+        .route(
+            "/open-apis/vc/v1/reserves/{reserve_id}/get_active_meeting",
+            get(get_active_meeting),
+        )
+        .route("/_emulator/clock", get(clock))
+        .route("/_emulator/clock/advance", post(advance))
+        .route("/_emulator/tenant_access_token", post(control_tenant_token))
+        .route("/_emulator/user_access_token", post(control_user_token))
+        .route(
+            "/_emulator/reserves/{reserve_id}/meeting",
+            post(start_meeting).delete(end_meeting),
+        )
+        .route("/_emulator/state", get(state))
+        .fallback(not_found)
+        .method_not_allowed_fallback(not_found)
+        .layer(middleware::from_fn_with_state(shared.clone(), stamp))
+        .with_state(shared)
+}
+
+/// Gives every response a fresh `X-Tt-Logid`.
+async fn stamp(State(shared): Shr, mut request: Request, next: Next) -> Response {
+    let log = LogId(ids::log_id(shared.now().unix_seconds()));
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    request.extensions_mut().insert(log.clone());
+    let mut response = next.run(request).await;
+    if let Ok(value) = HeaderValue::from_str(&log.0) {
+        response
+            .headers_mut()
+            .insert(HeaderName::from_static("x-tt-logid"), value);
+    }
+    tracing::debug!(%method, path, status = response.status().as_u16(), log_id = %log.0, "emulator request");
+    response
+}
+
+/// Feishu's gateway answers unknown paths and methods with a plain-text 404.
+async fn not_found() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        [(CONTENT_TYPE, "text/plain; charset=utf-8")],
+        "404 page not found",
+    )
+        .into_response()
+}
+
+fn log_of(request_log: Option<axum::Extension<LogId>>) -> String {
+    request_log.map(|l| l.0.0).unwrap_or_default()
+}
+
+// ---- envelopes ----
+
+fn json_response(status: u16, body: &impl Serialize) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, axum::Json(body)).into_response()
+}
+
+/// `{code: 0, msg: "success", data}` or `{code, msg, error: {log_id, troubleshooter, …}}`.
+fn reply(outcome: Outcome, log_id: &str) -> Response {
+    match outcome {
+        Ok(data) => json_response(200, &ApiResponse::success(data)),
+        Err(failure) => failure_response(failure, log_id),
+    }
+}
+
+fn failure_response(failure: Failure, log_id: &str) -> Response {
+    let status = failure.http_status();
+    let code = failure.code.code();
+    let mut info = ErrorInfo::default()
+        .set_log_id(log_id)
+        .set_troubleshooter(format!(
+            "https://open.feishu.cn/search?from=openapi&log_id={log_id}&code={code}"
+        ));
+    if !failure.violations.is_empty() {
+        info = info.set_field_violations(failure.violations);
+    }
+    let body = ApiResponse::<Value>::error(code, failure.msg, Some(info));
+    let mut response = json_response(status, &body);
+    if let Some(t) = failure.throttled {
+        let headers = response.headers_mut();
+        headers.insert(
+            HeaderName::from_static("x-ogw-ratelimit-limit"),
+            HeaderValue::from(t.limit),
+        );
+        headers.insert(
+            HeaderName::from_static("x-ogw-ratelimit-reset"),
+            HeaderValue::from(t.reset_secs),
+        );
+    }
+    response
+}
+
+// ---- request parts ----
+
+/// The query parameters of the reserve operations.
+struct Params {
+    user_id_type: UserIdType,
+    with_participants: bool,
+}
+
+impl Params {
+    fn parse(uri: &Uri) -> Result<Self, Failure> {
+        let Query(pairs) = Query::<Vec<(String, String)>>::try_from_uri(uri)
+            .map_err(|_| Failure::param("the query string cannot be read"))?;
+        let mut params = Self {
+            user_id_type: UserIdType::OpenId,
+            with_participants: false,
+        };
+        for (name, value) in pairs {
+            match name.as_str() {
+                "user_id_type" => {
+                    params.user_id_type = value
+                        .parse()
+                        .map_err(|e| Failure::param(format!("user_id_type: {e}")))?;
+                }
+                "with_participants" => {
+                    params.with_participants = match value.as_str() {
+                        "true" => true,
+                        "false" => false,
+                        _ => {
+                            return Err(Failure::param("with_participants: must be true or false"));
+                        }
+                    };
+                }
+                // Other parameters are ignored, as Feishu does.
+                _ => {}
+            }
+        }
+        Ok(params)
+    }
+}
+
+fn authorization(headers: &HeaderMap) -> Option<&str> {
+    headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok())
+}
+
+/// Decodes a body into the model's type: not JSON, a wrong type or a field the API does not have
+/// (Feishu answers 121003 for unknown fields) is a param error. Messages never echo values, which
+/// may be passwords.
+fn decode<T: DeserializeOwned + Serialize>(bytes: &[u8]) -> Result<T, Failure> {
+    let raw: Value = serde_json::from_slice(bytes).map_err(|e| {
+        Failure::param(format!(
+            "the body is not JSON (line {}, column {})",
+            e.line(),
+            e.column()
+        ))
+    })?;
+    if !raw.is_object() {
+        return Err(Failure::param("the body must be a JSON object"));
+    }
+    let typed: T = serde_json::from_slice(bytes).map_err(|e| {
+        let text = e.to_string();
+        if text.starts_with("missing field") || text.starts_with("duplicate field") {
+            Failure::param(format!("the body {text}"))
+        } else {
+            Failure::param(format!(
+                "the body does not match the schema (line {}, column {})",
+                e.line(),
+                e.column()
+            ))
+        }
+    })?;
+    let back = serde_json::to_value(&typed).map_err(Failure::internal)?;
+    if let Some(path) = unknown_field(&raw, &back, "") {
+        return Err(Failure::param(format!("{path}: unknown field")));
+    }
+    Ok(typed)
+}
+
+/// The path of the first non-null value of `raw` that the typed value dropped.
+fn unknown_field(raw: &Value, typed: &Value, path: &str) -> Option<String> {
+    match (raw, typed) {
+        (Value::Object(raw), Value::Object(typed)) => raw.iter().find_map(|(key, value)| {
+            if value.is_null() {
+                return None;
+            }
+            let here = if path.is_empty() {
+                key.clone()
+            } else {
+                format!("{path}.{key}")
+            };
+            match typed.get(key) {
+                None => Some(here),
+                Some(t) => unknown_field(value, t, &here),
+            }
+        }),
+        (Value::Array(raw), Value::Array(typed)) => raw
+            .iter()
+            .zip(typed)
+            .enumerate()
+            .find_map(|(i, (r, t))| unknown_field(r, t, &format!("{path}[{i}]"))),
+        _ => None,
+    }
+}
+
+/// The caller, after the rate limit.
+fn admit(shared: &Shared, headers: &HeaderMap, operation: &'static str) -> Result<Caller, Failure> {
+    let caller = shared.authenticate(authorization(headers))?;
+    shared.throttle(&caller, operation)?;
+    Ok(caller)
+}
+
+// ---- the token endpoint ----
+
+/// `POST /open-apis/auth/v3/tenant_access_token/internal`. Its answers are top level (no
+/// envelope) and come with HTTP 200 even on failure, as Feishu's do.
+async fn tenant_token(
+    State(shared): Shr,
+    log: Option<axum::Extension<LogId>>,
+    body: Bytes,
+) -> Response {
+    let fail = |code: i64, msg: &str| {
+        json_response(
+            200,
+            &TenantAccessTokenInternalResponse::default()
+                .set_code(code)
+                .set_msg(msg),
+        )
+    };
+    let Ok(request) = serde_json::from_slice::<TenantAccessTokenInternalBody>(&body) else {
+        return fail(10003, "invalid param");
+    };
+    let Some(app) = shared
+        .app(&request.app_id)
+        .filter(|_| !request.app_secret.is_empty())
+    else {
+        return fail(10003, "invalid param");
+    };
+    if app.app_secret != request.app_secret.expose_secret() {
+        return fail(10014, "app secret invalid");
+    }
+    let app = app.clone();
+    match shared.tenant_token(&app).await {
+        Ok((token, expire)) => json_response(
+            200,
+            &TenantAccessTokenInternalResponse::default()
+                .set_code(0)
+                .set_msg("ok")
+                .set_tenant_access_token(token)
+                .set_expire(expire),
+        ),
+        Err(e) => failure_response(Failure::internal(e), &log_of(log)),
+    }
+}
+
+// ---- the five reserve operations ----
+
+async fn apply(
+    State(shared): Shr,
+    log: Option<axum::Extension<LogId>>,
+    headers: HeaderMap,
+    uri: Uri,
+    body: Bytes,
+) -> Response {
+    reply(
+        apply_inner(&shared, &headers, &uri, &body).await,
+        &log_of(log),
+    )
+}
+
+async fn apply_inner(shared: &Shared, headers: &HeaderMap, uri: &Uri, body: &[u8]) -> Outcome {
+    let caller = admit(shared, headers, ApplyReserveRequest::OPERATION.id)?;
+    let params = Params::parse(uri)?;
+    let body: ApplyReserveBody = decode(body)?;
+    let now = shared.now();
+    let request = ApplyReserveRequest::from_body(body).set_user_id_type(params.user_id_type);
+    first_violation(request.violations(&Context::new(caller.kind).at(now)))?;
+    shared.apply(&caller, request, now).await
+}
+
+async fn update(
+    State(shared): Shr,
+    log: Option<axum::Extension<LogId>>,
+    Path(reserve_id): Path<String>,
+    headers: HeaderMap,
+    uri: Uri,
+    body: Bytes,
+) -> Response {
+    let outcome = update_inner(&shared, &headers, &uri, reserve_id, &body).await;
+    reply(outcome, &log_of(log))
+}
+
+async fn update_inner(
+    shared: &Shared,
+    headers: &HeaderMap,
+    uri: &Uri,
+    reserve_id: String,
+    body: &[u8],
+) -> Outcome {
+    let caller = admit(shared, headers, UpdateReserveRequest::OPERATION.id)?;
+    let params = Params::parse(uri)?;
+    let body: UpdateReserveBody = decode(body)?;
+    let now = shared.now();
+    let request =
+        UpdateReserveRequest::from_body(reserve_id, body).set_user_id_type(params.user_id_type);
+    first_violation(request.violations(&Context::new(caller.kind).at(now)))?;
+    shared.update(&caller, request, now).await
+}
+
+async fn get_reserve(
+    State(shared): Shr,
+    log: Option<axum::Extension<LogId>>,
+    Path(reserve_id): Path<String>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    let outcome = (|| {
+        let caller = admit(&shared, &headers, GetReserveRequest::OPERATION.id)?;
+        let params = Params::parse(&uri)?;
+        let now = shared.now();
+        let request = GetReserveRequest::new(reserve_id).set_user_id_type(params.user_id_type);
+        first_violation(request.violations(&Context::new(caller.kind).at(now)))?;
+        shared.get(
+            &caller,
+            request.reserve_id.as_str(),
+            params.user_id_type,
+            now,
+        )
+    })();
+    reply(outcome, &log_of(log))
+}
+
+async fn delete(
+    State(shared): Shr,
+    log: Option<axum::Extension<LogId>>,
+    Path(reserve_id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    reply(
+        delete_inner(&shared, &headers, reserve_id).await,
+        &log_of(log),
+    )
+}
+
+async fn delete_inner(shared: &Shared, headers: &HeaderMap, reserve_id: String) -> Outcome {
+    let caller = admit(shared, headers, DeleteReserveRequest::OPERATION.id)?;
+    let now = shared.now();
+    let request = DeleteReserveRequest::new(reserve_id);
+    first_violation(request.violations(&Context::new(caller.kind).at(now)))?;
+    shared.delete(&caller, request.reserve_id.as_str()).await
+}
+
+async fn get_active_meeting(
+    State(shared): Shr,
+    log: Option<axum::Extension<LogId>>,
+    Path(reserve_id): Path<String>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    let outcome = (|| {
+        let caller = admit(&shared, &headers, GetActiveMeetingRequest::OPERATION.id)?;
+        let params = Params::parse(&uri)?;
+        let now = shared.now();
+        let request = GetActiveMeetingRequest::new(reserve_id)
+            .set_user_id_type(params.user_id_type)
+            .set_with_participants(params.with_participants);
+        first_violation(request.violations(&Context::new(caller.kind).at(now)))?;
+        shared.get_active_meeting(
+            &caller,
+            request.reserve_id.as_str(),
+            params.user_id_type,
+            params.with_participants,
+            now,
+        )
+    })();
+    reply(outcome, &log_of(log))
+}
+
+// ---- the control API ----
+
+fn control(result: Result<Value, Error>) -> Response {
+    match result {
+        Ok(value) => json_response(200, &value),
+        Err(e) => json_response(e.http_status(), &json!({ "error": e.to_string() })),
+    }
+}
+
+/// A control request's JSON body; an empty body reads as `{}`.
+fn control_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
+    let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
+        b"{}"
+    } else {
+        body
+    };
+    serde_json::from_slice(body).map_err(|e| Error::BadRequest(e.to_string()))
+}
+
+#[derive(serde::Deserialize)]
+struct AdvanceBody {
+    seconds: u64,
+}
+
+#[derive(serde::Deserialize)]
+struct TenantTokenBody {
+    #[serde(default)]
+    app_id: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct UserTokenBody {
+    user_id: String,
+    #[serde(default)]
+    app_id: Option<String>,
+}
+
+async fn clock(State(shared): Shr) -> Response {
+    control(Ok(json!({
+        "now": shared.now(),
+        "offset_seconds": shared.clock_offset(),
+    })))
+}
+
+async fn advance(State(shared): Shr, body: Bytes) -> Response {
+    let result = async {
+        let body: AdvanceBody = control_body(&body)?;
+        let now = shared.advance(body.seconds).await?;
+        Ok(json!({ "now": now }))
+    };
+    control(result.await)
+}
+
+async fn control_tenant_token(State(shared): Shr, body: Bytes) -> Response {
+    let result = async {
+        let body: TenantTokenBody = control_body(&body)?;
+        let app = match body.app_id {
+            Some(id) => shared.app(&id).cloned().ok_or(Error::UnknownApp(id))?,
+            None => shared.apps[0].clone(),
+        };
+        let (token, expire) = shared.tenant_token(&app).await?;
+        Ok(json!({ "tenant_access_token": token, "expire": expire }))
+    };
+    control(result.await)
+}
+
+async fn control_user_token(State(shared): Shr, body: Bytes) -> Response {
+    let result = async {
+        let body: UserTokenBody = control_body(&body)?;
+        let (token, expire) = shared
+            .user_token(&body.user_id, body.app_id.as_deref())
+            .await?;
+        Ok(json!({ "user_access_token": token, "expire": expire }))
+    };
+    control(result.await)
+}
+
+async fn start_meeting(
+    State(shared): Shr,
+    Path(reserve_id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let result = async {
+        let spec: MeetingSpec = control_body(&body)?;
+        let meeting = shared.start_meeting(&reserve_id, &spec).await?;
+        Ok(json!({ "meeting": meeting }))
+    };
+    control(result.await)
+}
+
+async fn end_meeting(State(shared): Shr, Path(reserve_id): Path<String>) -> Response {
+    let result = async {
+        shared.end_meeting(&reserve_id).await?;
+        Ok(json!({}))
+    };
+    control(result.await)
+}
+
+async fn state(State(shared): Shr) -> Response {
+    control(serde_json::to_value(shared.snapshot()).map_err(|e| Error::BadRequest(e.to_string())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_fields_are_found_and_nulls_ignored() {
+        let raw = json!({"meeting_settings": {"topic": "t", "invitees": ["x"]}, "owner_id": null});
+        let typed = json!({"meeting_settings": {"topic": "t"}});
+        assert_eq!(
+            unknown_field(&raw, &typed, "").as_deref(),
+            Some("meeting_settings.invitees")
+        );
+        let raw = json!({"a": [{"b": 1}, {"b": 1, "c": 2}]});
+        let typed = json!({"a": [{"b": 1}, {"b": 1}]});
+        assert_eq!(unknown_field(&raw, &typed, "").as_deref(), Some("a[1].c"));
+    }
+}
