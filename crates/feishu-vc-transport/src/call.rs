@@ -265,15 +265,7 @@ impl Transport {
 
     async fn attempts(&self, spec: &Spec<'_>, started: Instant) -> Result<Answer> {
         let inner = &self.inner;
-        let mut url =
-            reqwest::Url::parse(&format!("{}{}", inner.base, spec.path)).map_err(|_| {
-                Error::InvalidRequest(crate::error::InvalidRequest::Path {
-                    reason: "the path does not form a URL",
-                })
-            })?;
-        if !spec.query.is_empty() {
-            url.query_pairs_mut().extend_pairs(spec.query.iter());
-        }
+        let url = self.url(spec.path, spec.query)?;
         let timeout = spec.timeout.unwrap_or(inner.timeout);
         let retry = &inner.retry;
         let mut attempt = 0u32;

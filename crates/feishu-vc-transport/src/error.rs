@@ -185,7 +185,11 @@ impl fmt::Display for Error {
             ),
             Self::Api(e) => e.fmt(f),
             Self::RateLimited(e) => {
-                f.write_str("rate limited (99991400)")?;
+                write!(f, "rate limited (HTTP {}", e.http_status)?;
+                if let Some(code) = e.code {
+                    write!(f, ", code {}", code.code())?;
+                }
+                f.write_str(")")?;
                 if let Some(wait) = e.retry_after {
                     write!(f, ", retry after {}s", wait.as_secs_f32())?;
                 }
@@ -254,7 +258,8 @@ pub enum InvalidRequest {
         /// The operation's id.
         operation: &'static str,
     },
-    /// A raw request's path does not start with `/open-apis/`.
+    /// The path cannot be sent: a raw request's path does not start with `/open-apis/`, or a
+    /// path has a `.` or `..` segment that would make it address another resource.
     Path {
         /// Why.
         reason: &'static str,

@@ -45,7 +45,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use feishu_vc_model::{
-    ApiRequest, ApiResponse, SecretString, TenantAccessTokenInternalRequest,
+    ApiRequest, ApiResponse, HttpRequest, SecretString, TenantAccessTokenInternalRequest,
     TenantAccessTokenInternalResponse, TokenKind,
 };
 use serde::de::DeserializeOwned;
@@ -111,6 +111,35 @@ impl Transport {
         &self.inner.base
     }
 
+    /// The full URL a request goes to: the base URL, the path, and the encoded query.
+    pub fn url_of(&self, request: &HttpRequest) -> Result<String> {
+        let query: Vec<(&str, &str)> = request
+            .query
+            .iter()
+            .map(|(k, v)| (*k, v.as_str()))
+            .collect();
+        self.url(&request.path, &query).map(String::from)
+    }
+
+    /// Where a call goes; the one place URLs are made.
+    fn url(&self, path: &str, query: &[(&str, &str)]) -> Result<reqwest::Url> {
+        if has_dot_segment(path) {
+            return Err(Error::InvalidRequest(InvalidRequest::Path {
+                reason: "the path has a `.` or `..` segment, which would send the request elsewhere",
+            }));
+        }
+        let mut url =
+            reqwest::Url::parse(&format!("{}{}", self.inner.base, path)).map_err(|_| {
+                Error::InvalidRequest(InvalidRequest::Path {
+                    reason: "the path does not form a URL",
+                })
+            })?;
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query.iter());
+        }
+        Ok(url)
+    }
+
     /// The kind of token a call with `opts` will carry: the call's own token, or the client's
     /// source (tenant tokens for app credentials). `None` when there is no token at all.
     pub fn token_kind(&self, opts: &CallOptions) -> Option<TokenKind> {
@@ -144,6 +173,7 @@ impl Transport {
             }));
         }
         let http = request.to_http()?;
+        let idempotent = http.method != feishu_vc_model::Method::Post;
         let query: Vec<(&str, &str)> = http.query.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let answer = self
             .execute(Spec {
@@ -152,12 +182,18 @@ impl Transport {
                 path: &http.path,
                 query: &query,
                 body: http.body.map(Bytes::from),
-                idempotent: http.method != feishu_vc_model::Method::Post,
+                idempotent,
                 auth: Auth::For(opts),
                 timeout: opts.timeout,
             })
             .await?;
-        let envelope: ApiResponse<D> = answer.decode()?;
+        let envelope: ApiResponse<D> = match answer.decode() {
+            Ok(envelope) => envelope,
+            // The call succeeded (code 0) but its result cannot be read: for a booking, the caller
+            // does not learn the reservation's id and must look before booking again.
+            Err(e) if !idempotent => return Err(Error::OutcomeUnknown(Box::new(e))),
+            Err(e) => return Err(e),
+        };
         Ok(Response {
             data: envelope.data.unwrap_or_default(),
             log_id: answer.log_id,
@@ -243,6 +279,25 @@ impl Transport {
             }),
         }
     }
+}
+
+/// Whether `path` has a `.` or `..` segment, percent-encoded or not: parsing the URL would resolve
+/// it away, so that a reserve id `..` would address `/open-apis/vc/v1/`. URLs also read a backslash
+/// as a slash and drop tabs and newlines.
+fn has_dot_segment(path: &str) -> bool {
+    let path: String = path
+        .split(['?', '#'])
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .collect();
+    path.split(['/', '\\']).any(|segment| {
+        matches!(
+            segment.to_ascii_lowercase().as_str(),
+            "." | ".." | "%2e" | ".%2e" | "%2e." | "%2e%2e"
+        )
+    })
 }
 
 /// What the token endpoint's failure means for the call that needed the token.

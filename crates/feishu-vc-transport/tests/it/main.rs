@@ -1,0 +1,10 @@
+//! Transport-level tests against a local mock Feishu (wiremock, loopback only): raw calls, the
+//! token cache, retries, decoding and errors.
+
+mod decode;
+mod log_ids;
+mod raw;
+mod retries;
+mod secrets;
+mod support;
+mod tokens;
