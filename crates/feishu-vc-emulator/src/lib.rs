@@ -73,7 +73,8 @@
 //! order) is answered with its code, its HTTP status, and its text in `msg`, every violation in
 //! `error.field_violations`. Then the server's own rules:
 //!
-//! - **Owner.** With a user token the user owns the meeting. With a tenant token, `owner_id` must
+//! - **Owner.** With a user token the user owns the meeting, and an `owner_id` is accepted and
+//!   ignored, as Feishu does. With a tenant token, `owner_id` must
 //!   name a user of the directory in the app's tenant (in the form `user_id_type` says), else
 //!   121003 (Lark documents no specific code; 123004 is for hosts).
 //! - **Who may act** (Lark: "only your own reservations"). With a user token: the owner only.

@@ -84,6 +84,8 @@ impl Failure {
 
 /// The first violation as the answer, every violation in `error.field_violations`.
 pub(crate) fn first_violation(found: Vec<Violation>) -> Result<(), Failure> {
+    // Values Feishu accepts and ignores (warnings) are not refused.
+    let found: Vec<Violation> = found.into_iter().filter(Violation::is_error).collect();
     let Some(first) = found.first() else {
         return Ok(());
     };

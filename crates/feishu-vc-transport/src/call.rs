@@ -103,6 +103,14 @@ pub enum Warning {
     /// Feishu did not accept these assigned hosts (`reserve_correction_check_info.invalid_host_id_list`);
     /// the reservation was made or changed without them.
     InvalidHostIds(Vec<UserId>),
+    /// The request carried a value Feishu accepts and ignores (local validation says which, such as
+    /// `owner_id` with a user token).
+    Ignored {
+        /// The JSON path of the value.
+        path: String,
+        /// Why it is ignored.
+        reason: String,
+    },
 }
 
 impl fmt::Display for Warning {
@@ -116,6 +124,7 @@ impl fmt::Display for Warning {
                     ids.join(", ")
                 )
             }
+            Self::Ignored { path, reason } => write!(f, "{path} {reason}"),
         }
     }
 }

@@ -24,6 +24,10 @@
 //! come from the schema through the generator, as `validator` rules on the model's types. Rules that
 //! need context (the clock, the kind of token the call will use, other fields) are written here.
 //! Nothing in this crate invents a limit Lark does not document.
+//!
+//! A value Feishu accepts but ignores (`owner_id` with a user token) is reported as a
+//! [`Severity::Warning`]: [`Validate::violations`] lists it, [`Validate::validate`] returns it in
+//! `Ok` rather than refusing the request.
 #![deny(missing_docs)]
 
 mod context;
@@ -33,20 +37,25 @@ mod violation;
 
 pub use context::{Context, MAX_AHEAD};
 pub use feishu_vc_model::TokenKind;
-pub use violation::{Violation, Violations};
+pub use violation::{Severity, Violation, Violations};
 
 /// Implemented by the request type of every reserve operation.
 pub trait Validate {
-    /// Every rule the request breaks, in path order; empty when it may be sent.
+    /// Every rule the request breaks, in path order, warnings included; empty when it may be
+    /// sent as it is.
     fn violations(&self, ctx: &Context) -> Vec<Violation>;
 
-    /// `Ok` when the request breaks no rule, else every violation.
-    fn validate(&self, ctx: &Context) -> Result<(), Violations> {
-        let found = self.violations(ctx);
-        if found.is_empty() {
-            Ok(())
+    /// `Err` with every [`Severity::Error`] violation when Feishu would refuse the request;
+    /// otherwise `Ok` with the warnings (values Feishu would ignore), usually none.
+    fn validate(&self, ctx: &Context) -> Result<Vec<Violation>, Violations> {
+        let (errors, warnings): (Vec<_>, Vec<_>) = self
+            .violations(ctx)
+            .into_iter()
+            .partition(Violation::is_error);
+        if errors.is_empty() {
+            Ok(warnings)
         } else {
-            Err(Violations::new(found))
+            Err(Violations::new(errors))
         }
     }
 }

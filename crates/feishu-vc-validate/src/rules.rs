@@ -38,10 +38,9 @@ impl Validate for ApplyReserveRequest {
 
         // owner_id: required and honoured with a tenant token; ignored with a user token.
         match (ctx.token(), &self.body.owner_id) {
-            (TokenKind::User, Some(_)) => out.push(Violation::new(
+            (TokenKind::User, Some(_)) => out.push(Violation::ignored(
                 "owner_id",
                 "is ignored with a user_access_token (the calling user owns the meeting); leave it out",
-                ErrorCode::ParamError,
             )),
             (TokenKind::User, None) => {}
             (_, None) => out.push(Violation::new(

@@ -5,12 +5,24 @@ use std::fmt;
 
 use feishu_vc_model::ErrorCode;
 
+/// Whether Feishu refuses a request that breaks a rule, or accepts it and ignores the value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Severity {
+    /// Feishu refuses the request with the violation's code; nothing should be sent.
+    Error,
+    /// Feishu accepts the request but ignores the value (`owner_id` with a user token): worth
+    /// telling the caller, not worth refusing the request.
+    Warning,
+}
+
 /// One broken rule.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Violation {
     path: String,
     rule: Cow<'static, str>,
     code: ErrorCode,
+    severity: Severity,
 }
 
 impl Violation {
@@ -23,7 +35,26 @@ impl Violation {
             path: path.into(),
             rule: rule.into(),
             code,
+            severity: Severity::Error,
         }
+    }
+
+    /// A value Feishu accepts and ignores.
+    pub(crate) fn ignored(path: impl Into<String>, rule: impl Into<Cow<'static, str>>) -> Self {
+        Self {
+            severity: Severity::Warning,
+            ..Self::new(path, rule, ErrorCode::ParamError)
+        }
+    }
+
+    /// Whether Feishu refuses the request for this, or only ignores the value.
+    pub fn severity(&self) -> Severity {
+        self.severity
+    }
+
+    /// Whether Feishu refuses the request for this.
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
     }
 
     /// The JSON path of the offending value, such as `meeting_settings.assign_host_list[10].id`;
@@ -37,7 +68,8 @@ impl Violation {
         &self.rule
     }
 
-    /// The code the server answers when this rule is broken.
+    /// The code the server answers when this rule is broken (for a [`Severity::Warning`], the code
+    /// a stricter reading would give; Feishu itself accepts the request).
     pub fn code(&self) -> ErrorCode {
         self.code
     }
@@ -46,17 +78,20 @@ impl Violation {
 impl fmt::Display for Violation {
     // Never prints the offending value: it may be a password.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}: {} (code {})",
-            self.path,
-            self.rule,
-            self.code.code()
-        )
+        match self.severity {
+            Severity::Error => write!(
+                f,
+                "{}: {} (code {})",
+                self.path,
+                self.rule,
+                self.code.code()
+            ),
+            Severity::Warning => write!(f, "{}: {} (ignored by Feishu)", self.path, self.rule),
+        }
     }
 }
 
-/// Every rule a request breaks. Nothing was sent.
+/// Every rule a request breaks so that Feishu would refuse it. Nothing was sent.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub struct Violations(Vec<Violation>);
 

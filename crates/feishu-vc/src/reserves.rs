@@ -233,15 +233,22 @@ impl<'c, R: ReserveOperation> IntoFuture for Call<'c, R> {
                 request,
                 options,
             } = self;
+            let mut ignored = Vec::new();
             if client.validation {
                 // Without any token the transport fails the call; validate as a tenant call.
                 let kind = client
                     .transport
                     .token_kind(&options)
                     .unwrap_or(TokenKind::Tenant);
-                request.validate(&Context::new(kind))?;
+                ignored = request.validate(&Context::new(kind))?;
             }
-            let response = client.transport.send(&request, &options).await?;
+            let mut response = client.transport.send(&request, &options).await?;
+            for v in ignored {
+                response = response.with_warning(Warning::Ignored {
+                    path: v.path().to_owned(),
+                    reason: v.rule().to_owned(),
+                });
+            }
             let Some((check, reserve)) = R::host_check(&response.data) else {
                 return Ok(response);
             };

@@ -318,3 +318,32 @@ async fn hosts_outside_the_directory_come_back_invalid() {
     assert_eq!(hosts[0].id.as_ref().unwrap(), DEMO_USER_CAROL);
     emulator.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn owner_id_with_a_user_token_is_accepted_and_ignored() {
+    // Lark: owner_id "使用 user_access_token 时不生效" — it has no effect, it is not an error.
+    let emulator = Emulator::start_default().await.unwrap();
+    let client = client(&emulator);
+    let alice = emulator.mint_user_token("alice").await.unwrap();
+    let booked = client
+        .reserves()
+        .apply(
+            ApplyReserveRequest::new(ReserveMeetingSetting::default().set_topic("Mine"))
+                .set_end_time(later(&emulator, 3600))
+                .set_owner_id(DEMO_USER_BOB),
+        )
+        .with_user_access_token(alice)
+        .await
+        .unwrap();
+    assert!(
+        matches!(&booked.warnings[..], [feishu_vc::Warning::Ignored { path, .. }] if path == "owner_id"),
+        "{:?}",
+        booked.warnings
+    );
+    let id = booked.data.reserve.unwrap().id.unwrap();
+    assert_eq!(
+        emulator.state().reservation(id.as_str()).unwrap().owner,
+        DEMO_USER_ALICE
+    );
+    emulator.shutdown().await.unwrap();
+}

@@ -947,10 +947,21 @@ fn corpus_validate_agrees_with_violations() {
         let request = (r.build)();
         let ctx = ctx(r.token);
         let found = request.violations(&ctx);
+        let (errors, warnings): (Vec<_>, Vec<_>) =
+            found.iter().cloned().partition(|v| v.is_error());
+        if errors.is_empty() {
+            // Only values Feishu ignores: the request may be sent, and the warnings come back.
+            assert_eq!(
+                request.validate(&ctx).expect(r.name),
+                warnings,
+                "{}",
+                r.name
+            );
+            continue;
+        }
         let err = request.validate(&ctx).expect_err(r.name);
-        assert_eq!(err.as_slice(), found.as_slice(), "{}", r.name);
-        assert_eq!(err.len(), found.len(), "{}", r.name);
+        assert_eq!(err.as_slice(), errors.as_slice(), "{}", r.name);
         assert!(!err.is_empty(), "{}", r.name);
-        assert_eq!(err.code(), found.first().map(|v| v.code()), "{}", r.name);
+        assert_eq!(err.code(), errors.first().map(|v| v.code()), "{}", r.name);
     }
 }

@@ -121,7 +121,7 @@ impl Req {
         }
     }
 
-    fn validate(&self, ctx: &Context) -> Result<(), feishu_vc_validate::Violations> {
+    fn validate(&self, ctx: &Context) -> Result<Vec<Violation>, feishu_vc_validate::Violations> {
         match self {
             Self::Apply(r) => r.validate(ctx),
             Self::Update(r) => r.validate(ctx),

@@ -235,7 +235,24 @@ fn the_token_kind_decides_the_owner_rule() {
         pairs(&with_owner.violations(&ctx(TokenKind::User))),
         [("owner_id".to_owned(), PARAM)]
     );
-    assert!(without_owner.validate(&ctx(TokenKind::User)).is_ok());
+    // Feishu ignores owner_id with a user token: flagged, but not a reason to refuse the request.
+    let warnings = with_owner.validate(&ctx(TokenKind::User)).unwrap();
+    assert_eq!(pairs(&warnings), [("owner_id".to_owned(), PARAM)]);
+    assert_eq!(
+        warnings[0].severity(),
+        feishu_vc_validate::Severity::Warning
+    );
+    assert!(
+        warnings[0].to_string().contains("ignored by Feishu"),
+        "{}",
+        warnings[0]
+    );
+    assert!(
+        without_owner
+            .validate(&ctx(TokenKind::User))
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(
         pairs(&without_owner.violations(&ctx(TokenKind::Tenant))),
         [("owner_id".to_owned(), PARAM)]

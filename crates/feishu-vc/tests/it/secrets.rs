@@ -238,7 +238,9 @@ async fn errors_of_every_kind_hide_secrets() {
     );
     errors.push(
         reserves
-            .apply(valid_apply())
+            .apply(valid_apply().set_meeting_settings(
+                ReserveMeetingSetting::default().set_password(Password::digits("1")),
+            ))
             .with_user_access_token(USER_TOKEN)
             .await
             .unwrap_err(),

@@ -1,11 +1,13 @@
 //! Invalid requests are refused before anything is sent: no API request and no token request.
 
-use feishu_vc::Error;
 use feishu_vc::model::{
     ApplyReserveRequest, ErrorCode, Password, ReserveAssignHost, ReserveMeetingSetting,
     UpdateReserveBody,
 };
-use wiremock::MockServer;
+use feishu_vc::{Error, Warning};
+use serde_json::json;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer};
 
 use crate::support::*;
 
@@ -116,18 +118,31 @@ async fn missing_owner_id_with_tenant_token_is_refused_before_sending() {
 }
 
 #[tokio::test]
-async fn owner_id_with_user_token_is_refused_before_sending() {
-    let server = silent_server().await;
-    let err = client(&server)
+async fn owner_id_with_user_token_is_sent_and_flagged_as_ignored() {
+    // Feishu ignores owner_id when a user token is used (the user owns the meeting): the request
+    // goes out, without a tenant token, and the caller is told the field had no effect.
+    let server = MockServer::start().await;
+    mount_token(&server, "t-1", 0).await;
+    Mock::given(method("POST"))
+        .and(path("/open-apis/vc/v1/reserves/apply"))
+        .and(bearer("u-caller"))
+        .respond_with(ok(json!({"reserve": {"id": "6911188411934973028"}})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    catch_all(&server).await;
+    let booked = client(&server)
         .reserves()
         .apply(valid_apply())
         .with_user_access_token("u-caller")
         .await
-        .unwrap_err();
-    assert_eq!(
-        violations(&err),
-        [("owner_id".to_owned(), ErrorCode::ParamError)]
-    );
+        .unwrap();
+    assert_eq!(booked.warnings.len(), 1, "{:?}", booked.warnings);
+    let Warning::Ignored { path, reason } = &booked.warnings[0] else {
+        panic!("{:?}", booked.warnings)
+    };
+    assert_eq!(path, "owner_id");
+    assert!(reason.contains("user_access_token"), "{reason}");
 }
 
 #[tokio::test]
