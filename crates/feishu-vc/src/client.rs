@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use feishu_vc_model::SecretString;
+use feishu_vc_model::{SecretString, Timestamp};
 use feishu_vc_transport::{
     Brand, CallOptions, RawRequest, Response, Result, RetryPolicy, TokenProvider, Transport,
     TransportBuilder,
@@ -11,12 +11,27 @@ use feishu_vc_transport::{
 
 use crate::Reserves;
 
+/// The clock local validation checks `end_time` against.
+pub(crate) type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
+
 /// A Feishu / Lark client. Cheap to clone; clones share connections and tokens.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Client {
     pub(crate) transport: Transport,
     pub(crate) validation: bool,
     pub(crate) strict_host_check: bool,
+    pub(crate) clock: Option<Clock>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("transport", &self.transport)
+            .field("validation", &self.validation)
+            .field("strict_host_check", &self.strict_host_check)
+            .field("clock", &self.clock.as_ref().map_or("system", |_| "custom"))
+            .finish()
+    }
 }
 
 impl Client {
@@ -47,11 +62,21 @@ impl Client {
 }
 
 /// Builds a [`Client`]. No I/O happens until the first call.
-#[derive(Debug)]
 pub struct ClientBuilder {
     transport: TransportBuilder,
     validation: bool,
     strict_host_check: bool,
+    clock: Option<Clock>,
+}
+
+impl std::fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("transport", &self.transport)
+            .field("validation", &self.validation)
+            .field("strict_host_check", &self.strict_host_check)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for ClientBuilder {
@@ -60,6 +85,7 @@ impl Default for ClientBuilder {
             transport: TransportBuilder::new(),
             validation: true,
             strict_host_check: false,
+            clock: None,
         }
     }
 }
@@ -143,12 +169,20 @@ impl ClientBuilder {
         self
     }
 
+    /// The clock local validation checks `end_time` against (the system's unless set): for tests
+    /// against an emulator whose clock was moved.
+    pub fn validation_clock(mut self, now: impl Fn() -> Timestamp + Send + Sync + 'static) -> Self {
+        self.clock = Some(Arc::new(now));
+        self
+    }
+
     /// The client. Fails only on configuration; no I/O happens here.
     pub fn build(self) -> Result<Client> {
         Ok(Client {
             transport: self.transport.build()?,
             validation: self.validation,
             strict_host_check: self.strict_host_check,
+            clock: self.clock,
         })
     }
 }

@@ -240,7 +240,11 @@ impl<'c, R: ReserveOperation> IntoFuture for Call<'c, R> {
                     .transport
                     .token_kind(&options)
                     .unwrap_or(TokenKind::Tenant);
-                ignored = request.validate(&Context::new(kind))?;
+                let mut context = Context::new(kind);
+                if let Some(now) = &client.clock {
+                    context = context.at(now());
+                }
+                ignored = request.validate(&context)?;
             }
             let mut response = client.transport.send(&request, &options).await?;
             for v in ignored {

@@ -193,3 +193,22 @@ async fn dot_segment_reserve_ids_are_refused_before_sending() {
         assert!(err.is_invalid_request(), "{id}: {err:?}");
     }
 }
+
+#[tokio::test]
+async fn validation_checks_end_time_against_the_injected_clock() {
+    // A clock 40 days behind the system's: an end_time an hour from (real) now is more than 30
+    // days after it, so the request is refused locally.
+    let server = silent_server().await;
+    let forty_days_ago = feishu_vc::model::Timestamp::now()
+        .checked_sub(std::time::Duration::from_secs(40 * 24 * 3600))
+        .unwrap();
+    let client = builder(&server.uri())
+        .validation_clock(move || forty_days_ago)
+        .build()
+        .unwrap();
+    let err = client.reserves().apply(valid_apply()).await.unwrap_err();
+    assert_eq!(
+        violations(&err),
+        [("end_time".to_owned(), ErrorCode::ParamError)]
+    );
+}
