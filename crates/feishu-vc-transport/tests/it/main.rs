@@ -8,3 +8,4 @@ mod retries;
 mod secrets;
 mod support;
 mod tokens;
+mod tracing_spans;
