@@ -1,18 +1,21 @@
 //! One call: per-call options, the retry loop, and what a successful call returns.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use feishu_vc_model::{ErrorCode, ErrorInfo, Method, SecretString, UserId};
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
+use reqwest::header::{
+    AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER,
+};
 use serde::Deserialize;
 use tracing::field::Empty;
 use tracing::{Instrument, Span};
 
 use crate::error::{ApiError, DecodeError, Error, Failure, RateLimited, Result};
 use crate::redact::excerpt;
-use crate::token::{AccessToken, BoxFuture};
+use crate::token::{AccessToken, BoxFuture, Credential};
 use crate::{TokenSource, Transport};
 
 /// Options for one call.
@@ -238,7 +241,7 @@ struct Head {
 
 /// The token a call carries, and whether it came from the client's source (so it may be evicted).
 struct Bearer {
-    value: SecretString,
+    credential: Arc<Credential>,
     from_source: bool,
 }
 
@@ -297,7 +300,7 @@ impl Transport {
                     replayed = true;
                     attempt -= 1;
                     if let (Some(b), Auth::For(opts)) = (&bearer, spec.auth) {
-                        self.reject(&b.value, opts);
+                        self.reject(&b.credential.value, opts);
                     }
                     tracing::debug!("access token rejected; replaying with a fresh one");
                 }
@@ -335,17 +338,7 @@ impl Transport {
         };
         let mut request = inner.http.request(method, url.clone()).timeout(timeout);
         if let Some(b) = bearer {
-            match HeaderValue::from_str(&format!("Bearer {}", b.value.expose_secret())) {
-                Ok(mut value) => {
-                    value.set_sensitive(true);
-                    request = request.header(AUTHORIZATION, value);
-                }
-                Err(_) => {
-                    return Step::Fail(Error::Token(crate::error::TokenError::new(
-                        "the access token has characters that cannot go in a header",
-                    )));
-                }
-            }
+            request = request.header(AUTHORIZATION, b.credential.header.clone());
         }
         if let Some(body) = &spec.body {
             request = request
@@ -361,28 +354,28 @@ impl Transport {
             attempts: attempt,
             source: Some(Box::new(e)),
         };
-        let backoff = inner.retry.backoff(attempt);
+        // Computed only when an attempt is to be retried.
+        let backoff = || inner.retry.backoff(attempt);
 
         let response = match request.send().await {
             Ok(r) => r,
             Err(e) if e.is_connect() => {
                 return Step::Retry {
-                    wait: backoff,
+                    wait: backoff(),
                     error: Error::Connect(failure(e)),
                 };
             }
             Err(e) if e.is_timeout() => {
-                return self.after_sending(spec, Error::Timeout(failure(e)), backoff);
+                return self.after_sending(spec, Error::Timeout(failure(e)), backoff());
             }
-            Err(e) => return self.after_sending(spec, Error::Network(failure(e)), backoff),
+            Err(e) => return self.after_sending(spec, Error::Network(failure(e)), backoff()),
         };
         let http_status = response.status().as_u16();
         let headers = response.headers();
         let log_id = log_id(headers);
-        let reset = header_u64(headers, "x-ogw-ratelimit-reset")
-            .or_else(|| header_u64(headers, "retry-after"));
-        let limit =
-            header_u64(headers, "x-ogw-ratelimit-limit").and_then(|v| u32::try_from(v).ok());
+        let reset =
+            header_u64(headers, &RATELIMIT_RESET).or_else(|| header_u64(headers, &RETRY_AFTER));
+        let limit = header_u64(headers, &RATELIMIT_LIMIT).and_then(|v| u32::try_from(v).ok());
         Span::current().record("status", http_status);
         if let Some(id) = &log_id {
             Span::current().record("log_id", id.as_str());
@@ -390,11 +383,20 @@ impl Transport {
         let body = match response.bytes().await {
             Ok(b) => b,
             Err(e) if e.is_timeout() => {
-                return self.after_sending(spec, Error::Timeout(failure(e)), backoff);
+                return self.after_sending(spec, Error::Timeout(failure(e)), backoff());
             }
-            Err(e) => return self.after_sending(spec, Error::Network(failure(e)), backoff),
+            Err(e) => return self.after_sending(spec, Error::Network(failure(e)), backoff()),
         };
-        let head: Option<Head> = serde_json::from_slice(&body).ok();
+        let head: Option<Head> = if starts_with_code_zero(&body) {
+            // The usual success answer, `{"code":0,...`: no need to parse it twice.
+            Some(Head {
+                code: 0,
+                msg: String::new(),
+                error: None,
+            })
+        } else {
+            serde_json::from_slice(&body).ok()
+        };
         if let Some(h) = &head {
             Span::current().record("code", h.code);
         }
@@ -412,7 +414,7 @@ impl Transport {
                     .clone()
                     .or_else(|| head.as_ref().and_then(body_log_id)),
             });
-            let wait = retry_after.unwrap_or(backoff);
+            let wait = retry_after.unwrap_or_else(backoff);
             if wait > inner.retry.max_rate_limit_wait {
                 return Step::Fail(error);
             }
@@ -429,7 +431,7 @@ impl Transport {
                     .map(|e| Box::new(e) as _),
             });
             return if http_status >= 500 || (200..300).contains(&http_status) {
-                self.after_sending(spec, error, backoff)
+                self.after_sending(spec, error, backoff())
             } else {
                 Step::Fail(error)
             };
@@ -454,7 +456,7 @@ impl Transport {
             detail: head.error.map(Box::new),
         });
         if http_status >= 500 || code.is_server_fault() {
-            return self.after_sending(spec, error, backoff);
+            return self.after_sending(spec, error, backoff());
         }
         Step::Fail(error)
     }
@@ -477,8 +479,9 @@ impl Transport {
     fn bearer<'a>(&'a self, opts: &'a CallOptions) -> BoxFuture<'a, Result<Bearer>> {
         Box::pin(async move {
             if let Some(t) = &opts.token {
+                let credential = Credential::new(t.secret().clone()).map_err(Error::Token)?;
                 return Ok(Bearer {
-                    value: t.secret().clone(),
+                    credential: Arc::new(credential),
                     from_source: false,
                 });
             }
@@ -489,7 +492,7 @@ impl Transport {
                         .await
                         .map_err(|e| Error::Token((*e).clone()))?;
                     Ok(Bearer {
-                        value: token.value.clone(),
+                        credential: token.credential.clone(),
                         from_source: true,
                     })
                 }
@@ -498,8 +501,9 @@ impl Transport {
                         .token(opts.tenant_key.as_deref())
                         .await
                         .map_err(Error::Token)?;
+                    let credential = Credential::new(token.value).map_err(Error::Token)?;
                     Ok(Bearer {
-                        value: token.value,
+                        credential: Arc::new(credential),
                         from_source: true,
                     })
                 }
@@ -519,12 +523,39 @@ impl Transport {
     }
 }
 
+const TT_LOGID: HeaderName = HeaderName::from_static("x-tt-logid");
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+const RATELIMIT_RESET: HeaderName = HeaderName::from_static("x-ogw-ratelimit-reset");
+const RATELIMIT_LIMIT: HeaderName = HeaderName::from_static("x-ogw-ratelimit-limit");
+
 /// `X-Tt-Logid`, falling back to `X-Request-Id`.
 fn log_id(headers: &HeaderMap) -> Option<String> {
-    ["x-tt-logid", "x-request-id"]
-        .iter()
-        .find_map(|name| headers.get(*name)?.to_str().ok().filter(|v| !v.is_empty()))
+    [&TT_LOGID, &REQUEST_ID]
+        .into_iter()
+        .find_map(|name| headers.get(name)?.to_str().ok().filter(|v| !v.is_empty()))
         .map(str::to_owned)
+}
+
+/// Whether a body begins `{"code":0,` or `{"code":0}` (white space allowed): the code is then 0
+/// without parsing the rest.
+fn starts_with_code_zero(body: &[u8]) -> bool {
+    fn skip_ws(b: &[u8]) -> &[u8] {
+        let n = b.iter().take_while(|c| c.is_ascii_whitespace()).count();
+        &b[n..]
+    }
+    let Some(rest) = skip_ws(body).strip_prefix(b"{") else {
+        return false;
+    };
+    let Some(rest) = skip_ws(rest).strip_prefix(b"\"code\"") else {
+        return false;
+    };
+    let Some(rest) = skip_ws(rest).strip_prefix(b":") else {
+        return false;
+    };
+    let Some(rest) = skip_ws(rest).strip_prefix(b"0") else {
+        return false;
+    };
+    matches!(skip_ws(rest).first(), Some(b',' | b'}'))
 }
 
 fn body_log_id(head: &Head) -> Option<String> {
@@ -535,6 +566,28 @@ fn body_log_id(head: &Head) -> Option<String> {
         .filter(|id| !id.is_empty())
 }
 
-fn header_u64(headers: &HeaderMap, name: &str) -> Option<u64> {
+fn header_u64(headers: &HeaderMap, name: &HeaderName) -> Option<u64> {
     headers.get(name)?.to_str().ok()?.trim().parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::starts_with_code_zero;
+
+    #[test]
+    fn only_a_leading_code_zero_is_taken_without_parsing() {
+        assert!(starts_with_code_zero(
+            br#"{"code":0,"msg":"success","data":{}}"#
+        ));
+        assert!(starts_with_code_zero(b" {\n  \"code\" : 0 }"));
+        assert!(!starts_with_code_zero(br#"{"code":0.5}"#));
+        assert!(!starts_with_code_zero(br#"{"code":01}"#));
+        assert!(!starts_with_code_zero(br#"{"code":99991663,"msg":"x"}"#));
+        assert!(
+            !starts_with_code_zero(br#"{"msg":"ok","code":0}"#),
+            "parsed the slow way instead"
+        );
+        assert!(!starts_with_code_zero(b"<html>"));
+        assert!(!starts_with_code_zero(b""));
+    }
 }

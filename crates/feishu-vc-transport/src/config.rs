@@ -265,9 +265,12 @@ impl TransportBuilder {
                 .build()
                 .map_err(|e| config(format!("the HTTP client could not be built: {e}")))?,
         };
+        let base_url = reqwest::Url::parse(&base)
+            .map_err(|e| config(format!("base URL `{base}` is not a URL: {e}")))?;
         Ok(Transport {
             inner: Arc::new(Inner {
                 base,
+                base_url,
                 http,
                 tokens,
                 retry: self.retry,

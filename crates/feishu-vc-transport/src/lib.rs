@@ -72,6 +72,7 @@ pub struct Transport {
 
 struct Inner {
     base: String,
+    base_url: reqwest::Url,
     http: reqwest::Client,
     tokens: TokenSource,
     retry: RetryPolicy,
@@ -128,12 +129,15 @@ impl Transport {
                 reason: "the path has a `.` or `..` segment, which would send the request elsewhere",
             }));
         }
-        let mut url =
-            reqwest::Url::parse(&format!("{}{}", self.inner.base, path)).map_err(|_| {
-                Error::InvalidRequest(InvalidRequest::Path {
-                    reason: "the path does not form a URL",
-                })
-            })?;
+        // The base was parsed once, at build time; only the path is set per call.
+        let mut url = self.inner.base_url.clone();
+        let base_path = url.path().trim_end_matches('/');
+        if base_path.is_empty() {
+            url.set_path(path);
+        } else {
+            let joined = format!("{base_path}{path}");
+            url.set_path(&joined);
+        }
         if !query.is_empty() {
             url.query_pairs_mut().extend_pairs(query.iter());
         }

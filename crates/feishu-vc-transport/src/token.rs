@@ -112,10 +112,36 @@ impl fmt::Debug for AppCredentials {
     }
 }
 
+/// A token with its `Authorization` header value, built once per token rather than per call.
+pub(crate) struct Credential {
+    pub(crate) value: SecretString,
+    pub(crate) header: reqwest::header::HeaderValue,
+}
+
+impl Credential {
+    pub(crate) fn new(value: SecretString) -> Result<Self, TokenError> {
+        let mut header =
+            reqwest::header::HeaderValue::from_str(&format!("Bearer {}", value.expose_secret()))
+                .map_err(|_| {
+                    TokenError::new("the access token has characters that cannot go in a header")
+                })?;
+        header.set_sensitive(true);
+        Ok(Self { value, header })
+    }
+}
+
+impl fmt::Debug for Credential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credential")
+            .field("value", &self.value)
+            .finish_non_exhaustive()
+    }
+}
+
 /// A cached tenant token.
 #[derive(Debug)]
 pub(crate) struct Cached {
-    pub(crate) value: SecretString,
+    pub(crate) credential: Arc<Credential>,
     /// When to stop using it: its expiry less the refresh margin.
     refresh_at: Instant,
 }
@@ -188,14 +214,16 @@ impl TenantTokenCache {
                 return Err(failure.clone());
             }
         }
-        let result = fetch().await;
+        let result = fetch()
+            .await
+            .and_then(|(value, lifetime)| Ok((Credential::new(value)?, lifetime)));
         self.fetches.fetch_add(1, Ordering::AcqRel);
         match result {
-            Ok((value, lifetime)) => {
+            Ok((credential, lifetime)) => {
                 // Refresh `margin` before expiry, but never use less than half the lifetime.
                 let margin = self.margin.min(lifetime / 2);
                 let cached = Arc::new(Cached {
-                    value,
+                    credential: Arc::new(credential),
                     refresh_at: Instant::now() + lifetime - margin,
                 });
                 *self
@@ -219,7 +247,10 @@ impl TenantTokenCache {
             .current
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if guard.as_ref().is_some_and(|t| t.value == *rejected) {
+        if guard
+            .as_ref()
+            .is_some_and(|t| t.credential.value == *rejected)
+        {
             *guard = None;
         }
     }
