@@ -131,7 +131,7 @@ pub(crate) struct Settings {
     #[arg(long)]
     pub(crate) auto_record: bool,
 
-    /// Make it a 1-to-1 call to this phone number, as +86-<digits>.
+    /// Make it a 1-to-1 call to this phone number: +86- followed by its digits.
     #[arg(long, value_name = "+86-NUMBER")]
     pub(crate) call: Option<String>,
 
