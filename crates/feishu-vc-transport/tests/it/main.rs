@@ -5,6 +5,7 @@ mod decode;
 mod log_ids;
 mod raw;
 mod retries;
+mod secret_checks;
 mod secrets;
 mod support;
 mod tokens;

@@ -1,7 +1,7 @@
 //! Shared helpers: the mock Feishu (wiremock, loopback only), transports aimed at it, and secret
 //! checks.
 
-use std::fmt;
+pub(crate) use crate::secret_checks::{assert_debug_hides, assert_hides};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -150,31 +150,4 @@ pub(crate) async fn closed_port() -> SocketAddr {
     let addr = listener.local_addr().unwrap();
     drop(listener);
     addr
-}
-
-/// Fails if `Display`, `Debug` or `{:#?}` of `value`, or of any error in its source chain, shows
-/// any of `secrets`.
-pub(crate) fn assert_hides<E: std::error::Error>(value: &E, secrets: &[&str]) {
-    assert_debug_hides(value, secrets);
-    let mut shown = vec![value.to_string()];
-    let mut source = value.source();
-    while let Some(s) = source {
-        shown.push(s.to_string());
-        shown.push(format!("{s:?}"));
-        source = s.source();
-    }
-    for text in shown {
-        for secret in secrets {
-            assert!(!text.contains(secret), "`{secret}` shows in: {text}");
-        }
-    }
-}
-
-/// Fails if `Debug` or `{:#?}` of `value` shows any of `secrets`.
-pub(crate) fn assert_debug_hides<T: fmt::Debug + ?Sized>(value: &T, secrets: &[&str]) {
-    for text in [format!("{value:?}"), format!("{value:#?}")] {
-        for secret in secrets {
-            assert!(!text.contains(secret), "`{secret}` shows in: {text}");
-        }
-    }
 }

@@ -1,7 +1,7 @@
 //! Shared helpers: the mock Feishu (wiremock, loopback only), a tiny TCP server that drops
 //! connections, the schema's seed examples, and secret checks.
 
-use std::fmt;
+pub(crate) use crate::secret_checks::{assert_debug_hides, assert_hides};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -184,33 +184,6 @@ pub(crate) fn seed_apply_response() -> Value {
         .pointer("/paths/~1open-apis~1vc~1v1~1reserves~1apply/post/responses/200/content/application~1json/examples/seed/value")
         .cloned()
         .expect("the schema has the seed response")
-}
-
-/// Fails if `value` shows any of `secrets` in `Display`, `Debug` or `{:#?}`, or any error in its
-/// source chain does.
-pub(crate) fn assert_hides<E: std::error::Error>(value: &E, secrets: &[&str]) {
-    assert_debug_hides(value, secrets);
-    let mut shown = vec![value.to_string()];
-    let mut source = value.source();
-    while let Some(s) = source {
-        shown.push(s.to_string());
-        shown.push(format!("{s:?}"));
-        source = s.source();
-    }
-    for text in shown {
-        for secret in secrets {
-            assert!(!text.contains(secret), "`{secret}` shows in: {text}");
-        }
-    }
-}
-
-/// Fails if `Debug` or `{:#?}` of `value` shows any of `secrets`.
-pub(crate) fn assert_debug_hides<T: fmt::Debug + ?Sized>(value: &T, secrets: &[&str]) {
-    for text in [format!("{value:?}"), format!("{value:#?}")] {
-        for secret in secrets {
-            assert!(!text.contains(secret), "`{secret}` shows in: {text}");
-        }
-    }
 }
 
 /// The token [`DroppingServer`] hands out.

@@ -50,16 +50,7 @@ async fn two_hundred_concurrent_calls_fetch_one_token() {
     mount_get_ok(&server, "t-1", 200).await;
     catch_all(&server).await;
 
-    let client = client(&server);
-    let tasks: Vec<_> = (0..200)
-        .map(|_| {
-            let client = client.clone();
-            tokio::spawn(async move { client.reserves().get(RESERVE_ID).await })
-        })
-        .collect();
-    for task in tasks {
-        task.await.unwrap().unwrap();
-    }
+    get_concurrently(&client(&server), 200).await;
 }
 
 #[tokio::test]
@@ -151,16 +142,7 @@ async fn concurrent_rejections_of_one_token_cause_one_refresh() {
     mount_get_ok(&server, "t-2", 50).await;
     catch_all(&server).await;
 
-    let client = client(&server);
-    let tasks: Vec<_> = (0..50)
-        .map(|_| {
-            let client = client.clone();
-            tokio::spawn(async move { client.reserves().get(RESERVE_ID).await })
-        })
-        .collect();
-    for task in tasks {
-        task.await.unwrap().unwrap();
-    }
+    get_concurrently(&client(&server), 50).await;
 }
 
 #[tokio::test]
@@ -289,5 +271,18 @@ async fn clients_with_different_secrets_each_fetch_their_own_token() {
     for _ in 0..2 {
         a.reserves().get(RESERVE_ID).await.unwrap();
         b.reserves().get(RESERVE_ID).await.unwrap();
+    }
+}
+
+/// Reads the same reservation from `n` tasks at once, sharing one client; each read must succeed.
+async fn get_concurrently(client: &feishu_vc::Client, n: usize) {
+    let tasks: Vec<_> = (0..n)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move { client.reserves().get(RESERVE_ID).await })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap().unwrap();
     }
 }
