@@ -140,6 +140,8 @@ fn table(data: &Value, reserve_id: Option<&str>, offset: UtcOffset) -> String {
     } else {
         return json(data).unwrap_or_default();
     };
+    // An answer without a field (apply does not echo the topic) has no column for it.
+    let rows: Vec<(&str, String)> = rows.into_iter().filter(|(_, v)| v != "-").collect();
     let widths: Vec<usize> = rows
         .iter()
         .map(|(head, value)| head.chars().count().max(value.chars().count()))
