@@ -44,6 +44,7 @@ pub(crate) const EXIT_CODES: &str = "Exit codes:
 
 /// Where and as whom reserve commands call; given before `reserve` or after the operation.
 #[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Connection and output")]
 pub(crate) struct Connection {
     /// Which Open Platform to call [default: feishu].
     #[arg(long, value_enum)]

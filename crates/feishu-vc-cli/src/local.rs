@@ -13,18 +13,49 @@ pub(crate) use feishu_vc_emulator::{DEMO_APP_ID, DEMO_APP_SECRET};
 /// Who owns what `--emulator` books when `--owner` is not given: a user of the demo directory.
 pub(crate) const DEMO_OWNER: &str = feishu_vc_emulator::DEMO_USER_ALICE;
 
-/// An emulator running inside this command.
-pub(crate) struct InProcess(Emulator);
+/// An emulator running inside this command, and the lock that keeps other `--emulator` commands
+/// off its state file until it has stopped.
+pub(crate) struct InProcess {
+    emulator: Emulator,
+    _lock: std::fs::File,
+}
 
 impl InProcess {
     pub(crate) fn base_url(&self) -> &str {
-        self.0.base_url()
+        self.emulator.base_url()
     }
 
     pub(crate) async fn shutdown(self) {
         // The command's answer is already printed; a failing shutdown changes nothing for it.
-        let _ = self.0.shutdown().await;
+        let _ = self.emulator.shutdown().await;
     }
+}
+
+/// Takes the lock of the state file `state` (the file `state.lock` beside it), waiting while
+/// another command holds it: the emulator reads its state when it starts and writes it whole, so
+/// two at once would lose each other's changes. Released when the returned file is dropped, or
+/// by the system when the process ends however it ends.
+async fn lock_state(state: &Path) -> Result<std::fs::File, Failure> {
+    use fs4::fs_std::FileExt;
+    let mut name = state.as_os_str().to_owned();
+    name.push(".lock");
+    let path = PathBuf::from(name);
+    let failed =
+        |e: std::io::Error| Failure::usage(format!("could not lock {}: {e}", path.display()));
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(failed)?;
+    if FileExt::try_lock_exclusive(&file).map_err(failed)? {
+        return Ok(file);
+    }
+    note("feishu-vc: waiting for another --emulator command to finish with the state");
+    tokio::task::spawn_blocking(move || FileExt::lock_exclusive(&file).map(|()| file))
+        .await
+        .map_err(|e| Failure::usage(format!("could not lock {}: {e}", path.display())))?
+        .map_err(failed)
 }
 
 /// The state file `--emulator` keeps between commands: `--emulator-state` or its environment
@@ -53,6 +84,7 @@ pub(crate) async fn start_in_process(state: &Path) -> Result<InProcess, Failure>
             ))
         })?;
     }
+    let lock = lock_state(state).await?;
     let emulator = Emulator::builder()
         .state_file(state)
         .start()
@@ -67,7 +99,10 @@ pub(crate) async fn start_in_process(state: &Path) -> Result<InProcess, Failure>
         "feishu-vc: using the built-in emulator (demo app {DEMO_APP_ID}, owner {DEMO_OWNER}, state {}); nothing is booked on Feishu",
         state.display()
     ));
-    Ok(InProcess(emulator))
+    Ok(InProcess {
+        emulator,
+        _lock: lock,
+    })
 }
 
 /// Creates `dir` and its parents; the last one only the user can enter (the state holds tokens
@@ -80,9 +115,18 @@ fn private_dir(dir: &Path) -> std::io::Result<()> {
     builder.create(dir)
 }
 
-/// `feishu-vc emulator reset`: deletes the state file (and the files a database keeps beside it).
-fn reset(state: Option<&Path>) -> Result<(), Failure> {
+/// `feishu-vc emulator reset`: deletes the state file (and the files a database keeps beside it),
+/// once no `--emulator` command is using it.
+async fn reset(state: Option<&Path>) -> Result<(), Failure> {
     let path = state_path(state)?;
+    if !path.exists() {
+        note(&format!(
+            "feishu-vc: the emulator's state {} was already empty",
+            path.display()
+        ));
+        return Ok(());
+    }
+    let _lock = lock_state(&path).await?;
     let mut removed = false;
     for suffix in ["", "-wal", "-shm", "-journal"] {
         let mut name = path.clone().into_os_string();
@@ -98,14 +142,12 @@ fn reset(state: Option<&Path>) -> Result<(), Failure> {
             }
         }
     }
-    note(&if removed {
-        format!("feishu-vc: emptied the emulator's state {}", path.display())
-    } else {
-        format!(
-            "feishu-vc: the emulator's state {} was already empty",
+    if removed {
+        note(&format!(
+            "feishu-vc: emptied the emulator's state {}",
             path.display()
-        )
-    });
+        ));
+    }
     Ok(())
 }
 
@@ -114,7 +156,7 @@ fn reset(state: Option<&Path>) -> Result<(), Failure> {
 /// the state of `--emulator` instead.
 pub(crate) async fn serve(args: &EmulatorArgs) -> Result<(), Failure> {
     if let Some(EmulatorAction::Reset { state }) = &args.action {
-        return reset(state.as_deref());
+        return reset(state.as_deref()).await;
     }
     let mut builder = Emulator::builder().host(args.host.clone()).port(args.port);
     if let (Some(id), Some(secret)) = (&args.app_id, &args.app_secret) {

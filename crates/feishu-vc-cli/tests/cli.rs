@@ -997,3 +997,29 @@ fn update_help_tells_what_no_password_does_and_auto_record_can_be_turned_off() {
     let body = sent_body(&out);
     assert_eq!(body["meeting_settings"]["auto_record"], false);
 }
+
+#[test]
+fn emulator_commands_run_at_the_same_time_lose_no_booking() {
+    let dir = TempDir::new("concurrent");
+    let state = dir.path().join("state");
+    let home = TempDir::new("home");
+    let children: Vec<Child> = (0..4)
+        .map(|_| {
+            command(home.path())
+                .env("FEISHU_VC_EMULATOR_STATE", &state)
+                .args(APPLY_ON_EMULATOR)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let ids: Vec<String> = children
+        .into_iter()
+        .map(|child| reserve_id(&child.wait_with_output().unwrap()))
+        .collect();
+    for id in &ids {
+        let got = run_with_state(&state, &["--emulator", "reserve", "get", id]);
+        assert_eq!(code(&got), 0, "{id} was kept: {}", text(&got.stderr));
+    }
+}
