@@ -1,4 +1,5 @@
-//! `feishu-vc`: meeting reservations from a shell. See `feishu-vc --help`.
+//! `feishu-vc`: meeting reservations from a shell. See `feishu-vc --help`, the README's section on
+//! the command line, and `docs/architecture.md` for how the modules divide the work.
 
 mod args;
 mod input;
