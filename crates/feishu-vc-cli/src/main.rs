@@ -408,14 +408,21 @@ impl Session {
 
 /// Asks on the terminal whether to delete; true for `y` or `yes`.
 fn confirm(id: &str) -> Result<bool, Failure> {
-    use std::io::Write;
-    let mut err = std::io::stderr().lock();
-    let _ = write!(err, "Delete reservation {id} for good? [y/N] ");
-    let _ = err.flush();
+    confirm_with(id, &mut std::io::stdin().lock(), &mut std::io::stderr())
+        .map_err(|e| Failure::usage(format!("reading the answer: {e}")))
+}
+
+/// Asks on `ask` whether to delete `id` and reads the answer from `answer`.
+fn confirm_with(
+    id: &str,
+    answer: &mut impl std::io::BufRead,
+    ask: &mut impl std::io::Write,
+) -> std::io::Result<bool> {
+    // The question is a courtesy: a closed stderr must not stop the answer being read.
+    let _ = write!(ask, "Delete reservation {id} for good? [y/N] ");
+    let _ = ask.flush();
     let mut line = String::new();
-    std::io::stdin()
-        .read_line(&mut line)
-        .map_err(|e| Failure::usage(format!("reading the answer: {e}")))?;
+    answer.read_line(&mut line)?;
     Ok(matches!(
         line.trim().to_ascii_lowercase().as_str(),
         "y" | "yes"
@@ -517,4 +524,25 @@ fn read_body<T: DeserializeOwned>(path: &std::path::Path) -> Result<T, Failure> 
             .map_err(|e| Failure::usage(format!("reading {}: {e}", path.display())))?
     };
     input::parse_strict(&text, "--body").map_err(Failure::usage)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delete_goes_ahead_only_on_yes() {
+        for (typed, goes) in [
+            ("y\n", true),
+            ("YES\n", true),
+            ("\n", false),
+            ("n\n", false),
+            ("", false),
+        ] {
+            let mut asked = Vec::new();
+            let answer = confirm_with("691", &mut typed.as_bytes(), &mut asked).unwrap();
+            assert_eq!(answer, goes, "{typed:?}");
+            assert!(String::from_utf8(asked).unwrap().contains("691"));
+        }
+    }
 }
