@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use feishu_vc::model::UserIdType;
+use feishu_vc::model::{Password, SecretString, UserIdType};
 
 use crate::when::FORMS;
 
@@ -64,11 +64,11 @@ pub(crate) struct Connection {
 
     /// The self-built app's secret (prefer the environment variable: arguments show in `ps`).
     #[arg(long, env = "FEISHU_APP_SECRET", hide_env_values = true)]
-    pub(crate) app_secret: Option<String>,
+    pub(crate) app_secret: Option<SecretString>,
 
     /// Act as a user with this user_access_token instead of as the app.
     #[arg(long, env = "FEISHU_USER_ACCESS_TOKEN", hide_env_values = true)]
-    pub(crate) user_access_token: Option<String>,
+    pub(crate) user_access_token: Option<SecretString>,
 
     /// How user ids are read and written: open_id (default), union_id or user_id.
     #[arg(long, value_parser = parse_user_id_type)]
@@ -213,7 +213,7 @@ pub(crate) struct Settings {
 
     /// A meeting password of 4 to 9 digits.
     #[arg(long, value_name = "DIGITS", conflicts_with = "no_password")]
-    pub(crate) password: Option<String>,
+    pub(crate) password: Option<Password>,
 
     /// No password at all. Without --password or --no-password, apply leaves it to the owner's
     /// settings and update leaves the password as it is.
@@ -278,7 +278,7 @@ pub(crate) struct EmulatorArgs {
 
     /// That app's secret.
     #[arg(long, requires = "app_id")]
-    pub(crate) app_secret: Option<String>,
+    pub(crate) app_secret: Option<SecretString>,
 
     /// The address to listen on.
     #[arg(long, default_value = "127.0.0.1")]
@@ -302,4 +302,44 @@ pub(crate) enum EmulatorAction {
         #[arg(long, value_name = "FILE", env = STATE_ENV)]
         state: Option<PathBuf>,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_a_secret_or_password() {
+        let cli = Cli::try_parse_from([
+            "feishu-vc",
+            "--app-id",
+            "cli_x",
+            "--app-secret",
+            "s3cret-value",
+            "--user-access-token",
+            "u-token-value",
+            "reserve",
+            "apply",
+            "--password",
+            "971024",
+        ])
+        .unwrap();
+        let shown = format!("{cli:?}");
+        assert!(shown.contains("cli_x"), "{shown}");
+        for secret in ["s3cret-value", "u-token-value", "971024"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        let cli = Cli::try_parse_from([
+            "feishu-vc",
+            "emulator",
+            "--app-id",
+            "cli_y",
+            "--app-secret",
+            "emu-secret",
+        ])
+        .unwrap();
+        assert!(!format!("{cli:?}").contains("emu-secret"));
+    }
 }

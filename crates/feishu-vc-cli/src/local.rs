@@ -160,7 +160,7 @@ pub(crate) async fn serve(args: &EmulatorArgs) -> Result<(), Failure> {
     }
     let mut builder = Emulator::builder().host(args.host.clone()).port(args.port);
     if let (Some(id), Some(secret)) = (&args.app_id, &args.app_secret) {
-        builder = builder.app_credentials(id.clone(), secret.clone());
+        builder = builder.app_credentials(id.clone(), secret.expose_secret());
     }
     if let Some(path) = &args.state {
         builder = builder.state_file(path.clone());

@@ -152,7 +152,7 @@ async fn run(cli: Cli, offset: time::UtcOffset) -> Result<(), Failure> {
 /// A configured client and the per-call options the flags ask for.
 struct Session {
     client: Client,
-    user_token: Option<String>,
+    user_token: Option<feishu_vc::model::SecretString>,
     user_id_type: Option<feishu_vc::model::UserIdType>,
     default_owner: Option<String>,
     dry_run: bool,
@@ -476,8 +476,8 @@ fn apply_settings(
     if let Some(topic) = &flags.topic {
         settings.topic = Some(topic.clone());
     }
-    if let Some(digits) = &flags.password {
-        settings.password = Some(Password::digits(digits.clone()));
+    if let Some(password) = &flags.password {
+        settings.password = Some(password.clone());
     }
     if flags.no_password {
         settings.password = Some(Password::none());
