@@ -3,61 +3,137 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use feishu_vc::model::UserIdType;
+use feishu_vc::model::{Password, SecretString, UserIdType};
 
 use crate::when::FORMS;
 
 /// Book, read, renew and cancel Feishu / Lark meeting reservations (预约会议).
 ///
-/// Prints the answer's `data` as JSON on stdout; errors go to stderr as one line. Exit codes: 0
-/// success, 2 usage or local validation (nothing sent), 3 API error, 4 network, timeout or outcome
-/// unknown, 5 credentials or token.
+/// Prints the answer's `data` on stdout: JSON when stdout is not a terminal (scripts), a table with
+/// local times when it is (`-o` chooses). Errors go to stderr as one line. `-v` or `RUST_LOG` shows
+/// each call on stderr.
 #[derive(Debug, Parser)]
-#[command(name = "feishu-vc", version, propagate_version = true)]
+#[command(
+    name = "feishu-vc",
+    version,
+    propagate_version = true,
+    after_help = EXIT_CODES
+)]
 pub(crate) struct Cli {
-    /// Which Open Platform to call.
-    #[arg(long, global = true, value_enum, default_value_t = BrandArg::Feishu)]
-    pub(crate) brand: BrandArg,
+    /// Show what happens on stderr: `-v` each call (operation, status, code, log id, latency),
+    /// `-vv` more; `RUST_LOG` (such as `feishu_vc=debug`) overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub(crate) verbose: u8,
 
-    /// A base URL instead of the brand's (a gateway, an emulator).
-    #[arg(long, global = true, env = "FEISHU_BASE_URL")]
-    pub(crate) base_url: Option<String>,
-
-    /// The self-built app's id.
-    #[arg(long, global = true, env = "FEISHU_APP_ID")]
-    pub(crate) app_id: Option<String>,
-
-    /// The self-built app's secret (prefer the environment variable: arguments show in `ps`).
-    #[arg(long, global = true, env = "FEISHU_APP_SECRET", hide_env_values = true)]
-    pub(crate) app_secret: Option<String>,
-
-    /// Act as a user with this user_access_token instead of as the app.
-    #[arg(
-        long,
-        global = true,
-        env = "FEISHU_USER_ACCESS_TOKEN",
-        hide_env_values = true
-    )]
-    pub(crate) user_access_token: Option<String>,
-
-    /// How user ids are read and written: open_id (default), union_id or user_id.
-    #[arg(long, global = true, value_parser = parse_user_id_type)]
-    pub(crate) user_id_type: Option<UserIdType>,
-
-    /// Timeout of each attempt, in seconds.
-    #[arg(long, global = true, value_name = "SECS")]
-    pub(crate) timeout: Option<f64>,
-
-    /// Run against a built-in emulator started for this command, with demo credentials: nothing is
-    /// booked on Feishu.
-    #[arg(long, global = true)]
-    pub(crate) emulator: bool,
+    #[command(flatten)]
+    pub(crate) connection: Connection,
 
     #[command(subcommand)]
     pub(crate) command: Command,
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
+/// The exit codes, for `--help` (the README lists the same).
+pub(crate) const EXIT_CODES: &str = "Exit codes:
+  0  success
+  2  usage or local validation: nothing was sent
+  3  the API answered with an error
+  4  network, timeout, or outcome unknown
+  5  credentials or token
+  6  done, output lost: the change was made but stdout could not be written; the reservation
+     id and meeting number are on stderr (do not book again)";
+
+/// Where and as whom reserve commands call; given before `reserve` or after the operation.
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Connection and output")]
+pub(crate) struct Connection {
+    /// Which Open Platform to call [default: feishu].
+    #[arg(long, value_enum)]
+    pub(crate) brand: Option<BrandArg>,
+
+    /// A base URL instead of the brand's (a gateway, an emulator).
+    #[arg(long, env = "FEISHU_BASE_URL")]
+    pub(crate) base_url: Option<String>,
+
+    /// Accept a plain-http --base-url on a host that is not loopback (tokens then travel in clear).
+    #[arg(long)]
+    pub(crate) allow_http: bool,
+
+    /// The self-built app's id.
+    #[arg(long, env = "FEISHU_APP_ID")]
+    pub(crate) app_id: Option<String>,
+
+    /// The self-built app's secret (prefer the environment variable: arguments show in `ps`).
+    #[arg(long, env = "FEISHU_APP_SECRET", hide_env_values = true)]
+    pub(crate) app_secret: Option<SecretString>,
+
+    /// Act as a user with this user_access_token instead of as the app.
+    #[arg(long, env = "FEISHU_USER_ACCESS_TOKEN", hide_env_values = true)]
+    pub(crate) user_access_token: Option<SecretString>,
+
+    /// How user ids are read and written: open_id (default), union_id or user_id.
+    #[arg(long, value_parser = parse_user_id_type)]
+    pub(crate) user_id_type: Option<UserIdType>,
+
+    /// Timeout of each attempt, in seconds.
+    #[arg(long, value_name = "SECS")]
+    pub(crate) timeout: Option<f64>,
+
+    /// Run against the built-in emulator with demo credentials: nothing is booked on Feishu. Its
+    /// reservations are kept between commands in a per-user state file (see --emulator-state);
+    /// `feishu-vc emulator reset` empties it.
+    #[arg(long)]
+    pub(crate) emulator: bool,
+
+    /// The built-in emulator's state file [default: the user data directory's
+    /// feishu-vc/emulator-state, such as ~/.local/share/feishu-vc/emulator-state].
+    #[arg(long, value_name = "FILE", env = STATE_ENV)]
+    pub(crate) emulator_state: Option<PathBuf>,
+
+    /// Output format [default: table on a terminal, json otherwise].
+    #[arg(short, long, value_enum)]
+    pub(crate) output: Option<OutputFormat>,
+
+    /// Print the method, URL and JSON body that would be sent, and send nothing.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+}
+
+/// The environment variable that points `--emulator` at another state file.
+pub(crate) const STATE_ENV: &str = "FEISHU_VC_EMULATOR_STATE";
+
+impl Connection {
+    /// These flags with `inner`'s (given after the operation) taking precedence.
+    pub(crate) fn merged(&self, inner: &Connection) -> Connection {
+        let c = inner.clone();
+        Connection {
+            brand: c.brand.or(self.brand),
+            base_url: c.base_url.or_else(|| self.base_url.clone()),
+            allow_http: c.allow_http || self.allow_http,
+            app_id: c.app_id.or_else(|| self.app_id.clone()),
+            app_secret: c.app_secret.or_else(|| self.app_secret.clone()),
+            user_access_token: c
+                .user_access_token
+                .or_else(|| self.user_access_token.clone()),
+            user_id_type: c.user_id_type.or(self.user_id_type),
+            timeout: c.timeout.or(self.timeout),
+            emulator: c.emulator || self.emulator,
+            emulator_state: c.emulator_state.or_else(|| self.emulator_state.clone()),
+            output: c.output.or(self.output),
+            dry_run: c.dry_run || self.dry_run,
+        }
+    }
+}
+
+/// How answers are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum OutputFormat {
+    /// The answer's `data`, as JSON.
+    Json,
+    /// The fields a person reads, times in local time.
+    Table,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum BrandArg {
     /// open.feishu.cn
     Feishu,
@@ -73,10 +149,26 @@ fn parse_user_id_type(text: &str) -> Result<UserIdType, String> {
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Meeting reservations.
-    #[command(subcommand)]
-    Reserve(Reserve),
-    /// Serve the emulator of the reserve API until interrupted; prints its base URL first.
+    Reserve(Box<ReserveCommand>),
+    /// Serve the emulator of the reserve API until interrupted; prints its base URL first, then
+    /// its demo app and users on stderr. `reset` empties the state that --emulator keeps.
     Emulator(EmulatorArgs),
+    /// Print a completion script for a shell, such as `feishu-vc completions bash >
+    /// ~/.local/share/bash-completion/completions/feishu-vc`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+}
+
+/// `feishu-vc reserve ...`: the connection flags may also come after the operation.
+#[derive(Debug, Args)]
+pub(crate) struct ReserveCommand {
+    #[command(flatten)]
+    pub(crate) connection: Connection,
+
+    #[command(subcommand)]
+    pub(crate) op: Reserve,
 }
 
 #[derive(Debug, Subcommand)]
@@ -90,10 +182,14 @@ pub(crate) enum Reserve {
     },
     /// Change or renew a reservation; only what is given changes.
     Update(UpdateArgs),
-    /// Delete a reservation for good.
+    /// Delete a reservation for good. Asks first when stdin is a terminal, unless --yes; a script
+    /// (stdin not a terminal) is not asked.
     Delete {
         /// The reservation id.
         id: String,
+        /// Do not ask for confirmation.
+        #[arg(short, long)]
+        yes: bool,
     },
     /// The meeting in progress for a reservation, if any.
     Active {
@@ -117,9 +213,10 @@ pub(crate) struct Settings {
 
     /// A meeting password of 4 to 9 digits.
     #[arg(long, value_name = "DIGITS", conflicts_with = "no_password")]
-    pub(crate) password: Option<String>,
+    pub(crate) password: Option<Password>,
 
-    /// No password at all (otherwise the owner's settings decide).
+    /// No password at all. Without --password or --no-password, apply leaves it to the owner's
+    /// settings and update leaves the password as it is.
     #[arg(long)]
     pub(crate) no_password: bool,
 
@@ -127,9 +224,10 @@ pub(crate) struct Settings {
     #[arg(long = "host", value_name = "ID")]
     pub(crate) hosts: Vec<String>,
 
-    /// Record automatically (not for 1-to-1 calls).
-    #[arg(long)]
-    pub(crate) auto_record: bool,
+    /// Record automatically (not for 1-to-1 calls): `--auto-record` or `--auto-record=true` turns
+    /// it on, `--auto-record=false` off.
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true", require_equals = true)]
+    pub(crate) auto_record: Option<bool>,
 
     /// Make it a 1-to-1 call to this phone number: +86- followed by its digits.
     #[arg(long, value_name = "+86-NUMBER")]
@@ -140,13 +238,9 @@ pub(crate) struct Settings {
     pub(crate) nickname: Option<String>,
 
     /// The full JSON request body, from a file or `-` for stdin, for settings the flags do not
-    /// cover; flags given as well override it.
+    /// cover; flags given as well override it. A field the API does not know is refused.
     #[arg(long, value_name = "FILE|-")]
     pub(crate) body: Option<PathBuf>,
-
-    /// Print the method, URL and JSON body that would be sent, and send nothing.
-    #[arg(long)]
-    pub(crate) dry_run: bool,
 }
 
 #[derive(Debug, Args)]
@@ -173,7 +267,19 @@ pub(crate) struct UpdateArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub(crate) struct EmulatorArgs {
+    #[command(subcommand)]
+    pub(crate) action: Option<EmulatorAction>,
+
+    /// The app the token endpoint accepts [default: the demo app, printed at start].
+    #[arg(long, requires = "app_secret")]
+    pub(crate) app_id: Option<String>,
+
+    /// That app's secret.
+    #[arg(long, requires = "app_id")]
+    pub(crate) app_secret: Option<SecretString>,
+
     /// The address to listen on.
     #[arg(long, default_value = "127.0.0.1")]
     pub(crate) host: String,
@@ -182,7 +288,58 @@ pub(crate) struct EmulatorArgs {
     #[arg(long, default_value_t = 0)]
     pub(crate) port: u16,
 
-    /// Persist every change to this JSON file, and load it at start.
+    /// Persist every change to this file, and load it at start.
     #[arg(long, value_name = "FILE")]
     pub(crate) state: Option<PathBuf>,
+}
+
+/// What `feishu-vc emulator` does instead of serving.
+#[derive(Debug, Subcommand)]
+pub(crate) enum EmulatorAction {
+    /// Empty the state that `--emulator` keeps between commands (delete its state file).
+    Reset {
+        /// The state file [default: as for --emulator-state].
+        #[arg(long, value_name = "FILE", env = STATE_ENV)]
+        state: Option<PathBuf>,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_a_secret_or_password() {
+        let cli = Cli::try_parse_from([
+            "feishu-vc",
+            "--app-id",
+            "cli_x",
+            "--app-secret",
+            "s3cret-value",
+            "--user-access-token",
+            "u-token-value",
+            "reserve",
+            "apply",
+            "--password",
+            "971024",
+        ])
+        .unwrap();
+        let shown = format!("{cli:?}");
+        assert!(shown.contains("cli_x"), "{shown}");
+        for secret in ["s3cret-value", "u-token-value", "971024"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        let cli = Cli::try_parse_from([
+            "feishu-vc",
+            "emulator",
+            "--app-id",
+            "cli_y",
+            "--app-secret",
+            "emu-secret",
+        ])
+        .unwrap();
+        assert!(!format!("{cli:?}").contains("emu-secret"));
+    }
 }

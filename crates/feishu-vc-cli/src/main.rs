@@ -1,29 +1,61 @@
-//! `feishu-vc`: meeting reservations from a shell. See `feishu-vc --help`.
+//! `feishu-vc`: meeting reservations from a shell. See `feishu-vc --help`, the README's section on
+//! the command line, and `docs/architecture.md` for how the modules divide the work.
 
 mod args;
+mod input;
 mod local;
 mod outcome;
+mod output;
 mod when;
 
-use std::io::Read;
+use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime};
 
-use clap::Parser;
+use clap::parser::ValueSource;
+use clap::{CommandFactory, FromArgMatches};
 use feishu_vc::model::{
-    ApiRequest, ApplyReserveBody, ApplyReserveRequest, AssignHostUserType, MeetingInitialType,
-    Password, PstnSipInfo, ReserveAssignHost, ReserveCallSetting, ReserveCallee,
-    ReserveMeetingSetting, UpdateReserveBody, UpdateReserveRequest, UserType,
+    ApiRequest, ApplyReserveBody, ApplyReserveRequest, AssignHostUserType, DeleteReserveRequest,
+    GetActiveMeetingRequest, GetReserveRequest, MeetingInitialType, Password, PstnSipInfo,
+    ReserveAssignHost, ReserveCallSetting, ReserveCallee, ReserveMeetingSetting, UpdateReserveBody,
+    UpdateReserveRequest, UserType,
 };
 use feishu_vc::{Brand, Client, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::args::{ApplyArgs, BrandArg, Cli, Command, Reserve, Settings, UpdateArgs};
+use crate::args::{ApplyArgs, BrandArg, Cli, Command, Connection, Reserve, Settings, UpdateArgs};
 use crate::outcome::Failure;
+use crate::output::{Effect, Printer, note};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // Read while this is the only thread: the local offset cannot be read safely later.
+    let offset = time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC);
+    let matches = match command().try_get_matches() {
+        Ok(m) => m,
+        Err(e) => return clap_exit(&e),
+    };
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => return clap_exit(&e),
+    };
+    if let Command::Emulator(_) = &cli.command {
+        // The emulator takes its app from its own flags; reserve flags given before it would be
+        // ignored, so they are refused. (Their environment variables are simply not read.)
+        let connection = <Connection as clap::Args>::augment_args(clap::Command::new("reserve"));
+        if let Some(flag) = connection
+            .get_arguments()
+            .map(|a| a.get_id().as_str())
+            .find(|id| matches.value_source(id) == Some(ValueSource::CommandLine))
+        {
+            return Failure::usage(format!(
+                "--{} is for reserve commands; see `feishu-vc emulator --help` for the emulator's own flags",
+                flag.replace('_', "-")
+            ))
+            .report();
+        }
+    }
+    init_tracing(cli.verbose);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -33,31 +65,83 @@ fn main() -> ExitCode {
             return Failure::usage(format!("could not start the async runtime: {e}")).report();
         }
     };
-    match runtime.block_on(run(cli)) {
+    match runtime.block_on(run(cli, offset)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => failure.report(),
     }
 }
 
-async fn run(cli: Cli) -> Result<(), Failure> {
-    if let Command::Emulator(args) = &cli.command {
-        return local::serve(args, cli.app_id.as_deref(), cli.app_secret.as_deref()).await;
-    }
-    let Command::Reserve(op) = &cli.command else {
-        unreachable!("handled above")
+/// The command line, with the flags of `reserve` accepted after the operation as well.
+fn command() -> clap::Command {
+    Cli::command().mut_subcommand("reserve", |reserve| {
+        reserve.mut_args(|arg| {
+            if arg.is_positional() {
+                arg
+            } else {
+                arg.global(true)
+            }
+        })
+    })
+}
+
+/// Prints clap's help, version or usage error (a closed stream is no reason to panic) and gives
+/// its exit code (0 for help and version, 2 for usage).
+fn clap_exit(e: &clap::Error) -> ExitCode {
+    let _ = e.print();
+    ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(outcome::USAGE))
+}
+
+/// `-v` / `RUST_LOG`: the SDK's spans and events on stderr. Without either, nothing is installed.
+fn init_tracing(verbose: u8) {
+    use tracing_subscriber::EnvFilter;
+    use tracing_subscriber::fmt::format::FmtSpan;
+
+    let from_env = std::env::var("RUST_LOG")
+        .ok()
+        .filter(|v| !v.trim().is_empty());
+    let directives = match (from_env, verbose) {
+        (Some(directives), _) => directives,
+        (None, 0) => return,
+        (None, 1) => "feishu_vc=debug".to_owned(),
+        (None, _) => "feishu_vc=trace".to_owned(),
     };
-    let dry_run = match op {
-        Reserve::Apply(a) => a.settings.dry_run,
-        Reserve::Update(u) => u.settings.dry_run,
-        _ => false,
+    let filter = EnvFilter::try_new(&directives).unwrap_or_else(|e| {
+        note(&format!(
+            "feishu-vc: warning: RUST_LOG `{directives}` not understood ({e}); using feishu_vc=debug"
+        ));
+        EnvFilter::new("feishu_vc=debug")
+    });
+    // The call span closes once per call, carrying operation, attempt, status, code, log id and
+    // latency: one line per call.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_span_events(FmtSpan::CLOSE)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .log_internal_errors(false)
+        .try_init();
+}
+
+async fn run(cli: Cli, offset: time::UtcOffset) -> Result<(), Failure> {
+    let reserve = match cli.command {
+        Command::Emulator(args) => return local::serve(&args).await,
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut command(), "feishu-vc", &mut script);
+            return output::emit(&String::from_utf8_lossy(&script), Effect::Read, String::new);
+        }
+        Command::Reserve(reserve) => *reserve,
     };
-    // The emulator lives as long as this command.
-    let emulator = if cli.emulator && !dry_run {
-        Some(local::start_in_process().await?)
+    let connection = cli.connection.merged(&reserve.connection);
+    let op = &reserve.op;
+    // The emulator lives as long as this command; its reservations stay in its state file.
+    let emulator = if connection.emulator && !connection.dry_run {
+        let state = local::state_path(connection.emulator_state.as_deref())?;
+        Some(local::start_in_process(&state).await?)
     } else {
         None
     };
-    let session = Session::new(&cli, emulator.as_ref(), dry_run)?;
+    let session = Session::new(&connection, emulator.as_ref(), offset)?;
     let result = session.run(op).await;
     if let Some(emulator) = emulator {
         emulator.shutdown().await;
@@ -68,27 +152,39 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 /// A configured client and the per-call options the flags ask for.
 struct Session {
     client: Client,
-    user_token: Option<String>,
+    user_token: Option<feishu_vc::model::SecretString>,
     user_id_type: Option<feishu_vc::model::UserIdType>,
     default_owner: Option<String>,
+    dry_run: bool,
+    printer: Printer,
 }
 
 impl Session {
-    fn new(cli: &Cli, emulator: Option<&local::InProcess>, dry_run: bool) -> Result<Self, Failure> {
+    fn new(
+        cli: &Connection,
+        emulator: Option<&local::InProcess>,
+        offset: time::UtcOffset,
+    ) -> Result<Self, Failure> {
+        let dry_run = cli.dry_run;
         let mut builder = Client::builder();
-        builder = match cli.brand {
+        builder = match cli.brand.unwrap_or(BrandArg::Feishu) {
             BrandArg::Feishu => builder.brand(Brand::Feishu),
             BrandArg::Lark => builder.brand(Brand::Lark),
         };
         let mut default_owner = None;
+        if cli.emulator {
+            // A dry run starts no emulator; the demo owner is still the default.
+            default_owner = Some(local::DEMO_OWNER.to_owned());
+        }
         if let Some(emulator) = emulator {
             builder = builder
                 .base_url(emulator.base_url())
                 .app_credentials(local::DEMO_APP_ID, local::DEMO_APP_SECRET);
-            default_owner = Some(local::DEMO_OWNER.to_owned());
+        } else if cli.emulator {
+            builder = builder.app_credentials(local::DEMO_APP_ID, local::DEMO_APP_SECRET);
         } else {
             if let Some(url) = &cli.base_url {
-                builder = builder.base_url(url.clone());
+                builder = builder.base_url(url.clone()).allow_http(cli.allow_http);
             }
             match (&cli.app_id, &cli.app_secret, &cli.user_access_token) {
                 (Some(id), Some(secret), _) => {
@@ -122,6 +218,8 @@ impl Session {
             user_token: cli.user_access_token.clone(),
             user_id_type: cli.user_id_type,
             default_owner,
+            dry_run,
+            printer: Printer::new(cli.output, offset),
         })
     }
 
@@ -135,25 +233,34 @@ impl Session {
 
     async fn run(&self, op: &Reserve) -> Result<(), Failure> {
         let reserves = self.client.reserves();
+        let t = self.user_id_type;
         match op {
             Reserve::Apply(args) => {
+                let flags = |path: &str| flag_of(path, &args.settings, args.owner.is_some());
                 let request = self.apply_request(args)?;
-                if args.settings.dry_run {
-                    return self.dry_run(&request);
+                if self.dry_run {
+                    return self.dry_run(&request, flags);
                 }
-                print(reserves.apply(request).with_options(self.options()).await?)
+                let answer = reserves.apply(request).with_options(self.options()).await;
+                self.show(answer, flags, None, Effect::Changed("booked"))
             }
             Reserve::Get { id } => {
+                let mut request = GetReserveRequest::new(id.as_str());
+                request.user_id_type = t;
+                if self.dry_run {
+                    return self.dry_run(&request, no_flags);
+                }
                 let mut call = reserves.get(id.clone()).with_options(self.options());
-                if let Some(t) = self.user_id_type {
+                if let Some(t) = t {
                     call = call.with_user_id_type(t);
                 }
-                print(call.await?)
+                self.show(call.await, no_flags, None, Effect::Read)
             }
             Reserve::Update(args) => {
+                let flags = |path: &str| flag_of(path, &args.settings, false);
                 let request = self.update_request(args)?;
-                if args.settings.dry_run {
-                    return self.dry_run(&request);
+                if self.dry_run {
+                    return self.dry_run(&request, flags);
                 }
                 let call = reserves
                     .update(request.reserve_id.clone(), request.body)
@@ -162,28 +269,58 @@ impl Session {
                     Some(t) => call.with_user_id_type(t),
                     None => call,
                 };
-                print(call.await?)
+                self.show(call.await, flags, None, Effect::Changed("updated"))
             }
-            Reserve::Delete { id } => print(
-                reserves
+            Reserve::Delete { id, yes } => {
+                if self.dry_run {
+                    return self.dry_run(&DeleteReserveRequest::new(id.as_str()), no_flags);
+                }
+                if !yes && std::io::stdin().is_terminal() && !confirm(id)? {
+                    return Err(Failure::usage("not deleted; nothing was sent"));
+                }
+                let answer = reserves
                     .delete(id.clone())
                     .with_options(self.options())
-                    .await?,
-            ),
+                    .await;
+                self.show(answer, no_flags, Some(id), Effect::Changed("deleted"))
+            }
             Reserve::Active {
                 id,
                 with_participants,
             } => {
+                let mut request = GetActiveMeetingRequest::new(id.as_str())
+                    .set_with_participants(*with_participants);
+                request.user_id_type = t;
+                if self.dry_run {
+                    return self.dry_run(&request, no_flags);
+                }
                 let mut call = reserves
                     .get_active_meeting(id.clone())
-                    .with_options(self.options());
-                call = call.with_participants(*with_participants);
-                if let Some(t) = self.user_id_type {
+                    .with_options(self.options())
+                    .with_participants(*with_participants);
+                if let Some(t) = t {
                     call = call.with_user_id_type(t);
                 }
-                print(call.await?)
+                self.show(call.await, no_flags, None, Effect::Read)
             }
         }
+    }
+
+    /// Prints an answer, or turns its error into a failure that names the flags.
+    fn show<T: Serialize>(
+        &self,
+        answer: feishu_vc::Result<Response<T>>,
+        flags: impl Fn(&str) -> Option<String>,
+        reserve_id: Option<&str>,
+        effect: Effect,
+    ) -> Result<(), Failure> {
+        let response = answer.map_err(|e| Failure::invalid(e, flags))?;
+        for warning in &response.warnings {
+            note(&format!("feishu-vc: warning: {warning}"));
+        }
+        let data = serde_json::to_value(&response.data)
+            .map_err(|e| Failure::usage(format!("could not print the answer: {e}")))?;
+        self.printer.answer(&data, reserve_id, effect)
     }
 
     fn apply_request(&self, args: &ApplyArgs) -> Result<ApplyReserveRequest, Failure> {
@@ -239,7 +376,7 @@ impl Session {
     }
 
     /// Prints what would be sent; validates first, so that a dry run fails as the real one would.
-    fn dry_run<R>(&self, request: &R) -> Result<(), Failure>
+    fn dry_run<R>(&self, request: &R, flags: impl Fn(&str) -> Option<String>) -> Result<(), Failure>
     where
         R: ApiRequest + feishu_vc::validate::Validate,
     {
@@ -250,7 +387,7 @@ impl Session {
             .unwrap_or(feishu_vc::model::TokenKind::Tenant);
         request
             .validate(&feishu_vc::validate::Context::new(kind))
-            .map_err(|v| Failure::from(feishu_vc::Error::from(v)))?;
+            .map_err(|v| Failure::invalid(feishu_vc::Error::from(v), flags))?;
         let http = request
             .to_http()
             .map_err(|e| Failure::from(feishu_vc::Error::from(e)))?;
@@ -259,14 +396,66 @@ impl Session {
             .transport()
             .url_of(&http)
             .map_err(Failure::from)?;
-        println!("{} {url}", http.method);
+        let mut text = format!("{} {url}\n", http.method);
         if let Some(body) = &http.body {
             let value: serde_json::Value =
                 serde_json::from_slice(body).map_err(|e| Failure::usage(e.to_string()))?;
-            println!("{}", pretty(&value)?);
+            text.push_str(&output::json(&value)?);
         }
-        Ok(())
+        output::emit(&text, Effect::Read, String::new)
     }
+}
+
+/// Asks on the terminal whether to delete; true for `y` or `yes`.
+fn confirm(id: &str) -> Result<bool, Failure> {
+    confirm_with(id, &mut std::io::stdin().lock(), &mut std::io::stderr())
+        .map_err(|e| Failure::usage(format!("reading the answer: {e}")))
+}
+
+/// Asks on `ask` whether to delete `id` and reads the answer from `answer`.
+fn confirm_with(
+    id: &str,
+    answer: &mut impl std::io::BufRead,
+    ask: &mut impl std::io::Write,
+) -> std::io::Result<bool> {
+    // The question is a courtesy: a closed stderr must not stop the answer being read.
+    let _ = write!(ask, "Delete reservation {id} for good? [y/N] ");
+    let _ = ask.flush();
+    let mut line = String::new();
+    answer.read_line(&mut line)?;
+    Ok(matches!(
+        line.trim().to_ascii_lowercase().as_str(),
+        "y" | "yes"
+    ))
+}
+
+/// No flag sets any field of get, delete and active but the id.
+fn no_flags(_: &str) -> Option<String> {
+    None
+}
+
+/// The flag that set the field at `path`, when one was given; else, when a body file was given,
+/// the body (`--body`).
+fn flag_of(path: &str, flags: &Settings, owner: bool) -> Option<String> {
+    let given = |flag: &str, is: bool| is.then(|| flag.to_owned());
+    let settings = path.strip_prefix("meeting_settings.");
+    let by_flag = match (path, settings) {
+        ("end_time", _) => given("--end-time", flags.end_time.is_some()),
+        ("owner_id", _) => given("--owner", owner),
+        (_, Some("topic")) => given("--topic", flags.topic.is_some()),
+        (_, Some("password")) => given("--password", flags.password.is_some())
+            .or_else(|| given("--no-password", flags.no_password)),
+        (_, Some("auto_record")) => given("--auto-record", flags.auto_record.is_some()),
+        (_, Some(s)) if s.starts_with("assign_host_list") => {
+            given("--host", !flags.hosts.is_empty())
+        }
+        (_, Some(s)) if s.ends_with("nickname") => given("--nickname", flags.nickname.is_some()),
+        (_, Some(s)) if s.starts_with("call_setting") || s == "meeting_initial_type" => {
+            given("--call", flags.call.is_some())
+        }
+        _ => None,
+    };
+    by_flag.or_else(|| flags.body.as_ref().map(|_| "--body".to_owned()))
 }
 
 /// Whether any flag that changes meeting settings was given.
@@ -275,7 +464,7 @@ fn settings_given(s: &Settings) -> bool {
         || s.password.is_some()
         || s.no_password
         || !s.hosts.is_empty()
-        || s.auto_record
+        || s.auto_record.is_some()
         || s.call.is_some()
 }
 
@@ -287,8 +476,8 @@ fn apply_settings(
     if let Some(topic) = &flags.topic {
         settings.topic = Some(topic.clone());
     }
-    if let Some(digits) = &flags.password {
-        settings.password = Some(Password::digits(digits.clone()));
+    if let Some(password) = &flags.password {
+        settings.password = Some(password.clone());
     }
     if flags.no_password {
         settings.password = Some(Password::none());
@@ -306,8 +495,8 @@ fn apply_settings(
                 .collect(),
         );
     }
-    if flags.auto_record {
-        settings.auto_record = Some(true);
+    if let Some(on) = flags.auto_record {
+        settings.auto_record = Some(on);
     }
     if let Some(number) = &flags.call {
         let mut pstn = PstnSipInfo::new(number.clone());
@@ -322,7 +511,7 @@ fn apply_settings(
     Ok(settings)
 }
 
-/// Reads a JSON body from a file, or from stdin for `-`.
+/// Reads a JSON body from a file, or from stdin for `-`; a field the API does not know is refused.
 fn read_body<T: DeserializeOwned>(path: &std::path::Path) -> Result<T, Failure> {
     let text = if path.as_os_str() == "-" {
         let mut text = String::new();
@@ -334,20 +523,26 @@ fn read_body<T: DeserializeOwned>(path: &std::path::Path) -> Result<T, Failure> 
         std::fs::read_to_string(path)
             .map_err(|e| Failure::usage(format!("reading {}: {e}", path.display())))?
     };
-    serde_json::from_str(&text)
-        .map_err(|e| Failure::usage(format!("the body is not a valid request body: {e}")))
+    input::parse_strict(&text, "--body").map_err(Failure::usage)
 }
 
-fn pretty(value: &impl Serialize) -> Result<String, Failure> {
-    serde_json::to_string_pretty(value)
-        .map_err(|e| Failure::usage(format!("could not print the answer: {e}")))
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// Prints the answer's data on stdout and its warnings on stderr.
-fn print<T: Serialize>(response: Response<T>) -> Result<(), Failure> {
-    for warning in &response.warnings {
-        eprintln!("warning: {warning}");
+    #[test]
+    fn delete_goes_ahead_only_on_yes() {
+        for (typed, goes) in [
+            ("y\n", true),
+            ("YES\n", true),
+            ("\n", false),
+            ("n\n", false),
+            ("", false),
+        ] {
+            let mut asked = Vec::new();
+            let answer = confirm_with("691", &mut typed.as_bytes(), &mut asked).unwrap();
+            assert_eq!(answer, goes, "{typed:?}");
+            assert!(String::from_utf8(asked).unwrap().contains("691"));
+        }
     }
-    println!("{}", pretty(&response.data)?);
-    Ok(())
 }

@@ -14,8 +14,11 @@ pub(crate) const API: u8 = 3;
 pub(crate) const NETWORK: u8 = 4;
 /// Exit code 5: credentials or token.
 pub(crate) const CREDENTIALS: u8 = 5;
+/// Exit code 6: done, output lost. The change was made, but stdout could not be written; what a
+/// script needs (reservation id, meeting number) went to stderr instead.
+pub(crate) const OUTPUT_LOST: u8 = 6;
 
-/// A failed command.
+/// A failed command, or one that ends early without a message (a reader whose stdout closed).
 #[derive(Debug)]
 pub(crate) struct Failure {
     code: u8,
@@ -23,6 +26,23 @@ pub(crate) struct Failure {
 }
 
 impl Failure {
+    /// Ends the command with exit code 0 and nothing more to say: nothing was changed and the
+    /// reader of its output has gone (`| head -1`).
+    pub(crate) fn quiet() -> Self {
+        Self {
+            code: 0,
+            message: String::new(),
+        }
+    }
+
+    /// The change was made but its output could not be written.
+    pub(crate) fn output_lost(message: impl Into<String>) -> Self {
+        Self {
+            code: OUTPUT_LOST,
+            message: message.into(),
+        }
+    }
+
     pub(crate) fn usage(message: impl Into<String>) -> Self {
         Self {
             code: USAGE,
@@ -44,11 +64,42 @@ impl Failure {
         }
     }
 
-    /// Prints the message as one line and returns the exit code.
+    /// Prints the message as one line (if there is one) and returns the exit code.
     pub(crate) fn report(self) -> ExitCode {
-        let line = self.message.replace('\n', " ");
-        eprintln!("feishu-vc: error: {line}");
+        if !self.message.is_empty() {
+            let line = self.message.replace('\n', " ");
+            let kind = if self.code == OUTPUT_LOST {
+                "done, output lost"
+            } else {
+                "error"
+            };
+            crate::output::note(&format!("feishu-vc: {kind}: {line}"));
+        }
         ExitCode::from(self.code)
+    }
+
+    /// A request refused locally, each violation named by the flag that set it when `flag_of`
+    /// knows one (`--password (meeting_settings.password): ...`). Never shows a value.
+    pub(crate) fn invalid(e: Error, flag_of: impl Fn(&str) -> Option<String>) -> Self {
+        let Some(violations) = e.violations() else {
+            return Self::from(e);
+        };
+        let named: Vec<String> = violations
+            .iter()
+            .map(|v| match flag_of(v.path()) {
+                Some(flag) if v.is_error() => format!(
+                    "{flag} ({}): {} (code {})",
+                    v.path(),
+                    v.rule(),
+                    v.code().code()
+                ),
+                Some(_) | None => v.to_string(),
+            })
+            .collect();
+        Self::usage(format!(
+            "invalid request, nothing was sent: {}",
+            named.join("; ")
+        ))
     }
 }
 
@@ -85,8 +136,8 @@ impl From<Error> for Failure {
             | Error::Decode(_) => NETWORK,
             _ => API,
         };
+        // `InvalidRequest` says "nothing was sent" itself.
         let hint = match &e {
-            Error::InvalidRequest(_) => " (nothing was sent)",
             Error::OutcomeUnknown(_) => {
                 " (run `feishu-vc reserve get` on the id you expect, or check the owner's meetings, before booking again)"
             }

@@ -1,22 +1,76 @@
 //! The `feishu-vc` command as a real process: the README's main command, every exit code, dry
-//! runs, and the emulator it serves. Loopback only.
+//! runs, and the emulator it serves. Loopback only; the built-in emulator's per-user state lives
+//! in a temporary directory per test, never in the real home directory.
 
 use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_feishu-vc");
 
-/// Runs the command with a clean environment (no FEISHU_* variables leak in).
-fn run(args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
+/// A fresh directory under the system's temporary directory, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> Self {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "feishu-vc-cli-{name}-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Self(dir)
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The command with a clean environment (no FEISHU_* variables leak in, no RUST_LOG) and a home
+/// directory of its own, so that nothing reaches the user's real data directory.
+fn command(home: &Path) -> Command {
+    let mut command = Command::new(BIN);
+    command
         .env_remove("FEISHU_APP_ID")
         .env_remove("FEISHU_APP_SECRET")
         .env_remove("FEISHU_USER_ACCESS_TOKEN")
         .env_remove("FEISHU_BASE_URL")
-        .stdin(Stdio::null())
+        .env_remove("FEISHU_VC_EMULATOR_STATE")
+        .env_remove("RUST_LOG")
+        .env("HOME", home)
+        .env("XDG_DATA_HOME", home.join("data"))
+        .stdin(Stdio::null());
+    command
+}
+
+/// Runs the command with a clean environment and a throwaway home.
+fn run(args: &[&str]) -> Output {
+    let home = TempDir::new("home");
+    command(home.path())
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+/// Runs the command with the built-in emulator's state in `state`, as a user would through the
+/// documented environment variable.
+fn run_with_state(state: &Path, args: &[&str]) -> Output {
+    let home = TempDir::new("home");
+    command(home.path())
+        .env("FEISHU_VC_EMULATOR_STATE", state)
+        .args(args)
         .output()
         .expect("the binary runs")
 }
@@ -27,6 +81,13 @@ fn text(bytes: &[u8]) -> String {
 
 fn code(out: &Output) -> i32 {
     out.status.code().expect("exited normally")
+}
+
+/// The JSON body a successful dry run prints after its first line (method and URL).
+fn sent_body(out: &Output) -> Value {
+    assert_eq!(code(out), 0, "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    serde_json::from_str(stdout.split_once('\n').expect("two parts").1).expect("a JSON body")
 }
 
 /// `feishu-vc emulator` in the background; killed on drop.
@@ -48,6 +109,7 @@ impl Served {
             .args(extra)
             .env_remove("FEISHU_APP_ID")
             .env_remove("FEISHU_APP_SECRET")
+            .env_remove("RUST_LOG")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -144,7 +206,7 @@ fn usage_errors_exit_2() {
 }
 
 #[test]
-fn local_validation_exits_2_and_sends_nothing() {
+fn local_validation_exits_2_names_the_flags_and_sends_nothing() {
     // No server anywhere: a request that reached the network would fail differently (exit 4).
     let out = run(&[
         "--base-url",
@@ -172,7 +234,13 @@ fn local_validation_exits_2_and_sends_nothing() {
         err.contains("meeting_settings.password") && err.contains("123006"),
         "{err}"
     );
-    assert!(err.contains("nothing was sent"), "{err}");
+    // Named by the flags typed, with the JSON path beside them; "nothing was sent" said once.
+    assert!(
+        err.contains("--password (meeting_settings.password)"),
+        "{err}"
+    );
+    assert!(err.contains("--end-time (end_time)"), "{err}");
+    assert_eq!(err.matches("nothing was sent").count(), 1, "{err}");
     assert!(out.stdout.is_empty());
 }
 
@@ -345,9 +413,7 @@ fn body_file_and_flags_combine() {
         "ou_x",
         "--dry-run",
     ]);
-    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
-    let stdout = text(&out.stdout);
-    let body: Value = serde_json::from_str(stdout.split_once('\n').unwrap().1).unwrap();
+    let body = sent_body(&out);
     assert_eq!(body["meeting_settings"]["topic"], "from flag");
     assert_eq!(body["meeting_settings"]["auto_record"], true);
     std::fs::remove_dir_all(&dir).unwrap();
@@ -490,4 +556,470 @@ fn the_facade_drives_the_served_emulator_on_a_chosen_port_through_all_five_opera
         let gone = reserves.get(id).await.unwrap_err();
         assert_eq!(gone.code(), Some(ErrorCode::DataNotExist));
     });
+}
+
+/// The shortest booking on the built-in emulator.
+const APPLY_ON_EMULATOR: [&str; 7] = [
+    "--emulator",
+    "reserve",
+    "apply",
+    "--topic",
+    "t",
+    "--end-time",
+    "+1h",
+];
+
+/// `feishu-vc --emulator reserve apply --topic TOPIC --end-time +2h EXTRA...` with the state in
+/// `state`; it must succeed.
+fn book(state: &Path, topic: &str, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "--emulator",
+        "reserve",
+        "apply",
+        "--topic",
+        topic,
+        "--end-time",
+        "+2h",
+    ];
+    args.extend_from_slice(extra);
+    let out = run_with_state(state, &args);
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    out
+}
+
+/// The reservation id in an apply or get answer printed as JSON.
+fn reserve_id(out: &Output) -> String {
+    let data: Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
+    data["reserve"]["id"].as_str().expect("an id").to_owned()
+}
+
+/// A loopback listener that no request must reach; `assert_untouched` checks that none did.
+struct Untouched(std::net::TcpListener);
+
+impl Untouched {
+    fn new() -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        Self(listener)
+    }
+
+    fn base_url(&self) -> String {
+        format!("http://{}", self.0.local_addr().unwrap())
+    }
+
+    fn assert_untouched(&self) {
+        match self.0.accept() {
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            other => panic!("something was sent: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn a_body_with_an_unknown_field_is_refused_with_its_path_and_nothing_is_sent() {
+    let dir = TempDir::new("unknown-field");
+    let file = dir.path().join("body.json");
+    std::fs::write(
+        &file,
+        r#"{"end_time":"1764000000","meeting_settings":{"topic":"t","pasword":"971024"}}"#,
+    )
+    .unwrap();
+    let server = Untouched::new();
+    let url = server.base_url();
+    for op in [
+        &["apply", "--owner", "ou_x"][..],
+        &["update", "6911188411934973028"],
+    ] {
+        let mut args = vec!["--base-url", &url, "--app-id", "a", "--app-secret", "b"];
+        args.push("reserve");
+        args.extend_from_slice(op);
+        args.extend_from_slice(&["--body", file.to_str().unwrap()]);
+        let out = run(&args);
+        assert_eq!(code(&out), 2, "{}", text(&out.stderr));
+        let err = text(&out.stderr);
+        assert!(err.contains("`meeting_settings.pasword`"), "{err}");
+        assert!(!err.contains("971024"), "the value is never shown: {err}");
+        assert!(out.stdout.is_empty());
+    }
+    server.assert_untouched();
+}
+
+#[test]
+fn a_type_error_in_the_body_names_its_path_and_never_echoes_the_value() {
+    let dir = TempDir::new("type-error");
+    let file = dir.path().join("body.json");
+    std::fs::write(&file, r#"{"meeting_settings":{"password":971024}}"#).unwrap();
+    let server = Untouched::new();
+    let out = run(&[
+        "--base-url",
+        &server.base_url(),
+        "--app-id",
+        "a",
+        "--app-secret",
+        "b",
+        "reserve",
+        "update",
+        "6911188411934973028",
+        "--body",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&out), 2, "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(err.contains("`meeting_settings.password`"), "{err}");
+    assert!(err.contains("a string"), "the expected type: {err}");
+    assert!(!err.contains("971024"), "{err}");
+    server.assert_untouched();
+}
+
+/// Runs the command with its stdout a pipe whose reading end is already closed.
+fn run_into_closed_pipe(state: &Path, args: &[&str]) -> Output {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let home = TempDir::new("home");
+    let child = command(home.path())
+        .env("FEISHU_VC_EMULATOR_STATE", state)
+        .args(args)
+        .stdout(writer)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn a_closed_stdout_never_panics_and_a_booking_is_reported_as_done_with_output_lost() {
+    let dir = TempDir::new("closed-pipe");
+    let state = dir.path().join("state");
+    let out = run_into_closed_pipe(&state, &APPLY_ON_EMULATOR);
+    let err = text(&out.stderr);
+    assert_eq!(code(&out), 6, "done, output lost: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+    // The id and number a script needs are on stderr.
+    let id = err
+        .split("reservation ")
+        .nth(1)
+        .and_then(|rest| rest.split(',').next())
+        .unwrap_or_else(|| panic!("an id on stderr: {err}"))
+        .to_owned();
+    assert_eq!(id.len(), 19, "{err}");
+    assert!(err.contains("meeting number "), "{err}");
+    // It was booked once, and is there.
+    let got = run_with_state(&state, &["--emulator", "reserve", "get", &id]);
+    assert_eq!(code(&got), 0, "{}", text(&got.stderr));
+    // A read whose reader has gone ends quietly.
+    let read = run_into_closed_pipe(&state, &["--emulator", "reserve", "get", &id]);
+    assert_eq!(code(&read), 0, "{}", text(&read.stderr));
+    assert!(!text(&read.stderr).contains("panicked"));
+    let help = run_into_closed_pipe(&state, &["--help"]);
+    assert_eq!(code(&help), 0, "{}", text(&help.stderr));
+    let completions = run_into_closed_pipe(&state, &["completions", "bash"]);
+    assert_eq!(code(&completions), 0, "{}", text(&completions.stderr));
+}
+
+#[test]
+fn verbose_shows_the_call_span_and_never_a_secret_or_token() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let emulator = runtime
+        .block_on(feishu_vc_emulator::Emulator::start_default())
+        .unwrap();
+    // The emulator hands out the same tenant token while it has 30 minutes to live: the one the
+    // command will carry.
+    let tenant = runtime.block_on(emulator.mint_tenant_token()).unwrap();
+    let get_as_app = |flags: &[&str]| {
+        let mut args = flags.to_vec();
+        args.extend([
+            "--base-url",
+            emulator.base_url(),
+            "--app-id",
+            "cli_demo",
+            "--app-secret",
+            "demo-secret",
+            "reserve",
+            "get",
+            "6911188411934973028",
+        ]);
+        run(&args)
+    };
+    let out = get_as_app(&["-v"]);
+    assert_eq!(code(&out), 3, "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(err.contains("feishu_vc.call"), "the call span: {err}");
+    assert!(err.contains("121004"), "its code: {err}");
+    assert!(!err.contains("demo-secret"), "{err}");
+    assert!(!err.contains(tenant.expose_secret()), "{err}");
+
+    let user = runtime
+        .block_on(emulator.mint_user_token(feishu_vc_emulator::DEMO_USER_ALICE))
+        .unwrap();
+    let out = run(&[
+        "--verbose",
+        "--base-url",
+        emulator.base_url(),
+        "--user-access-token",
+        user.expose_secret(),
+        "reserve",
+        "get",
+        "6911188411934973028",
+    ]);
+    let err = text(&out.stderr);
+    assert!(err.contains("feishu_vc.call"), "{err}");
+    assert!(!err.contains(user.expose_secret()), "{err}");
+
+    // Without -v or RUST_LOG, stderr has only the one error line.
+    let out = get_as_app(&[]);
+    assert_eq!(
+        text(&out.stderr).lines().count(),
+        1,
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn a_newcomer_books_reads_renews_and_deletes_with_the_emulator_flag() {
+    let dir = TempDir::new("newcomer");
+    let state = dir.path().join("state");
+    let id = reserve_id(&book(&state, "Weekly sync", &[]));
+    let got = run_with_state(&state, &["--emulator", "reserve", "get", &id]);
+    assert_eq!(code(&got), 0, "{}", text(&got.stderr));
+    let got: Value = serde_json::from_slice(&got.stdout).unwrap();
+    assert_eq!(got["reserve"]["meeting_settings"]["topic"], "Weekly sync");
+    let renewed = run_with_state(
+        &state,
+        &["--emulator", "reserve", "update", &id, "--end-time", "+7d"],
+    );
+    assert_eq!(code(&renewed), 0, "{}", text(&renewed.stderr));
+    // The flags also work after the operation.
+    let deleted = run_with_state(&state, &["reserve", "delete", &id, "--emulator"]);
+    assert_eq!(code(&deleted), 0, "{}", text(&deleted.stderr));
+    let gone = run_with_state(&state, &["--emulator", "reserve", "get", &id]);
+    assert_eq!(code(&gone), 3, "deleted: {}", text(&gone.stderr));
+    assert!(text(&gone.stderr).contains("121004"));
+}
+
+#[test]
+fn emulator_reset_empties_the_kept_state() {
+    let dir = TempDir::new("reset");
+    let state = dir.path().join("state");
+    let id = reserve_id(&book(&state, "t", &[]));
+    let reset = run_with_state(&state, &["emulator", "reset"]);
+    assert_eq!(code(&reset), 0, "{}", text(&reset.stderr));
+    let gone = run_with_state(&state, &["--emulator", "reserve", "get", &id]);
+    assert_eq!(code(&gone), 3, "{}", text(&gone.stderr));
+}
+
+#[test]
+fn the_default_state_lives_in_the_user_data_directory() {
+    let home = TempDir::new("default-state");
+    let out = command(home.path())
+        .args(APPLY_ON_EMULATOR)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    let id = reserve_id(&out);
+    assert!(
+        home.path()
+            .join("data")
+            .join("feishu-vc")
+            .join("emulator-state")
+            .exists()
+    );
+    let got = command(home.path())
+        .args(["--emulator", "reserve", "get", &id])
+        .output()
+        .unwrap();
+    assert_eq!(code(&got), 0, "{}", text(&got.stderr));
+}
+
+#[test]
+fn every_operation_has_a_dry_run() {
+    let id = "6911188411934973028";
+    for (op, expected) in [
+        (
+            vec!["get", id],
+            format!("GET https://open.feishu.cn/open-apis/vc/v1/reserves/{id}"),
+        ),
+        (
+            vec!["delete", id],
+            format!("DELETE https://open.feishu.cn/open-apis/vc/v1/reserves/{id}"),
+        ),
+        (
+            vec!["active", id, "--with-participants"],
+            format!(
+                "GET https://open.feishu.cn/open-apis/vc/v1/reserves/{id}/get_active_meeting?with_participants=true"
+            ),
+        ),
+    ] {
+        let mut args = vec!["reserve"];
+        args.extend(op);
+        args.push("--dry-run");
+        let out = run(&args);
+        assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+        assert_eq!(text(&out.stdout).trim(), expected);
+    }
+}
+
+#[test]
+fn plain_http_off_loopback_needs_allow_http() {
+    let args = |allow: bool| {
+        let mut v = vec!["--base-url", "http://192.0.2.1:8080"];
+        if allow {
+            v.push("--allow-http");
+        }
+        v.extend(["reserve", "get", "1", "--dry-run"]);
+        v
+    };
+    let out = run(&args(false));
+    assert_eq!(code(&out), 2, "{}", text(&out.stderr));
+    let out = run(&args(true));
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout).trim(),
+        "GET http://192.0.2.1:8080/open-apis/vc/v1/reserves/1"
+    );
+}
+
+#[test]
+fn output_table_shows_what_a_person_reads() {
+    let dir = TempDir::new("table");
+    let state = dir.path().join("state");
+    let out = book(&state, "Weekly sync", &["-o", "table"]);
+    let shown = text(&out.stdout);
+    let lines: Vec<&str> = shown.lines().collect();
+    assert_eq!(lines.len(), 2, "{shown}");
+    for column in ["ID", "MEETING NO", "END TIME", "URL"] {
+        assert!(lines[0].contains(column), "{shown}");
+    }
+    assert!(serde_json::from_str::<Value>(&shown).is_err(), "not JSON");
+    let id = lines[1].split_whitespace().next().unwrap();
+    assert_eq!(id.len(), 19, "{shown}");
+    let got = run_with_state(&state, &["--emulator", "reserve", "get", id, "-o", "table"]);
+    let shown = text(&got.stdout);
+    assert!(shown.lines().next().unwrap().contains("TOPIC"), "{shown}");
+    assert!(shown.contains("Weekly sync"), "{shown}");
+    let json = book(&state, "t", &["--output", "json"]);
+    assert!(serde_json::from_slice::<Value>(&json.stdout).is_ok());
+}
+
+#[test]
+fn completions_are_printed_for_each_shell() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = run(&["completions", shell]);
+        assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+        let script = text(&out.stdout);
+        assert!(
+            script.contains("feishu-vc") && script.contains("reserve"),
+            "{shell}"
+        );
+    }
+}
+
+#[test]
+fn the_emulator_shows_its_own_flags_and_prints_its_app_and_users() {
+    let out = run(&["emulator", "--help"]);
+    assert_eq!(code(&out), 0);
+    let help = text(&out.stdout);
+    assert!(
+        help.contains("--port") && help.contains("--state"),
+        "{help}"
+    );
+    for other in ["--base-url", "--user-access-token", "--brand", "--dry-run"] {
+        assert!(!help.contains(other), "{other} in {help}");
+    }
+
+    // FEISHU_APP_ID / FEISHU_APP_SECRET are not taken as the emulator's app.
+    let home = TempDir::new("home");
+    let mut child = command(home.path())
+        .env("FEISHU_APP_ID", "cli_mine")
+        .env("FEISHU_APP_SECRET", "my-real-secret")
+        .args(["emulator", "--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let base_url = first.trim().to_owned();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut banner = String::new();
+    while !banner.contains("ou_demo_carol") {
+        if stderr.read_line(&mut banner).unwrap() == 0 {
+            break;
+        }
+    }
+    let out = run(&[
+        "--base-url",
+        &base_url,
+        "--app-id",
+        "cli_demo",
+        "--app-secret",
+        "demo-secret",
+        "reserve",
+        "get",
+        "1",
+    ]);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        banner.contains("--app-id cli_demo --app-secret demo-secret"),
+        "{banner}"
+    );
+    assert!(
+        banner.contains(feishu_vc_emulator::DEMO_USER_ALICE),
+        "{banner}"
+    );
+    assert!(!banner.contains("my-real-secret"), "{banner}");
+    assert_eq!(
+        code(&out),
+        3,
+        "the demo app is accepted: {}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn update_help_tells_what_no_password_does_and_auto_record_can_be_turned_off() {
+    let out = run(&["reserve", "update", "--help"]);
+    let help = text(&out.stdout);
+    assert!(
+        help.contains("update leaves the password as it is"),
+        "{help}"
+    );
+    let out = run(&[
+        "reserve",
+        "update",
+        "6911188411934973028",
+        "--auto-record=false",
+        "--dry-run",
+    ]);
+    let body = sent_body(&out);
+    assert_eq!(body["meeting_settings"]["auto_record"], false);
+}
+
+#[test]
+fn emulator_commands_run_at_the_same_time_lose_no_booking() {
+    let dir = TempDir::new("concurrent");
+    let state = dir.path().join("state");
+    let home = TempDir::new("home");
+    let children: Vec<Child> = (0..4)
+        .map(|_| {
+            command(home.path())
+                .env("FEISHU_VC_EMULATOR_STATE", &state)
+                .args(APPLY_ON_EMULATOR)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let ids: Vec<String> = children
+        .into_iter()
+        .map(|child| reserve_id(&child.wait_with_output().unwrap()))
+        .collect();
+    for id in &ids {
+        let got = run_with_state(&state, &["--emulator", "reserve", "get", id]);
+        assert_eq!(code(&got), 0, "{id} was kept: {}", text(&got.stderr));
+    }
 }
