@@ -51,10 +51,10 @@ use feishu_vc_model::{
 use serde::de::DeserializeOwned;
 
 pub use call::{CallOptions, RawRequest, Response, Warning};
-pub use config::{Brand, RetryPolicy, TransportBuilder};
+pub use config::{Brand, DEFAULT_MAX_BODY_BYTES, RetryPolicy, TransportBuilder};
 pub use error::{
-    ApiError, BoxError, ConfigError, DecodeError, Error, Failure, HostsRejected, InvalidRequest,
-    RateLimited, Result, TokenError,
+    ApiError, BodyTooLarge, BoxError, ConfigError, DecodeError, Error, Failure, HostsRejected,
+    InvalidRequest, RateLimited, Result, TokenError,
 };
 pub use token::{AccessToken, BoxFuture, ProvidedToken, TokenProvider};
 
@@ -77,6 +77,7 @@ struct Inner {
     tokens: TokenSource,
     retry: RetryPolicy,
     timeout: Duration,
+    max_body_bytes: usize,
 }
 
 enum TokenSource {
@@ -97,6 +98,7 @@ impl fmt::Debug for Transport {
             .field("tokens", tokens)
             .field("retry", &self.inner.retry)
             .field("timeout", &self.inner.timeout)
+            .field("max_body_bytes", &self.inner.max_body_bytes)
             .finish_non_exhaustive()
     }
 }
@@ -191,7 +193,7 @@ impl Transport {
                 timeout: opts.timeout,
             })
             .await?;
-        let envelope: ApiResponse<D> = match answer.decode() {
+        let envelope: ApiResponse<D> = match self.decode(&answer, &opts.secrets) {
             Ok(envelope) => envelope,
             // The call succeeded (code 0) but its result cannot be read: for a booking, the caller
             // does not learn the reservation's id and must look before booking again.
@@ -234,7 +236,7 @@ impl Transport {
                 timeout: opts.timeout,
             })
             .await?;
-        let envelope: ApiResponse<serde_json::Value> = answer.decode()?;
+        let envelope: ApiResponse<serde_json::Value> = self.decode(&answer, &opts.secrets)?;
         Ok(Response {
             data: envelope.data.unwrap_or_default(),
             log_id: answer.log_id,
@@ -269,7 +271,8 @@ impl Transport {
             })
             .await
             .map_err(token_error)?;
-        let body: TenantAccessTokenInternalResponse = answer.decode().map_err(token_error)?;
+        let body: TenantAccessTokenInternalResponse =
+            self.decode(&answer, &[]).map_err(token_error)?;
         let token = body.tenant_access_token.filter(|t| !t.is_empty());
         let expire = body.expire.filter(|e| *e > 0);
         match (token, expire) {
