@@ -229,3 +229,17 @@ async fn read_request(stream: &mut tokio::net::TcpStream) -> std::io::Result<()>
     }
     Ok(())
 }
+
+/// Mounts `mock` answering `answer`, expected once, and the catch-all: the only route of a test.
+pub(crate) async fn mount_only(server: &MockServer, mock: MockBuilder, answer: ResponseTemplate) {
+    mock.respond_with(answer).expect(1).mount(server).await;
+    catch_all(server).await;
+}
+
+/// The error of a `get` of [`RESERVE_ID`] that is expected to fail.
+pub(crate) async fn get_error(
+    transport: &Transport,
+    opts: &feishu_vc_transport::CallOptions,
+) -> feishu_vc_transport::Error {
+    transport.send(&get(RESERVE_ID), opts).await.unwrap_err()
+}
