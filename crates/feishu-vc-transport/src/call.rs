@@ -421,11 +421,7 @@ impl Transport {
                 .body(body.clone());
         }
         let target = || format!("{} {}", spec.method, spec.path);
-        let failure = |e: reqwest::Error| Failure {
-            target: target(),
-            attempts: attempt,
-            source: Some(Box::new(e)),
-        };
+        let failure = |e: reqwest::Error| Failure::of(target(), host(url), attempt, e);
         // Computed only when an attempt is to be retried.
         let backoff = || inner.retry.backoff(attempt);
 
@@ -617,6 +613,15 @@ const TT_LOGID: HeaderName = HeaderName::from_static("x-tt-logid");
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 const RATELIMIT_RESET: HeaderName = HeaderName::from_static("x-ogw-ratelimit-reset");
 const RATELIMIT_LIMIT: HeaderName = HeaderName::from_static("x-ogw-ratelimit-limit");
+
+/// The host a URL goes to, with its port when it names one: what errors say, rather than the URL.
+fn host(url: &reqwest::Url) -> String {
+    let host = url.host_str().unwrap_or_default();
+    match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_owned(),
+    }
+}
 
 /// `X-Tt-Logid`, falling back to `X-Request-Id`, scrubbed of `known` secrets (it is recorded in
 /// the span before any error is built).

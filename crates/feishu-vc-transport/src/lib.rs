@@ -53,8 +53,8 @@ use serde::de::DeserializeOwned;
 pub use call::{CallOptions, RawRequest, Response, Warning};
 pub use config::{Brand, DEFAULT_MAX_BODY_BYTES, RetryPolicy, TransportBuilder};
 pub use error::{
-    ApiError, BodyTooLarge, BoxError, ConfigError, DecodeError, Error, Failure, HostsRejected,
-    InvalidRequest, RateLimited, Result, TokenError,
+    ApiError, BodyTooLarge, BoxError, ConfigError, DecodeError, Error, Failure, FailureKind,
+    HostsRejected, InvalidRequest, RateLimited, Result, TokenError,
 };
 pub use token::{AccessToken, BoxFuture, ProvidedToken, TokenProvider};
 

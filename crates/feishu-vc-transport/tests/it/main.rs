@@ -4,6 +4,7 @@
 mod bodies;
 mod decode;
 mod log_ids;
+mod network;
 mod raw;
 mod retries;
 mod secret_checks;
