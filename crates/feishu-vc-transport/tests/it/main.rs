@@ -6,6 +6,7 @@ mod decode;
 mod log_ids;
 mod network;
 mod raw;
+mod raw_server;
 mod retries;
 mod secret_checks;
 mod secrets;
