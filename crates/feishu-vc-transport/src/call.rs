@@ -472,15 +472,19 @@ impl Transport {
                 return self.after_sending(spec, Error::Network(failure(e)), backoff());
             }
         };
-        let head: Option<Head> = if starts_with_code_zero(&body) {
+        let parsed: std::result::Result<Head, serde_json::Error> = if starts_with_code_zero(&body) {
             // The usual success answer, `{"code":0,...`: no need to parse it twice.
-            Some(Head {
+            Ok(Head {
                 code: 0,
                 msg: String::new(),
                 error: None,
             })
         } else {
-            serde_json::from_slice(&body).ok()
+            serde_json::from_slice(&body)
+        };
+        let (head, unreadable) = match parsed {
+            Ok(head) => (Some(head), None),
+            Err(e) => (None, Some(e)),
         };
         if let Some(h) = &head {
             Span::current().record("code", h.code);
@@ -511,9 +515,7 @@ impl Transport {
                 http_status,
                 excerpt: excerpt(&body, known),
                 log_id,
-                source: serde_json::from_slice::<Head>(&body)
-                    .err()
-                    .map(|e| Box::new(e) as _),
+                source: unreadable.map(|e| Box::new(e) as _),
             });
             return if http_status >= 500 || (200..300).contains(&http_status) {
                 self.after_sending(spec, error, backoff())
