@@ -28,7 +28,12 @@
 //!   evicted and the call replayed once. A token given for one call always wins and is never cached.
 //! - **Retries that never book twice.** See [`RetryPolicy`]: `apply` is re-sent only when the server
 //!   certainly did not process it; otherwise the error is [`Error::OutcomeUnknown`].
-//! - **Errors** say how far the request got, carry the log id, and never show a secret.
+//! - **Errors** say how far the request got, carry the log id, and never show a secret: the app
+//!   secret, the token sent and secrets added with [`CallOptions::with_secret`] are scrubbed from
+//!   whatever the server echoes. Network errors say what failed ([`FailureKind`]) and on which host.
+//! - **Bounded answers.** A body is read up to [`TransportBuilder::max_body_bytes`] (4 MiB by
+//!   default) and refused beyond it with [`Error::BodyTooLarge`]; error excerpts cost the same
+//!   whatever the body's size.
 //! - **Tracing.** One `feishu_vc.call` span per call (operation, method, path, attempt, status,
 //!   code, log id, latency); never bodies or tokens.
 #![deny(missing_docs)]
