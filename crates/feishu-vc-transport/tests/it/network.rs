@@ -103,7 +103,7 @@ async fn https_against_a_plain_http_server_is_a_tls_failure() {
             .await;
     })
     .await;
-    let host = format!("localhost:{}", addr.port());
+    let host = addr.to_string();
     let err = call(&format!("https://{host}")).await;
     assert!(err.is_connect(), "{err:?}");
     checked(&err, &host, FailureKind::Tls);
