@@ -13,8 +13,8 @@ use serde::Deserialize;
 use tracing::field::Empty;
 use tracing::{Instrument, Span};
 
-use crate::error::{ApiError, DecodeError, Error, Failure, RateLimited, Result};
-use crate::redact::excerpt;
+use crate::error::{ApiError, BodyTooLarge, DecodeError, Error, Failure, RateLimited, Result};
+use crate::redact::{Known, excerpt};
 use crate::token::{AccessToken, BoxFuture, Credential};
 use crate::{TokenSource, Transport};
 
@@ -24,6 +24,7 @@ pub struct CallOptions {
     pub(crate) token: Option<AccessToken>,
     pub(crate) timeout: Option<Duration>,
     pub(crate) tenant_key: Option<String>,
+    pub(crate) secrets: Vec<SecretString>,
 }
 
 impl CallOptions {
@@ -58,6 +59,14 @@ impl CallOptions {
     /// The tenant a marketplace app acts for, passed to the [`crate::TokenProvider`].
     pub fn with_tenant_key(mut self, tenant_key: impl Into<String>) -> Self {
         self.tenant_key = Some(tenant_key.into());
+        self
+    }
+
+    /// A secret this call carries (a meeting password, say): if the server echoes it, it is
+    /// scrubbed from error messages, excerpts, log ids and tracing like the app secret and the
+    /// access token, which need not be added. Secrets shorter than 4 characters are not scrubbed.
+    pub fn with_secret(mut self, secret: impl Into<SecretString>) -> Self {
+        self.secrets.push(secret.into());
         self
     }
 
@@ -213,19 +222,39 @@ pub(crate) struct Answer {
     pub(crate) http_status: u16,
     pub(crate) log_id: Option<String>,
     pub(crate) body: Bytes,
+    /// The token the call sent, to scrub from an excerpt if the body cannot be decoded.
+    pub(crate) token: Option<Arc<Credential>>,
 }
 
-impl Answer {
-    /// Decodes the body as `T`; a failure keeps the status, log id and a redacted excerpt.
-    pub(crate) fn decode<T: serde::de::DeserializeOwned>(&self) -> Result<T> {
-        serde_json::from_slice(&self.body).map_err(|e| {
+impl Transport {
+    /// Decodes `answer`'s body as `T`; a failure keeps the status, log id and an excerpt without
+    /// secrets (`extra`: the call's own, besides the app secret and the token it sent).
+    pub(crate) fn decode<T: serde::de::DeserializeOwned>(
+        &self,
+        answer: &Answer,
+        extra: &[SecretString],
+    ) -> Result<T> {
+        serde_json::from_slice(&answer.body).map_err(|e| {
+            let known = Known {
+                app_secret: self.app_secret(),
+                token: answer.token.as_deref().map(|c| &c.value),
+                extra,
+            };
             Error::Decode(DecodeError {
-                http_status: self.http_status,
-                excerpt: excerpt(&self.body),
-                log_id: self.log_id.clone(),
+                http_status: answer.http_status,
+                excerpt: excerpt(&answer.body, &known),
+                log_id: answer.log_id.clone(),
                 source: Some(Box::new(e)),
             })
         })
+    }
+
+    /// The app secret, when the client has app credentials.
+    pub(crate) fn app_secret(&self) -> Option<&SecretString> {
+        match &self.inner.tokens {
+            TokenSource::App(cache) => Some(&cache.credentials.app_secret),
+            _ => None,
+        }
     }
 }
 
@@ -250,6 +279,20 @@ enum Step {
     Retry { wait: Duration, error: Error },
     Fail(Error),
     Replay,
+}
+
+impl Step {
+    /// The same step, its error scrubbed of `known` secrets.
+    fn scrubbed(self, known: &Known<'_>) -> Self {
+        match self {
+            Self::Retry { wait, error } => Self::Retry {
+                wait,
+                error: error.scrubbed(known),
+            },
+            Self::Fail(error) => Self::Fail(error.scrubbed(known)),
+            done_or_replay => done_or_replay,
+        }
+    }
 }
 
 impl Transport {
@@ -287,11 +330,26 @@ impl Transport {
             Span::current().record("attempt", attempt);
             let bearer = match spec.auth {
                 Auth::None => None,
-                Auth::For(opts) => Some(self.bearer(opts).await?),
+                Auth::For(opts) => match self.bearer(opts).await {
+                    Ok(bearer) => Some(bearer),
+                    Err(e) => return Err(e.scrubbed(&self.known(spec, None))),
+                },
             };
+            // Every error of the attempt is scrubbed of the secrets the call knows, here, before it
+            // is logged, retried or returned.
+            let known = self.known(spec, bearer.as_ref());
             let step = self
-                .attempt(spec, &url, timeout, bearer.as_ref(), attempt, !replayed)
-                .await;
+                .attempt(
+                    spec,
+                    &url,
+                    timeout,
+                    bearer.as_ref(),
+                    &known,
+                    attempt,
+                    !replayed,
+                )
+                .await
+                .scrubbed(&known);
             match step {
                 Step::Done(answer) => return Ok(answer),
                 Step::Fail(e) => return Err(e),
@@ -318,13 +376,27 @@ impl Transport {
         }
     }
 
+    /// The secrets a call knows: the app secret, the token `bearer` carries, the call's own.
+    fn known<'a>(&'a self, spec: &Spec<'a>, bearer: Option<&'a Bearer>) -> Known<'a> {
+        Known {
+            app_secret: self.app_secret(),
+            token: bearer.map(|b| &b.credential.value),
+            extra: match spec.auth {
+                Auth::None => &[],
+                Auth::For(opts) => &opts.secrets,
+            },
+        }
+    }
+
     /// One attempt, classified.
+    #[allow(clippy::too_many_arguments)]
     async fn attempt(
         &self,
         spec: &Spec<'_>,
         url: &reqwest::Url,
         timeout: Duration,
         bearer: Option<&Bearer>,
+        known: &Known<'_>,
         attempt: u32,
         may_replay: bool,
     ) -> Step {
@@ -349,11 +421,7 @@ impl Transport {
                 .body(body.clone());
         }
         let target = || format!("{} {}", spec.method, spec.path);
-        let failure = |e: reqwest::Error| Failure {
-            target: target(),
-            attempts: attempt,
-            source: Some(Box::new(e)),
-        };
+        let failure = |e: reqwest::Error| Failure::of(target(), host(url), attempt, e);
         // Computed only when an attempt is to be retried.
         let backoff = || inner.retry.backoff(attempt);
 
@@ -372,7 +440,7 @@ impl Transport {
         };
         let http_status = response.status().as_u16();
         let headers = response.headers();
-        let log_id = log_id(headers);
+        let log_id = log_id(headers, known);
         let reset =
             header_u64(headers, &RATELIMIT_RESET).or_else(|| header_u64(headers, &RETRY_AFTER));
         let limit = header_u64(headers, &RATELIMIT_LIMIT).and_then(|v| u32::try_from(v).ok());
@@ -380,22 +448,43 @@ impl Transport {
         if let Some(id) = &log_id {
             Span::current().record("log_id", id.as_str());
         }
-        let body = match response.bytes().await {
+        let body = match read_body(response, inner.max_body_bytes).await {
             Ok(b) => b,
-            Err(e) if e.is_timeout() => {
+            Err(BodyFailure::TooLarge { announced, head }) => {
+                let error = Error::BodyTooLarge(BodyTooLarge {
+                    limit: inner.max_body_bytes,
+                    announced,
+                    http_status,
+                    log_id,
+                    excerpt: excerpt(&head, known),
+                });
+                // The answer is lost whatever it said; a server error may pass on a read.
+                return if http_status >= 500 || !spec.idempotent {
+                    self.after_sending(spec, error, backoff())
+                } else {
+                    Step::Fail(error)
+                };
+            }
+            Err(BodyFailure::Read(e)) if e.is_timeout() => {
                 return self.after_sending(spec, Error::Timeout(failure(e)), backoff());
             }
-            Err(e) => return self.after_sending(spec, Error::Network(failure(e)), backoff()),
+            Err(BodyFailure::Read(e)) => {
+                return self.after_sending(spec, Error::Network(failure(e)), backoff());
+            }
         };
-        let head: Option<Head> = if starts_with_code_zero(&body) {
+        let parsed: std::result::Result<Head, serde_json::Error> = if starts_with_code_zero(&body) {
             // The usual success answer, `{"code":0,...`: no need to parse it twice.
-            Some(Head {
+            Ok(Head {
                 code: 0,
                 msg: String::new(),
                 error: None,
             })
         } else {
-            serde_json::from_slice(&body).ok()
+            serde_json::from_slice(&body)
+        };
+        let (head, unreadable) = match parsed {
+            Ok(head) => (Some(head), None),
+            Err(e) => (None, Some(e)),
         };
         if let Some(h) = &head {
             Span::current().record("code", h.code);
@@ -424,11 +513,9 @@ impl Transport {
         let Some(head) = head else {
             let error = Error::Decode(DecodeError {
                 http_status,
-                excerpt: excerpt(&body),
+                excerpt: excerpt(&body, known),
                 log_id,
-                source: serde_json::from_slice::<Head>(&body)
-                    .err()
-                    .map(|e| Box::new(e) as _),
+                source: unreadable.map(|e| Box::new(e) as _),
             });
             return if http_status >= 500 || (200..300).contains(&http_status) {
                 self.after_sending(spec, error, backoff())
@@ -441,6 +528,7 @@ impl Transport {
                 http_status,
                 log_id,
                 body,
+                token: bearer.map(|b| b.credential.clone()),
             });
         }
         let code = ErrorCode::from_code(head.code);
@@ -528,12 +616,68 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 const RATELIMIT_RESET: HeaderName = HeaderName::from_static("x-ogw-ratelimit-reset");
 const RATELIMIT_LIMIT: HeaderName = HeaderName::from_static("x-ogw-ratelimit-limit");
 
-/// `X-Tt-Logid`, falling back to `X-Request-Id`.
-fn log_id(headers: &HeaderMap) -> Option<String> {
+/// The host a URL goes to, with its port when it names one: what errors say, rather than the URL.
+fn host(url: &reqwest::Url) -> String {
+    let host = url.host_str().unwrap_or_default();
+    match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_owned(),
+    }
+}
+
+/// `X-Tt-Logid`, falling back to `X-Request-Id`, scrubbed of `known` secrets (it is recorded in
+/// the span before any error is built).
+fn log_id(headers: &HeaderMap, known: &Known<'_>) -> Option<String> {
     [&TT_LOGID, &REQUEST_ID]
         .into_iter()
         .find_map(|name| headers.get(name)?.to_str().ok().filter(|v| !v.is_empty()))
-        .map(str::to_owned)
+        .map(|id| known.scrub(id).into_owned())
+}
+
+/// Why a body was not read.
+enum BodyFailure {
+    /// It is larger than the limit: announced so in `Content-Length`, or found so while reading.
+    TooLarge {
+        announced: Option<u64>,
+        /// What was read before the limit was crossed, for an excerpt.
+        head: Bytes,
+    },
+    /// Reading failed.
+    Read(reqwest::Error),
+}
+
+/// Reads a body of at most `limit` bytes, chunk by chunk; stops as soon as `Content-Length`
+/// announces more or the chunks read cross it. Memory stays within `limit` plus one chunk.
+async fn read_body(mut response: reqwest::Response, limit: usize) -> Result<Bytes, BodyFailure> {
+    let announced = response.content_length();
+    if announced.is_some_and(|n| n > limit as u64) {
+        return Err(BodyFailure::TooLarge {
+            announced,
+            head: Bytes::new(),
+        });
+    }
+    let too_large = |head: Bytes| BodyFailure::TooLarge { announced, head };
+    // Most answers arrive in one chunk: keep it without copying.
+    let first = match response.chunk().await.map_err(BodyFailure::Read)? {
+        None => return Ok(Bytes::new()),
+        Some(chunk) if chunk.len() > limit => return Err(too_large(chunk)),
+        Some(chunk) => chunk,
+    };
+    let Some(second) = response.chunk().await.map_err(BodyFailure::Read)? else {
+        return Ok(first);
+    };
+    let capacity = announced.map_or(first.len() + second.len(), |n| n as usize);
+    let mut body = bytes::BytesMut::with_capacity(capacity.min(limit));
+    let mut next = Some(second);
+    body.extend_from_slice(&first);
+    while let Some(chunk) = next {
+        if body.len() + chunk.len() > limit {
+            return Err(too_large(body.freeze()));
+        }
+        body.extend_from_slice(&chunk);
+        next = response.chunk().await.map_err(BodyFailure::Read)?;
+    }
+    Ok(body.freeze())
 }
 
 /// Whether a body begins `{"code":0,` or `{"code":0}` (white space allowed): the code is then 0

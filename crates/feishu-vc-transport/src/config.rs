@@ -127,7 +127,11 @@ pub struct TransportBuilder {
     connect_timeout: Duration,
     retry: RetryPolicy,
     refresh_margin: Duration,
+    max_body_bytes: usize,
 }
+
+/// The largest answer a call reads unless set: 4 MiB. Reserve answers are a few KiB.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 4 << 20;
 
 impl std::fmt::Debug for TransportBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -151,6 +155,7 @@ impl Default for TransportBuilder {
             connect_timeout: Duration::from_secs(10),
             retry: RetryPolicy::default(),
             refresh_margin: Duration::from_secs(5 * 60),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
         }
     }
 }
@@ -236,6 +241,15 @@ impl TransportBuilder {
         self
     }
 
+    /// The largest answer body a call reads ([`DEFAULT_MAX_BODY_BYTES`], 4 MiB, unless set). A
+    /// larger answer, announced by `Content-Length` or found while reading, ends the attempt with
+    /// [`Error::BodyTooLarge`] without reading the rest; for a booking it is
+    /// [`Error::OutcomeUnknown`]. At least 1 KiB.
+    pub fn max_body_bytes(mut self, limit: usize) -> Self {
+        self.max_body_bytes = limit.max(1024);
+        self
+    }
+
     /// The transport. Fails only on configuration; no I/O happens here.
     pub fn build(self) -> Result<Transport, Error> {
         let base = match self.base {
@@ -275,6 +289,7 @@ impl TransportBuilder {
                 tokens,
                 retry: self.retry,
                 timeout: self.timeout,
+                max_body_bytes: self.max_body_bytes,
             }),
         })
     }

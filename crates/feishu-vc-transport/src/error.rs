@@ -6,6 +6,8 @@ use std::time::Duration;
 use feishu_vc_model::{BuildError, ErrorCode, ErrorInfo, MeetingNo, ReserveId, UserId};
 use feishu_vc_validate::Violations;
 
+use crate::redact::Known;
+
 /// A boxed source error. Third-party error types never appear in signatures.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
@@ -19,6 +21,7 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 /// | [`Error::Timeout`], [`Error::Network`] | yes, and the call was retried where that is safe |
 /// | [`Error::OutcomeUnknown`] | yes: a booking may or may not exist; check before retrying |
 /// | [`Error::Api`], [`Error::RateLimited`], [`Error::Decode`] | yes, and the server answered |
+/// | [`Error::BodyTooLarge`] | yes, and the server's answer was too large to read |
 ///
 /// `Display` shows the code, msg and log id, never a secret and never the source's text; walk
 /// [`std::error::Error::source`] for causes.
@@ -47,6 +50,9 @@ pub enum Error {
     RateLimited(RateLimited),
     /// The answer could not be decoded.
     Decode(DecodeError),
+    /// The answer was larger than the client reads
+    /// ([`crate::TransportBuilder::max_body_bytes`]); it was not read to the end.
+    BodyTooLarge(BodyTooLarge),
     /// No access token could be obtained.
     Token(TokenError),
     /// The call succeeded, but Feishu dropped some assigned hosts; returned only in strict mode.
@@ -74,6 +80,7 @@ impl Error {
             Self::Api(e) => e.log_id.as_deref(),
             Self::RateLimited(e) => e.log_id.as_deref(),
             Self::Decode(e) => e.log_id.as_deref(),
+            Self::BodyTooLarge(e) => e.log_id.as_deref(),
             Self::Token(e) => e.log_id.as_deref(),
             Self::HostsRejected(e) => e.log_id.as_deref(),
             Self::OutcomeUnknown(inner) => inner.log_id(),
@@ -87,6 +94,7 @@ impl Error {
             Self::Api(e) => Some(e.http_status),
             Self::RateLimited(e) => Some(e.http_status),
             Self::Decode(e) => Some(e.http_status),
+            Self::BodyTooLarge(e) => Some(e.http_status),
             Self::Token(e) => e.http_status,
             Self::OutcomeUnknown(inner) => inner.http_status(),
             _ => None,
@@ -158,9 +166,80 @@ impl Error {
         matches!(self, Self::Decode(_))
     }
 
+    /// The answer was larger than the client reads (also inside [`Error::OutcomeUnknown`]).
+    pub fn is_body_too_large(&self) -> bool {
+        match self {
+            Self::BodyTooLarge(_) => true,
+            Self::OutcomeUnknown(inner) => inner.is_body_too_large(),
+            _ => false,
+        }
+    }
+
     /// No access token could be obtained.
     pub fn is_token(&self) -> bool {
         matches!(self, Self::Token(_))
+    }
+}
+
+impl Error {
+    /// The same error with the `known` secrets scrubbed from every text the server sent or a token
+    /// provider wrote: msg, excerpt, log id, error detail. Excerpts are scrubbed when cut, as only
+    /// then is it known where a secret was cut short.
+    pub(crate) fn scrubbed(mut self, known: &Known<'_>) -> Self {
+        self.scrub(known);
+        self
+    }
+
+    fn scrub(&mut self, known: &Known<'_>) {
+        let scrub_opt = |text: &mut Option<String>| {
+            if let Some(text) = text {
+                known.scrub_in_place(text);
+            }
+        };
+        match self {
+            // Built by the client from what it knows, or a source below HTTP.
+            Self::InvalidRequest(_)
+            | Self::Config(_)
+            | Self::Connect(_)
+            | Self::Timeout(_)
+            | Self::Network(_) => {}
+            Self::OutcomeUnknown(inner) => inner.scrub(known),
+            Self::Api(e) => {
+                known.scrub_in_place(&mut e.msg);
+                scrub_opt(&mut e.log_id);
+                if let Some(detail) = &mut e.detail {
+                    scrub_detail(detail, known);
+                }
+            }
+            Self::RateLimited(e) => scrub_opt(&mut e.log_id),
+            Self::Decode(e) => scrub_opt(&mut e.log_id),
+            Self::BodyTooLarge(e) => scrub_opt(&mut e.log_id),
+            Self::Token(e) => {
+                known.scrub_in_place(&mut e.msg);
+                scrub_opt(&mut e.log_id);
+            }
+            Self::HostsRejected(e) => scrub_opt(&mut e.log_id),
+        }
+    }
+}
+
+/// Scrubs every text of an answer's `error` object.
+fn scrub_detail(detail: &mut ErrorInfo, known: &Known<'_>) {
+    let mut texts: Vec<&mut Option<String>> = vec![&mut detail.log_id, &mut detail.troubleshooter];
+    for d in detail.details.iter_mut().flatten() {
+        texts.extend([&mut d.key, &mut d.value]);
+    }
+    for v in detail.field_violations.iter_mut().flatten() {
+        texts.extend([&mut v.description, &mut v.field, &mut v.value]);
+    }
+    for h in detail.helps.iter_mut().flatten() {
+        texts.extend([&mut h.description, &mut h.url]);
+    }
+    for v in detail.permission_violations.iter_mut().flatten() {
+        texts.extend([&mut v.description, &mut v.subject, &mut v.r#type]);
+    }
+    for text in texts.into_iter().flatten() {
+        known.scrub_in_place(text);
     }
 }
 
@@ -169,15 +248,21 @@ impl fmt::Display for Error {
         match self {
             Self::InvalidRequest(e) => write!(f, "invalid request, nothing was sent: {e}"),
             Self::Config(e) => write!(f, "invalid client configuration: {e}"),
-            Self::Connect(e) => write!(f, "could not connect to {}; nothing was sent", e.target),
-            Self::Timeout(e) => write!(f, "{} timed out after {} attempt(s)", e.target, e.attempts),
-            Self::Network(e) => {
-                write!(
-                    f,
-                    "the connection to {} broke after {} attempt(s)",
-                    e.target, e.attempts
-                )
-            }
+            Self::Connect(e) => write!(
+                f,
+                "could not connect to {} for {}: {}; nothing was sent",
+                e.host, e.target, e.kind
+            ),
+            Self::Timeout(e) => write!(
+                f,
+                "{} on {} timed out after {} attempt(s)",
+                e.target, e.host, e.attempts
+            ),
+            Self::Network(e) => write!(
+                f,
+                "the connection to {} broke during {} ({}) after {} attempt(s)",
+                e.host, e.target, e.kind, e.attempts
+            ),
             Self::OutcomeUnknown(cause) => write!(
                 f,
                 "outcome unknown: the request was sent but no answer says whether it was carried out \
@@ -197,6 +282,18 @@ impl fmt::Display for Error {
             }
             Self::Decode(e) => {
                 write!(f, "could not decode the answer (HTTP {})", e.http_status)?;
+                write_log_id(f, e.log_id.as_deref())
+            }
+            Self::BodyTooLarge(e) => {
+                write!(
+                    f,
+                    "the answer (HTTP {}) is larger than the {}-byte limit",
+                    e.http_status, e.limit
+                )?;
+                if let Some(n) = e.announced {
+                    write!(f, " (Content-Length {n})")?;
+                }
+                f.write_str("; it was not read")?;
                 write_log_id(f, e.log_id.as_deref())
             }
             Self::Token(e) => e.fmt(f),
@@ -315,19 +412,139 @@ impl fmt::Display for ConfigError {
 #[derive(Debug)]
 pub struct Failure {
     pub(crate) target: String,
+    pub(crate) host: String,
+    pub(crate) kind: FailureKind,
     pub(crate) attempts: u32,
     pub(crate) source: Option<BoxError>,
 }
 
 impl Failure {
+    /// A failure of `target` (`METHOD path`) on `host`, classified from `source`'s chain. The
+    /// source is kept without its URL, whose query may carry what should not be logged.
+    pub(crate) fn of(target: String, host: String, attempts: u32, source: reqwest::Error) -> Self {
+        Self {
+            target,
+            host,
+            kind: FailureKind::of(&source),
+            attempts,
+            source: Some(Box::new(source.without_url())),
+        }
+    }
+
     /// `METHOD path` of the call.
     pub fn target(&self) -> &str {
         &self.target
     }
 
+    /// The host (and port, when the base URL names one) the call went to.
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// What failed: DNS, a refused connection, TLS, a timeout, a reset connection.
+    pub fn kind(&self) -> FailureKind {
+        self.kind
+    }
+
     /// How many attempts were made.
     pub fn attempts(&self) -> u32 {
         self.attempts
+    }
+}
+
+/// What failed below HTTP, as far as the error chain tells.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FailureKind {
+    /// The host name could not be resolved.
+    Dns,
+    /// The host refused the connection: nothing listens on that port.
+    Refused,
+    /// The TLS handshake failed: not TLS on that port, or a certificate that is not trusted.
+    Tls,
+    /// Connecting or waiting for the answer took too long.
+    Timeout,
+    /// The connection was reset, or closed before the answer was complete.
+    Reset,
+    /// Any other failure; the `source()` chain says more.
+    Other,
+}
+
+impl FailureKind {
+    /// Classifies a failure by walking its `source()` chain, and into `io::Error`s, which hide
+    /// what they wrap from that chain.
+    fn of(error: &reqwest::Error) -> Self {
+        let mut kind = if error.is_timeout() {
+            Self::Timeout
+        } else {
+            Self::Other
+        };
+        let mut next: Option<&(dyn std::error::Error + 'static)> = Some(error);
+        while let Some(e) = next {
+            if let Some(found) = Self::of_one(e).filter(|_| kind == Self::Other) {
+                kind = found;
+            }
+            next = e.source().or_else(|| {
+                let io = e.downcast_ref::<std::io::Error>()?;
+                io.get_ref().map(|inner| inner as _)
+            });
+        }
+        kind
+    }
+
+    /// What one error of the chain says, if anything.
+    fn of_one(e: &(dyn std::error::Error + 'static)) -> Option<Self> {
+        use std::io::ErrorKind;
+        #[cfg(feature = "rustls")]
+        if e.is::<rustls::Error>() {
+            return Some(Self::Tls);
+        }
+        #[cfg(feature = "native-tls")]
+        if e.is::<native_tls::Error>() {
+            return Some(Self::Tls);
+        }
+        if let Some(h) = e.downcast_ref::<hyper::Error>() {
+            if h.is_timeout() {
+                return Some(Self::Timeout);
+            }
+            if h.is_incomplete_message() || h.is_canceled() {
+                return Some(Self::Reset);
+            }
+        }
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            match io.kind() {
+                ErrorKind::ConnectionRefused => return Some(Self::Refused),
+                ErrorKind::ConnectionReset
+                | ErrorKind::ConnectionAborted
+                | ErrorKind::BrokenPipe
+                | ErrorKind::UnexpectedEof => return Some(Self::Reset),
+                ErrorKind::TimedOut => return Some(Self::Timeout),
+                _ => {}
+            }
+        }
+        // The resolver's errors have no public type; hyper-util and the system name them so.
+        let text = e.to_string().to_ascii_lowercase();
+        let dns = [
+            "dns error",
+            "error resolving dns",
+            "failed to lookup address",
+        ];
+        dns.iter()
+            .any(|needle| text.contains(needle))
+            .then_some(Self::Dns)
+    }
+}
+
+impl fmt::Display for FailureKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Dns => "the host name could not be resolved (DNS)",
+            Self::Refused => "the connection was refused",
+            Self::Tls => "the TLS handshake failed",
+            Self::Timeout => "timed out",
+            Self::Reset => "the connection was reset or closed early",
+            Self::Other => "network error",
+        })
     }
 }
 
@@ -408,6 +625,23 @@ pub struct DecodeError {
     /// The log id, if the headers had one.
     pub log_id: Option<String>,
     pub(crate) source: Option<BoxError>,
+}
+
+/// An answer larger than the client reads.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct BodyTooLarge {
+    /// The limit, in bytes ([`crate::TransportBuilder::max_body_bytes`]).
+    pub limit: usize,
+    /// The size `Content-Length` announced, when the answer was refused on it.
+    pub announced: Option<u64>,
+    /// The HTTP status.
+    pub http_status: u16,
+    /// The log id, if the headers had one.
+    pub log_id: Option<String>,
+    /// The start of what was read (at most 512 bytes), with secrets masked; empty when the answer
+    /// was refused on its `Content-Length`.
+    pub excerpt: String,
 }
 
 /// No access token could be obtained.

@@ -28,7 +28,12 @@
 //!   evicted and the call replayed once. A token given for one call always wins and is never cached.
 //! - **Retries that never book twice.** See [`RetryPolicy`]: `apply` is re-sent only when the server
 //!   certainly did not process it; otherwise the error is [`Error::OutcomeUnknown`].
-//! - **Errors** say how far the request got, carry the log id, and never show a secret.
+//! - **Errors** say how far the request got, carry the log id, and never show a secret: the app
+//!   secret, the token sent and secrets added with [`CallOptions::with_secret`] are scrubbed from
+//!   whatever the server echoes. Network errors say what failed ([`FailureKind`]) and on which host.
+//! - **Bounded answers.** A body is read up to [`TransportBuilder::max_body_bytes`] (4 MiB by
+//!   default) and refused beyond it with [`Error::BodyTooLarge`]; error excerpts cost the same
+//!   whatever the body's size.
 //! - **Tracing.** One `feishu_vc.call` span per call (operation, method, path, attempt, status,
 //!   code, log id, latency); never bodies or tokens.
 #![deny(missing_docs)]
@@ -51,10 +56,10 @@ use feishu_vc_model::{
 use serde::de::DeserializeOwned;
 
 pub use call::{CallOptions, RawRequest, Response, Warning};
-pub use config::{Brand, RetryPolicy, TransportBuilder};
+pub use config::{Brand, DEFAULT_MAX_BODY_BYTES, RetryPolicy, TransportBuilder};
 pub use error::{
-    ApiError, BoxError, ConfigError, DecodeError, Error, Failure, HostsRejected, InvalidRequest,
-    RateLimited, Result, TokenError,
+    ApiError, BodyTooLarge, BoxError, ConfigError, DecodeError, Error, Failure, FailureKind,
+    HostsRejected, InvalidRequest, RateLimited, Result, TokenError,
 };
 pub use token::{AccessToken, BoxFuture, ProvidedToken, TokenProvider};
 
@@ -77,6 +82,7 @@ struct Inner {
     tokens: TokenSource,
     retry: RetryPolicy,
     timeout: Duration,
+    max_body_bytes: usize,
 }
 
 enum TokenSource {
@@ -97,6 +103,7 @@ impl fmt::Debug for Transport {
             .field("tokens", tokens)
             .field("retry", &self.inner.retry)
             .field("timeout", &self.inner.timeout)
+            .field("max_body_bytes", &self.inner.max_body_bytes)
             .finish_non_exhaustive()
     }
 }
@@ -191,7 +198,7 @@ impl Transport {
                 timeout: opts.timeout,
             })
             .await?;
-        let envelope: ApiResponse<D> = match answer.decode() {
+        let envelope: ApiResponse<D> = match self.decode(&answer, &opts.secrets) {
             Ok(envelope) => envelope,
             // The call succeeded (code 0) but its result cannot be read: for a booking, the caller
             // does not learn the reservation's id and must look before booking again.
@@ -234,7 +241,7 @@ impl Transport {
                 timeout: opts.timeout,
             })
             .await?;
-        let envelope: ApiResponse<serde_json::Value> = answer.decode()?;
+        let envelope: ApiResponse<serde_json::Value> = self.decode(&answer, &opts.secrets)?;
         Ok(Response {
             data: envelope.data.unwrap_or_default(),
             log_id: answer.log_id,
@@ -269,7 +276,8 @@ impl Transport {
             })
             .await
             .map_err(token_error)?;
-        let body: TenantAccessTokenInternalResponse = answer.decode().map_err(token_error)?;
+        let body: TenantAccessTokenInternalResponse =
+            self.decode(&answer, &[]).map_err(token_error)?;
         let token = body.tenant_access_token.filter(|t| !t.is_empty());
         let expire = body.expire.filter(|e| *e > 0);
         match (token, expire) {

@@ -150,6 +150,14 @@ impl ClientBuilder {
         self
     }
 
+    /// The largest answer body a call reads (4 MiB unless set); a larger one fails the call with
+    /// [`feishu_vc_transport::Error::BodyTooLarge`] (for a booking, inside
+    /// [`feishu_vc_transport::Error::OutcomeUnknown`]) without being read to the end.
+    pub fn max_body_bytes(mut self, limit: usize) -> Self {
+        self.transport = self.transport.max_body_bytes(limit);
+        self
+    }
+
     /// Tokens from your own source instead of app credentials.
     pub fn token_provider(mut self, provider: Arc<dyn TokenProvider>) -> Self {
         self.transport = self.transport.token_provider(provider);

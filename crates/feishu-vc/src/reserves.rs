@@ -8,8 +8,9 @@ use std::time::Duration;
 use feishu_vc_model::{
     ApiRequest, ApiResponse, ApplyReserveData, ApplyReserveRequest, DeleteReserveData,
     DeleteReserveRequest, GetActiveMeetingData, GetActiveMeetingRequest, GetReserveData,
-    GetReserveRequest, Reserve, ReserveCorrectionCheckInfo, ReserveId, SecretString, TokenKind,
-    UpdateReserveBody, UpdateReserveData, UpdateReserveRequest, UserIdType,
+    GetReserveRequest, Reserve, ReserveCorrectionCheckInfo, ReserveId, ReserveMeetingSetting,
+    SecretString, TokenKind, UpdateReserveBody, UpdateReserveData, UpdateReserveRequest,
+    UserIdType,
 };
 use feishu_vc_transport::{CallOptions, Error, HostsRejected, Response, Result, Warning};
 use feishu_vc_validate::{Context, Validate};
@@ -186,10 +187,20 @@ pub trait ReserveOperation:
     fn host_check(_data: &Self::Data) -> Option<(&ReserveCorrectionCheckInfo, Option<&Reserve>)> {
         None
     }
+
+    /// The meeting settings the request sends, whose password the transport scrubs from anything
+    /// it shows should the server echo it.
+    fn meeting_settings(&self) -> Option<&ReserveMeetingSetting> {
+        None
+    }
 }
 
 impl ReserveOperation for ApplyReserveRequest {
     type Data = ApplyReserveData;
+
+    fn meeting_settings(&self) -> Option<&ReserveMeetingSetting> {
+        Some(&self.body.meeting_settings)
+    }
 
     fn host_check(data: &Self::Data) -> Option<(&ReserveCorrectionCheckInfo, Option<&Reserve>)> {
         Some((
@@ -201,6 +212,10 @@ impl ReserveOperation for ApplyReserveRequest {
 
 impl ReserveOperation for UpdateReserveRequest {
     type Data = UpdateReserveData;
+
+    fn meeting_settings(&self) -> Option<&ReserveMeetingSetting> {
+        self.body.meeting_settings.as_ref()
+    }
 
     fn host_check(data: &Self::Data) -> Option<(&ReserveCorrectionCheckInfo, Option<&Reserve>)> {
         Some((
@@ -231,8 +246,12 @@ impl<'c, R: ReserveOperation> IntoFuture for Call<'c, R> {
             let Call {
                 client,
                 request,
-                options,
+                mut options,
             } = self;
+            let password = request.meeting_settings().and_then(|s| s.password.as_ref());
+            if let Some(password) = password.filter(|p| !p.is_none()) {
+                options = options.with_secret(password.expose_secret());
+            }
             let mut ignored = Vec::new();
             if client.validation {
                 // Without any token the transport fails the call; validate as a tenant call.

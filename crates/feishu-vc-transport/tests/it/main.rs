@@ -1,9 +1,12 @@
 //! Transport-level tests against a local mock Feishu (wiremock, loopback only): raw calls, the
 //! token cache, retries, decoding and errors.
 
+mod bodies;
 mod decode;
 mod log_ids;
+mod network;
 mod raw;
+mod raw_server;
 mod retries;
 mod secret_checks;
 mod secrets;

@@ -1,6 +1,7 @@
 //! Shared helpers: the mock Feishu (wiremock, loopback only), transports aimed at it, and secret
 //! checks.
 
+pub(crate) use crate::raw_server::raw_server;
 pub(crate) use crate::secret_checks::{assert_debug_hides, assert_hides};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -150,4 +151,18 @@ pub(crate) async fn closed_port() -> SocketAddr {
     let addr = listener.local_addr().unwrap();
     drop(listener);
     addr
+}
+
+/// Mounts `mock` answering `answer`, expected once, and the catch-all: the only route of a test.
+pub(crate) async fn mount_only(server: &MockServer, mock: MockBuilder, answer: ResponseTemplate) {
+    mock.respond_with(answer).expect(1).mount(server).await;
+    catch_all(server).await;
+}
+
+/// The error of a `get` of [`RESERVE_ID`] that is expected to fail.
+pub(crate) async fn get_error(
+    transport: &Transport,
+    opts: &feishu_vc_transport::CallOptions,
+) -> feishu_vc_transport::Error {
+    transport.send(&get(RESERVE_ID), opts).await.unwrap_err()
 }

@@ -15,7 +15,7 @@ use crate::support::*;
 
 /// Everything the subscriber writes.
 #[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
+pub(crate) struct Captured(Arc<Mutex<Vec<u8>>>);
 
 impl Write for Captured {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
@@ -36,17 +36,29 @@ impl<'a> MakeWriter<'a> for Captured {
     }
 }
 
+impl Captured {
+    /// Captures every span and event of this thread until the guard is dropped (test runtimes
+    /// have one thread, so the default subscriber sees every span of a call).
+    pub(crate) fn start() -> (Self, tracing::subscriber::DefaultGuard) {
+        let captured = Captured::default();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_span_events(FmtSpan::CLOSE)
+            .with_ansi(false)
+            .with_writer(captured.clone())
+            .finish();
+        (captured, tracing::subscriber::set_default(subscriber))
+    }
+
+    /// Everything written so far.
+    pub(crate) fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+}
+
 #[tokio::test]
 async fn spans_record_the_call_and_never_a_secret() {
-    let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_span_events(FmtSpan::CLOSE)
-        .with_ansi(false)
-        .with_writer(captured.clone())
-        .finish();
-    // The test runtime has one thread, so the default subscriber sees every span of the call.
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = Captured::start();
 
     let server = MockServer::start().await;
     mount_token(&server, "t-secret-token-1", 1).await;
@@ -89,7 +101,7 @@ async fn spans_record_the_call_and_never_a_secret() {
         .await
         .unwrap_err();
 
-    let out = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let out = captured.text();
     // The calls are recorded: operation, path, status, code, log id, attempt, latency.
     assert!(out.contains("feishu_vc.call"), "{out}");
     assert!(

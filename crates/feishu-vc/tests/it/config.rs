@@ -1,6 +1,8 @@
 //! Brands resolve to their hosts; plain http is accepted only on loopback.
 
 use feishu_vc::{Brand, Client, Error};
+use wiremock::Mock;
+use wiremock::matchers::{method, path};
 
 fn config_error(url: &str) -> Error {
     let err = Client::builder()
@@ -80,4 +82,30 @@ fn empty_credentials_are_a_config_error() {
         .build()
         .unwrap_err();
     assert!(matches!(err, Error::Config(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn the_body_limit_reaches_the_transport() {
+    use crate::support::*;
+    use wiremock::MockServer;
+
+    let server = MockServer::start().await;
+    // Two clients: each fetches its own token.
+    mount_token(&server, "t-limit", 2).await;
+    let topic = "t".repeat(4096);
+    Mock::given(method("GET"))
+        .and(path(reserve_path(RESERVE_ID)))
+        .respond_with(ok(
+            serde_json::json!({"reserve": {"id": RESERVE_ID, "meeting_settings": {"topic": topic}}}),
+        ))
+        .expect(2)
+        .mount(&server)
+        .await;
+    catch_all(&server).await;
+
+    let small = builder(&server.uri()).max_body_bytes(2048).build().unwrap();
+    let err = small.reserves().get(RESERVE_ID).await.unwrap_err();
+    assert!(err.is_body_too_large(), "{err:?}");
+    let default = builder(&server.uri()).build().unwrap();
+    default.reserves().get(RESERVE_ID).await.unwrap();
 }

@@ -339,3 +339,49 @@ async fn token_endpoint_answer_that_cannot_be_decoded_hides_the_token() {
     assert!(err.is_token(), "{err:?}");
     assert_hides(&err, &SECRETS);
 }
+
+#[tokio::test]
+async fn a_password_the_server_echoes_is_scrubbed_from_apply_and_update_errors() {
+    let server = MockServer::start().await;
+    mount_token(&server, CACHED_TOKEN, 1).await;
+    Mock::given(method("POST"))
+        .and(path(APPLY_PATH))
+        .respond_with(ResponseTemplate::new(400).set_body_json(
+            json!({"code": 123006, "msg": format!("password {PASSWORD} is not allowed")}),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path(reserve_path(RESERVE_ID)))
+        .respond_with(
+            ResponseTemplate::new(400)
+                .set_body_string(format!("<html>rejected: password={PASSWORD}</html>")),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    catch_all(&server).await;
+
+    let client = client(&server);
+    let settings = || ReserveMeetingSetting::default().set_password(Password::digits(PASSWORD));
+    let applied = client
+        .reserves()
+        .apply(valid_apply().set_meeting_settings(settings()))
+        .await
+        .unwrap_err();
+    let api = applied.api().unwrap_or_else(|| panic!("{applied:?}"));
+    assert_eq!(api.msg, "password ** redacted ** is not allowed");
+    let updated = client
+        .reserves()
+        .update(
+            RESERVE_ID,
+            UpdateReserveBody::default().set_meeting_settings(settings()),
+        )
+        .await
+        .unwrap_err();
+    assert!(updated.is_decode(), "{updated:?}");
+    for err in [&applied, &updated] {
+        assert_hides(err, &SECRETS);
+    }
+}
