@@ -56,3 +56,7 @@ pub use password::Password;
 pub use request::{ApiRequest, BuildError, HttpRequest, Method, Operation, RateLimit, TokenKind};
 pub use secret::{REDACTED, SecretString};
 pub use time::Timestamp;
+
+/// The `secrecy` crate: [`SecretString`] implements its `ExposeSecret` and converts to and from its
+/// `SecretString`.
+pub use secrecy;
