@@ -461,7 +461,7 @@ fn the_facade_drives_the_served_emulator_on_a_chosen_port_through_all_five_opera
             )
             .await
             .unwrap();
-        let reserve = booked.data.reserve.unwrap();
+        let reserve = booked.data.reserve;
         let id = reserve.id.clone().unwrap();
         let renewed_until = now
             .checked_add(std::time::Duration::from_secs(2 * 24 * 3600))
@@ -474,8 +474,7 @@ fn the_facade_drives_the_served_emulator_on_a_chosen_port_through_all_five_opera
             .await
             .unwrap();
         assert_eq!(
-            renewed.data.reserve.unwrap().meeting_no,
-            reserve.meeting_no,
+            renewed.data.reserve.meeting_no, reserve.meeting_no,
             "a renewal keeps the number"
         );
         let got = reserves.get(id.clone()).await.unwrap();

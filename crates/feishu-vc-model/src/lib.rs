@@ -33,6 +33,7 @@
 //! versus empty lists) are described in `docs/schema/README.md`.
 #![deny(missing_docs)]
 
+mod booked;
 mod enums;
 mod envelope;
 mod error_code;
@@ -48,6 +49,7 @@ pub mod wire;
 #[allow(clippy::all, missing_docs)]
 mod generated;
 
+pub use booked::{Booked, IncompleteResponse};
 pub use enums::{IntEnum, ParseEnumError, UnknownValue};
 pub use envelope::ApiResponse;
 pub use generated::*;

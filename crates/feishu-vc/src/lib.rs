@@ -25,15 +25,14 @@
 //!         .set_owner_id("ou_3ec3f6a28a0d08c45d895276e8e5e19b"),
 //!     )
 //!     .await?;
-//! let reserve = booked.data.reserve.unwrap_or_default();
-//! println!("meeting {:?} at {:?} (log id {:?})", reserve.meeting_no, reserve.url, booked.log_id);
+//! // The id and meeting number are always there; an answer without them is an error.
+//! println!("meeting {} at {:?} (log id {:?})", booked.data.meeting_no, booked.data.url, booked.log_id);
 //!
 //! // Renew it for a day, then cancel it.
-//! if let Some(id) = reserve.id {
-//!     let one_day = Timestamp::from(SystemTime::now() + Duration::from_secs(24 * 3600));
-//!     client.reserves().update(id.clone(), UpdateReserveBody::default().set_end_time(one_day)).await?;
-//!     client.reserves().delete(id).await?;
-//! }
+//! let id = booked.data.reserve_id;
+//! let one_day = Timestamp::from(SystemTime::now() + Duration::from_secs(24 * 3600));
+//! client.reserves().update(id.clone(), UpdateReserveBody::default().set_end_time(one_day)).await?;
+//! client.reserves().delete(id).await?;
 //! # Ok(()) }
 //! ```
 //!

@@ -19,8 +19,7 @@ async fn active_meeting_appears_when_started_and_participants_only_when_asked() 
         .await
         .unwrap()
         .data
-        .reserve
-        .unwrap();
+        .reserve;
     let id = reserve.id.unwrap();
     assert!(
         client

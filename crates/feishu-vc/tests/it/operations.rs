@@ -36,9 +36,9 @@ async fn apply_sends_the_seed_body_exactly_with_bearer_token() {
         .apply(ApplyReserveRequest::from_body(body))
         .await
         .unwrap();
-    let reserve = booked.data.reserve.unwrap();
-    assert_eq!(reserve.id.unwrap(), RESERVE_ID);
-    assert_eq!(reserve.meeting_no.unwrap(), "112000358");
+    assert_eq!(booked.data.reserve_id, RESERVE_ID);
+    assert_eq!(booked.data.meeting_no, "112000358");
+    let reserve = booked.data.reserve;
     assert_eq!(reserve.password.unwrap().expose_secret(), "971024");
     assert_eq!(booked.http_status, 200);
 }

@@ -52,9 +52,6 @@ async fn apply_fetches_a_token_and_books() {
         .await
         .unwrap();
     assert_eq!(booked.log_id.as_deref(), Some("log-1"));
-    assert_eq!(
-        booked.data.reserve.unwrap().meeting_no.unwrap(),
-        "112000358"
-    );
+    assert_eq!(booked.data.meeting_no, "112000358");
     assert!(booked.warnings.is_empty());
 }
