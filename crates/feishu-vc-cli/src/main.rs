@@ -146,7 +146,7 @@ impl Session {
             Reserve::Get { id } => {
                 let mut call = reserves.get(id.clone()).with_options(self.options());
                 if let Some(t) = self.user_id_type {
-                    call = call.with_user_id_type(t);
+                    call = call.set_user_id_type(t);
                 }
                 print(call.await?)
             }
@@ -159,7 +159,7 @@ impl Session {
                     .update(request.reserve_id.clone(), request.body)
                     .with_options(self.options());
                 let call = match request.user_id_type {
-                    Some(t) => call.with_user_id_type(t),
+                    Some(t) => call.set_user_id_type(t),
                     None => call,
                 };
                 print(call.await?)
@@ -177,9 +177,9 @@ impl Session {
                 let mut call = reserves
                     .get_active_meeting(id.clone())
                     .with_options(self.options());
-                call = call.with_participants(*with_participants);
+                call = call.set_with_participants(*with_participants);
                 if let Some(t) = self.user_id_type {
-                    call = call.with_user_id_type(t);
+                    call = call.set_user_id_type(t);
                 }
                 print(call.await?)
             }
@@ -291,7 +291,7 @@ fn apply_settings(
         settings.password = Some(Password::digits(digits.clone()));
     }
     if flags.no_password {
-        settings.password = Some(Password::none());
+        settings.password = Some(Password::no_password());
     }
     if !flags.hosts.is_empty() {
         settings.assign_host_list = Some(

@@ -481,7 +481,7 @@ fn the_facade_drives_the_served_emulator_on_a_chosen_port_through_all_five_opera
         assert_eq!(got.data.reserve.unwrap().end_time, Some(renewed_until));
         let active = reserves
             .get_active_meeting(id.clone())
-            .with_participants(true)
+            .set_with_participants(true)
             .await
             .unwrap();
         assert!(active.data.meeting.is_none(), "no meeting was started");

@@ -145,11 +145,14 @@ impl<'c, R> Call<'c, R> {
     }
 }
 
+// Setters of the request's own fields keep the request's names (`set_<field>`); `with_<option>`
+// is only for per-call options, which are not part of the request.
 macro_rules! user_id_type {
     ($($request:ty),*) => {$(
         impl Call<'_, $request> {
-            /// How user ids in this call are read and written (`open_id` unless set).
-            pub fn with_user_id_type(mut self, user_id_type: UserIdType) -> Self {
+            /// Sets the request's `user_id_type`: how user ids in this call are read and written
+            /// (`open_id` unless set).
+            pub fn set_user_id_type(mut self, user_id_type: UserIdType) -> Self {
                 self.request = self.request.set_user_id_type(user_id_type);
                 self
             }
@@ -164,8 +167,8 @@ user_id_type!(
 );
 
 impl Call<'_, GetActiveMeetingRequest> {
-    /// Include the participant list (off unless set).
-    pub fn with_participants(mut self, with: bool) -> Self {
+    /// Sets the request's `with_participants`: include the participant list (off unless set).
+    pub fn set_with_participants(mut self, with: bool) -> Self {
         self.request = self.request.set_with_participants(with);
         self
     }

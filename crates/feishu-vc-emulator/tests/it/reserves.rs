@@ -187,12 +187,12 @@ async fn update_clears_fields_sent_empty_and_keeps_the_rest() {
         .update(
             id.clone(),
             UpdateReserveBody::default().set_meeting_settings(
-                ReserveMeetingSetting::default().set_password(Password::none()),
+                ReserveMeetingSetting::default().set_password(Password::no_password()),
             ),
         )
         .await
         .unwrap();
-    assert!(updated.data.reserve.password.unwrap().is_none());
+    assert!(updated.data.reserve.password.unwrap().is_no_password());
     emulator.shutdown().await.unwrap();
 }
 
@@ -225,7 +225,7 @@ async fn user_token_books_for_its_user_and_ids_follow_user_id_type() {
         let r = client
             .reserves()
             .get(id.clone())
-            .with_user_id_type(kind)
+            .set_user_id_type(kind)
             .with_user_access_token(alice.clone())
             .await
             .unwrap()
@@ -250,7 +250,7 @@ async fn user_token_books_for_its_user_and_ids_follow_user_id_type() {
         .with_user_access_token(carol)
         .await
         .unwrap();
-    assert!(booked.data.reserve.password.unwrap().is_none());
+    assert!(booked.data.reserve.password.unwrap().is_no_password());
     emulator.shutdown().await.unwrap();
 }
 
@@ -299,7 +299,7 @@ async fn hosts_outside_the_directory_come_back_invalid() {
                     .set_assign_host_list([host("carol"), host("nobody")]),
             ),
         )
-        .with_user_id_type(UserIdType::UserId)
+        .set_user_id_type(UserIdType::UserId)
         .await
         .unwrap();
     assert_eq!(

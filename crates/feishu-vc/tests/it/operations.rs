@@ -44,7 +44,7 @@ async fn apply_sends_the_seed_body_exactly_with_bearer_token() {
 }
 
 #[tokio::test]
-async fn apply_with_user_id_type_sends_it_in_the_query() {
+async fn apply_set_user_id_type_sends_it_in_the_query() {
     let server = MockServer::start().await;
     mount_token(&server, "t-1", 1).await;
     let request = valid_apply();
@@ -63,7 +63,7 @@ async fn apply_with_user_id_type_sends_it_in_the_query() {
     client(&server)
         .reserves()
         .apply(request)
-        .with_user_id_type(UserIdType::UserId)
+        .set_user_id_type(UserIdType::UserId)
         .await
         .unwrap();
 }
@@ -112,7 +112,7 @@ async fn update_renews_end_time_sending_only_end_time() {
             RESERVE_ID,
             UpdateReserveBody::default().set_end_time(renewed),
         )
-        .with_user_id_type(UserIdType::OpenId)
+        .set_user_id_type(UserIdType::OpenId)
         .await
         .unwrap();
 }
@@ -194,8 +194,8 @@ async fn get_active_meeting_sends_with_participants_and_user_id_type() {
     let active = client(&server)
         .reserves()
         .get_active_meeting(RESERVE_ID)
-        .with_participants(true)
-        .with_user_id_type(UserIdType::UnionId)
+        .set_with_participants(true)
+        .set_user_id_type(UserIdType::UnionId)
         .await
         .unwrap();
     let meeting = active.data.meeting.unwrap();
