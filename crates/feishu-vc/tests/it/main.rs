@@ -12,6 +12,7 @@ mod secret_checks;
 mod secrets;
 mod smoke;
 mod support;
+mod timestamps;
 mod tokens;
 mod validation;
 mod warnings;
