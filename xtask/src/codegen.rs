@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::Path;
 
+use heck::ToSnakeCase;
 use serde_json::{Map, Value};
 
 /// The schema, relative to the workspace root.
@@ -546,21 +547,6 @@ fn field_ident(name: &str) -> String {
     }
 }
 
-fn snake(pascal: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in pascal.chars().enumerate() {
-        if c.is_ascii_uppercase() {
-            if i > 0 {
-                out.push('_');
-            }
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 fn check_ident(name: &str, what: &str) -> Result<(), String> {
     let ok = name
         .chars()
@@ -865,7 +851,7 @@ value.parse().map_err(serde::de::Error::custom)
                         rules.push(format!("custom(function = \"crate::validation::known_value\", code = \"{code}\")"));
                     }
                 }
-                let fn_base = format!("{}_{}", snake(name), f.json);
+                let fn_base = format!("{}_{}", name.to_snake_case(), f.json);
                 if let Some(min) = f.p.get("minLength").and_then(Value::as_u64) {
                     let fn_name = format!("validate_min_length_{fn_base}");
                     let message = rule.map_or_else(

@@ -257,3 +257,17 @@ fn an_extra_file_in_the_generated_directory_is_stale() {
     assert!(err.contains("hand_written.rs"), "{err}");
     std::fs::remove_dir_all(Path::new(&dir)).unwrap();
 }
+
+#[test]
+fn acronyms_in_type_names_become_one_word_in_function_names() {
+    // `Part` renamed `SIPPart`: its validation helpers read `sip_part`, not `s_i_p_part`.
+    let renamed = small_schema()
+        .to_string()
+        .replace("\"Part\"", "\"SIPPart\"")
+        .replace("/Part\"", "/SIPPart\"");
+    let files = codegen::generate(&serde_json::from_str(&renamed).unwrap(), &root()).unwrap();
+    let types = file(&files, "types.rs");
+    assert!(has(types, "pub struct SIPPart"), "{types}");
+    assert!(has(types, "fn validate_pattern_sip_part_code("), "{types}");
+    assert!(!types.contains("s_i_p"), "{types}");
+}
