@@ -55,7 +55,9 @@ mod time_conversions;
 mod validation;
 pub mod wire;
 
+// Formatted by the generator (prettyplease), not by rustfmt.
 #[allow(clippy::all, missing_docs)]
+#[rustfmt::skip]
 mod generated;
 
 pub use booked::{Booked, IncompleteResponse};
