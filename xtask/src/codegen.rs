@@ -530,17 +530,24 @@ fn rust_string(s: &str) -> String {
     format!("{s:?}")
 }
 
+/// The Rust identifier of a field: the name itself, or `r#name` for a keyword, strict or reserved
+/// (syn knows which words are keywords; a hand-kept list missed the reserved ones). syn reads every
+/// edition alike, so the words edition 2024 reserves on top are listed here.
 fn field_ident(name: &str) -> String {
-    const KEYWORDS: &[&str] = &[
-        "as", "break", "const", "continue", "crate", "else", "enum", "extern", "false", "fn",
-        "for", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref",
-        "return", "self", "static", "struct", "super", "trait", "true", "type", "unsafe", "use",
-        "where", "while", "async", "await", "dyn", "gen",
-    ];
-    if KEYWORDS.contains(&name) {
-        format!("r#{name}")
-    } else {
+    const EDITION_2024_RESERVED: &[&str] = &["gen"];
+    if syn::parse_str::<syn::Ident>(name).is_ok() && !EDITION_2024_RESERVED.contains(&name) {
         name.to_owned()
+    } else {
+        format!("r#{name}")
+    }
+}
+
+/// Refuses a field name that cannot be a Rust field even as a raw identifier (`self`, `crate` …).
+fn check_field_ident(name: &str, what: &str) -> Result<(), String> {
+    check_ident(name, what)?;
+    match syn::parse_str::<syn::Ident>(&field_ident(name)) {
+        Ok(_) => Ok(()),
+        Err(_) => Err(format!("{what}: `{name}` cannot be a Rust field name")),
     }
 }
 
@@ -812,7 +819,7 @@ value.parse().map_err(serde::de::Error::custom)
         }
         let mut fields = Vec::new();
         for (json, p) in &props {
-            check_ident(json, name)?;
+            check_field_ident(json, name)?;
             let ft = self.field_type(p, &format!("{name}.{json}"))?;
             fields.push(F {
                 json: json.clone(),

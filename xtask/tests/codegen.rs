@@ -196,6 +196,29 @@ fn bad_schemas_are_refused_with_the_reason() {
     s["paths"]["/open-apis/x/v1/things/{thing_id}"]["put"]["x-error-codes"] = json!([404]);
     let err = codegen::generate(&s).unwrap_err();
     assert!(err.contains("404"), "{err}");
+
+    let mut s = small_schema();
+    s["components"]["schemas"]["Thing"]["properties"]["self"] = json!({"type": "string"});
+    let err = codegen::generate(&s).unwrap_err();
+    assert!(err.contains("Thing") && err.contains("`self`"), "{err}");
+}
+
+#[test]
+fn keywords_strict_and_reserved_become_raw_identifiers() {
+    let mut s = small_schema();
+    for name in ["type", "yield", "try", "abstract", "gen"] {
+        s["components"]["schemas"]["Thing"]["properties"][name] =
+            json!({"type": "string", "description": "A keyword."});
+    }
+    let files = codegen::generate(&s).unwrap();
+    let types = file(&files, "types.rs");
+    for name in ["type", "yield", "try", "abstract", "gen"] {
+        assert!(
+            has(types, &format!("pub r#{name}: Option<String>,")),
+            "{types}"
+        );
+        assert!(has(types, &format!("pub fn set_{name}(")), "{types}");
+    }
 }
 
 #[test]
