@@ -2,7 +2,7 @@
 //! generator can be tested.
 
 pub mod codegen;
-mod rustfmt;
+mod pretty;
 
 use std::path::{Path, PathBuf};
 

@@ -252,7 +252,7 @@ impl Session {
                 }
                 let mut call = reserves.get(id.clone()).with_options(self.options());
                 if let Some(t) = t {
-                    call = call.with_user_id_type(t);
+                    call = call.set_user_id_type(t);
                 }
                 self.show(call.await, no_flags, None, Effect::Read)
             }
@@ -266,7 +266,7 @@ impl Session {
                     .update(request.reserve_id.clone(), request.body)
                     .with_options(self.options());
                 let call = match request.user_id_type {
-                    Some(t) => call.with_user_id_type(t),
+                    Some(t) => call.set_user_id_type(t),
                     None => call,
                 };
                 self.show(call.await, flags, None, Effect::Changed("updated"))
@@ -297,9 +297,9 @@ impl Session {
                 let mut call = reserves
                     .get_active_meeting(id.clone())
                     .with_options(self.options())
-                    .with_participants(*with_participants);
+                    .set_with_participants(*with_participants);
                 if let Some(t) = t {
-                    call = call.with_user_id_type(t);
+                    call = call.set_user_id_type(t);
                 }
                 self.show(call.await, no_flags, None, Effect::Read)
             }
@@ -480,7 +480,7 @@ fn apply_settings(
         settings.password = Some(password.clone());
     }
     if flags.no_password {
-        settings.password = Some(Password::none());
+        settings.password = Some(Password::no_password());
     }
     if !flags.hosts.is_empty() {
         settings.assign_host_list = Some(

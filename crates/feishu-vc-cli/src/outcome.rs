@@ -133,7 +133,8 @@ impl From<Error> for Failure {
             | Error::Timeout(_)
             | Error::Network(_)
             | Error::OutcomeUnknown(_)
-            | Error::Decode(_) => NETWORK,
+            | Error::Decode(_)
+            | Error::BodyTooLarge(_) => NETWORK,
             _ => API,
         };
         // `InvalidRequest` says "nothing was sent" itself.

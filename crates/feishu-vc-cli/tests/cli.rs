@@ -527,7 +527,7 @@ fn the_facade_drives_the_served_emulator_on_a_chosen_port_through_all_five_opera
             )
             .await
             .unwrap();
-        let reserve = booked.data.reserve.unwrap();
+        let reserve = booked.data.reserve;
         let id = reserve.id.clone().unwrap();
         let renewed_until = now
             .checked_add(std::time::Duration::from_secs(2 * 24 * 3600))
@@ -540,15 +540,14 @@ fn the_facade_drives_the_served_emulator_on_a_chosen_port_through_all_five_opera
             .await
             .unwrap();
         assert_eq!(
-            renewed.data.reserve.unwrap().meeting_no,
-            reserve.meeting_no,
+            renewed.data.reserve.meeting_no, reserve.meeting_no,
             "a renewal keeps the number"
         );
         let got = reserves.get(id.clone()).await.unwrap();
         assert_eq!(got.data.reserve.unwrap().end_time, Some(renewed_until));
         let active = reserves
             .get_active_meeting(id.clone())
-            .with_participants(true)
+            .set_with_participants(true)
             .await
             .unwrap();
         assert!(active.data.meeting.is_none(), "no meeting was started");

@@ -28,8 +28,7 @@
 //!         .set_owner_id(DEMO_USER_ALICE),
 //!     )
 //!     .await?;
-//! let reserve = booked.data.reserve.unwrap_or_default();
-//! assert_eq!(reserve.meeting_no.unwrap().as_str().len(), 9);
+//! assert_eq!(booked.data.meeting_no.as_str().len(), 9);
 //! assert!(booked.log_id.is_some());
 //!
 //! emulator.shutdown().await?;

@@ -9,18 +9,24 @@ use crate::SecretString;
 /// A meeting password as sent in `meeting_settings.password` and returned in reservations.
 ///
 /// The field is tri-state on the wire, and feishu-vc keeps all three apart:
-/// - absent (`Option::None` around this type): the owner's personal setting decides, and Feishu may
-///   assign a random password;
-/// - [`Password::none`], sent as `""`: the meeting has no password;
-/// - [`Password::digits`]: that password; Lark accepts 4 to 9 ASCII digits (error 123006 otherwise).
+///
+/// | Rust | JSON | meaning |
+/// | --- | --- | --- |
+/// | `None` (the field is not set) | absent | apply: the owner's personal setting decides, and Feishu may assign a random password; update: the password is left as it is |
+/// | `Some(Password::no_password())` | `""` | the meeting has no password (on update: the password is removed) |
+/// | `Some(Password::digits("971024"))` | `"971024"` | that password; Lark accepts 4 to 9 ASCII digits (error 123006 otherwise) |
+///
+/// `Option::None` is only ever "not sent"; "no password" is the explicit value
+/// [`Password::no_password`].
 ///
 /// `Debug` never shows the digits.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Password(SecretString);
 
 impl Password {
-    /// No password: sent as the empty string.
-    pub fn none() -> Self {
+    /// The meeting has no password (on update: remove it): sent as the empty string. Not the same
+    /// as leaving the field unset (`None`), which lets Feishu decide or keeps the current one.
+    pub fn no_password() -> Self {
         Self(SecretString::default())
     }
 
@@ -30,8 +36,8 @@ impl Password {
         Self(SecretString::new(digits))
     }
 
-    /// Whether this is the explicit "no password" value.
-    pub fn is_none(&self) -> bool {
+    /// Whether this is the explicit "no password" value, [`Password::no_password`].
+    pub fn is_no_password(&self) -> bool {
         self.0.is_empty()
     }
 
@@ -43,8 +49,8 @@ impl Password {
 
 impl fmt::Debug for Password {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.is_none() {
-            f.write_str("Password(none)")
+        if self.is_no_password() {
+            f.write_str("Password(no password)")
         } else {
             write!(f, "Password({})", crate::secret::REDACTED)
         }
@@ -92,7 +98,9 @@ mod tests {
             assert_eq!(serde_json::to_string(&h).unwrap(), json);
         }
         let h: Holder = serde_json::from_str(r#"{"password":""}"#).unwrap();
-        assert!(h.password.unwrap().is_none());
+        assert!(h.password.unwrap().is_no_password());
+        let h: Holder = serde_json::from_str(r#"{}"#).unwrap();
+        assert!(h.password.is_none(), "absent is not `no password`");
     }
 
     #[test]
@@ -100,6 +108,9 @@ mod tests {
         let p = Password::digits("971024");
         let shown = format!("{:?}", Holder { password: Some(p) });
         assert!(!shown.contains("971024"), "{shown}");
-        assert_eq!(format!("{:?}", Password::none()), "Password(none)");
+        assert_eq!(
+            format!("{:?}", Password::no_password()),
+            "Password(no password)"
+        );
     }
 }

@@ -95,21 +95,17 @@ impl WireStr for crate::SecretString {
     }
 }
 
-/// Percent-encodes one path segment: every byte outside RFC 3986's unreserved set
-/// (`A-Z a-z 0-9 - . _ ~`) becomes `%XX`, so `/`, `?`, `#` and `%` cannot change the path.
+/// Every byte outside RFC 3986's unreserved set (`A-Z a-z 0-9 - . _ ~`).
+const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Percent-encodes one path segment: every byte outside RFC 3986's unreserved set becomes `%XX`,
+/// so `/`, `?`, `#` and `%` cannot change the path.
 pub(crate) fn encode_path_segment(segment: &str) -> String {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    let mut out = String::with_capacity(segment.len());
-    for &b in segment.as_bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push('%');
-            out.push(char::from(HEX[usize::from(b >> 4)]));
-            out.push(char::from(HEX[usize::from(b & 0x0f)]));
-        }
-    }
-    out
+    percent_encoding::utf8_percent_encode(segment, PATH_SEGMENT).to_string()
 }
 
 #[cfg(test)]
@@ -128,5 +124,28 @@ mod tests {
         );
         assert_eq!(encode_path_segment("100%"), "100%25");
         assert_eq!(encode_path_segment("会"), "%E4%BC%9A");
+        assert_eq!(encode_path_segment(" \t%2F"), "%20%09%252F");
+    }
+
+    #[test]
+    fn path_segments_decode_back_to_the_id() {
+        for id in [
+            "6911188411934973028",
+            "a/b",
+            "%2e%2e",
+            "会议 ~-._!*'()",
+            "\u{0}\u{7f}\u{10ffff}",
+        ] {
+            let encoded = encode_path_segment(id);
+            assert!(
+                encoded
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-._~%".contains(&b))
+            );
+            let decoded = percent_encoding::percent_decode_str(&encoded)
+                .decode_utf8()
+                .unwrap();
+            assert_eq!(decoded, id);
+        }
     }
 }

@@ -644,6 +644,23 @@ pub struct BodyTooLarge {
     pub excerpt: String,
 }
 
+impl DecodeError {
+    /// An answer that was read but lacks what the call always returns (such as a booking without
+    /// its reservation id); `source` says what is missing. The excerpt is left empty.
+    pub fn incomplete(
+        http_status: u16,
+        log_id: Option<String>,
+        source: impl Into<BoxError>,
+    ) -> Self {
+        Self {
+            http_status,
+            excerpt: String::new(),
+            log_id,
+            source: Some(source.into()),
+        }
+    }
+}
+
 /// No access token could be obtained.
 #[derive(Debug, Clone)]
 #[non_exhaustive]

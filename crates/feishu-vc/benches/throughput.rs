@@ -290,10 +290,8 @@ async fn task(
         }
         (None, Some(client)) => {
             for _ in 0..count {
+                // The facade fails a booking whose answer has no reservation id.
                 let response = client.reserves().apply(setup.request.clone()).await?;
-                if response.data.reserve.is_none() {
-                    return Err("no reservation in the answer".into());
-                }
                 black_box(response);
             }
         }

@@ -35,11 +35,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .set_owner_id(env("FEISHU_OWNER_ID"));
     match client.reserves().apply(request).await {
         Ok(booked) => {
-            let reserve = booked.data.reserve.unwrap_or_default();
             // Persist the id at once: apply has no idempotency key.
+            let booked_meeting = &booked.data;
             println!(
-                "reserve id {:?}, meeting no {:?}, url {:?}",
-                reserve.id, reserve.meeting_no, reserve.url
+                "reserve id {}, meeting no {}, url {:?}",
+                booked_meeting.reserve_id, booked_meeting.meeting_no, booked_meeting.url
             );
             for warning in &booked.warnings {
                 eprintln!("warning: {warning}");

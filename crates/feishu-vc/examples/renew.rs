@@ -25,10 +25,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .reserves()
         .update(reserve_id, UpdateReserveBody::default().set_end_time(until))
         .await?;
-    let reserve = renewed.data.reserve.unwrap_or_default();
     println!(
-        "renewed until {:?} (meeting no {:?}, log id {:?})",
-        reserve.end_time, reserve.meeting_no, renewed.log_id
+        "renewed until {:?} (meeting no {}, log id {:?})",
+        renewed.data.end_time, renewed.data.meeting_no, renewed.log_id
     );
     Ok(())
 }

@@ -25,21 +25,20 @@
 //!         .set_owner_id("ou_3ec3f6a28a0d08c45d895276e8e5e19b"),
 //!     )
 //!     .await?;
-//! let reserve = booked.data.reserve.unwrap_or_default();
-//! println!("meeting {:?} at {:?} (log id {:?})", reserve.meeting_no, reserve.url, booked.log_id);
+//! // The id and meeting number are always there; an answer without them is an error.
+//! println!("meeting {} at {:?} (log id {:?})", booked.data.meeting_no, booked.data.url, booked.log_id);
 //!
 //! // Renew it for a day, then cancel it.
-//! if let Some(id) = reserve.id {
-//!     let one_day = Timestamp::from(SystemTime::now() + Duration::from_secs(24 * 3600));
-//!     client.reserves().update(id.clone(), UpdateReserveBody::default().set_end_time(one_day)).await?;
-//!     client.reserves().delete(id).await?;
-//! }
+//! let id = booked.data.reserve_id;
+//! let one_day = Timestamp::from(SystemTime::now() + Duration::from_secs(24 * 3600));
+//! client.reserves().update(id.clone(), UpdateReserveBody::default().set_end_time(one_day)).await?;
+//! client.reserves().delete(id).await?;
 //! # Ok(()) }
 //! ```
 //!
 //! What you get:
 //! - Every request is checked against Lark's documented rules before it is sent
-//!   ([`feishu_vc_validate`]), knowing whether the call uses a tenant or a user token; a violation
+//!   ([`validate`]), knowing whether the call uses a tenant or a user token; a violation
 //!   is an [`Error::InvalidRequest`] that names the field, the rule and the server's code, and
 //!   nothing is sent. Turn it off with [`ClientBuilder::validation`].
 //! - One tenant token for any number of concurrent calls, refreshed before it expires, evicted and
@@ -49,7 +48,12 @@
 //!   [`Error::OutcomeUnknown`]. Reads, updates and deletes retry with backoff.
 //! - Assigned hosts Feishu drops come back as a [`Warning`] ([`ClientBuilder::strict_host_check`]
 //!   turns them into an error).
+//! - `apply` and `update` give a [`model::Booked`]: the reservation id and meeting number as plain
+//!   fields. A success answer without them is an error, never an empty value.
 //! - Errors and responses carry the log id; no `Debug` or `Display` shows a secret.
+//!
+//! Features: `rustls` (default) or `native-tls` for TLS; `time`, `chrono` and `jiff` convert
+//! [`model::Timestamp`] to and from those crates' date-time types.
 //!
 //! The crates underneath are re-exported: [`model`] (pure serde types), [`validate`] (the rules),
 //! [`transport`] (HTTP, tokens, retries; also [`Client::raw`] for endpoints not modelled yet).
@@ -58,8 +62,11 @@
 mod client;
 mod reserves;
 
+#[doc(inline)]
 pub use feishu_vc_model as model;
+#[doc(inline)]
 pub use feishu_vc_transport as transport;
+#[doc(inline)]
 pub use feishu_vc_validate as validate;
 
 #[doc(inline)]

@@ -6,13 +6,15 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use feishu_vc_model::{
-    ApiRequest, ApiResponse, ApplyReserveData, ApplyReserveRequest, DeleteReserveData,
+    ApiRequest, ApiResponse, ApplyReserveData, ApplyReserveRequest, Booked, DeleteReserveData,
     DeleteReserveRequest, GetActiveMeetingData, GetActiveMeetingRequest, GetReserveData,
-    GetReserveRequest, Reserve, ReserveCorrectionCheckInfo, ReserveId, ReserveMeetingSetting,
-    SecretString, TokenKind, UpdateReserveBody, UpdateReserveData, UpdateReserveRequest,
-    UserIdType,
+    GetReserveRequest, IncompleteResponse, Method, Reserve, ReserveCorrectionCheckInfo, ReserveId,
+    ReserveMeetingSetting, SecretString, TokenKind, UpdateReserveBody, UpdateReserveData,
+    UpdateReserveRequest, UserIdType,
 };
-use feishu_vc_transport::{CallOptions, Error, HostsRejected, Response, Result, Warning};
+use feishu_vc_transport::{
+    CallOptions, DecodeError, Error, HostsRejected, Response, Result, Warning,
+};
 use feishu_vc_validate::{Context, Validate};
 use serde::de::DeserializeOwned;
 
@@ -41,9 +43,11 @@ impl<'c> Reserves<'c> {
         Self { client }
     }
 
-    /// Books a meeting (`POST /open-apis/vc/v1/reserves/apply`). Never re-sent once it may have
-    /// reached Feishu: persist `reserve.id` as soon as it returns, and on
-    /// [`Error::OutcomeUnknown`] look before booking again.
+    /// Books a meeting (`POST /open-apis/vc/v1/reserves/apply`) and gives its [`Booked`] id and
+    /// meeting number. Never re-sent once it may have reached Feishu: persist `reserve_id` as soon
+    /// as it returns, and on [`Error::OutcomeUnknown`] look before booking again. A success answer
+    /// without the id or meeting number is also [`Error::OutcomeUnknown`] (the meeting may be
+    /// booked), with the [`Error::Decode`] that names the missing field as its source.
     pub fn apply(&self, request: ApplyReserveRequest) -> Call<'c, ApplyReserveRequest> {
         Call::new(self.client, request)
     }
@@ -58,7 +62,8 @@ impl<'c> Reserves<'c> {
 
     /// Changes or renews a reservation you own (`PUT /open-apis/vc/v1/reserves/{reserve_id}`).
     /// Only the fields in `changes` are changed; a field sent empty is cleared. Renew by setting
-    /// `end_time` (at most 30 days ahead).
+    /// `end_time` (at most 30 days ahead). Gives the reservation as changed ([`Booked`]); a success
+    /// answer without its id or meeting number is an [`Error::Decode`].
     pub fn update(
         &self,
         reserve_id: impl IntoReserveId,
@@ -140,11 +145,14 @@ impl<'c, R> Call<'c, R> {
     }
 }
 
+// Setters of the request's own fields keep the request's names (`set_<field>`); `with_<option>`
+// is only for per-call options, which are not part of the request.
 macro_rules! user_id_type {
     ($($request:ty),*) => {$(
         impl Call<'_, $request> {
-            /// How user ids in this call are read and written (`open_id` unless set).
-            pub fn with_user_id_type(mut self, user_id_type: UserIdType) -> Self {
+            /// Sets the request's `user_id_type`: how user ids in this call are read and written
+            /// (`open_id` unless set).
+            pub fn set_user_id_type(mut self, user_id_type: UserIdType) -> Self {
                 self.request = self.request.set_user_id_type(user_id_type);
                 self
             }
@@ -159,8 +167,8 @@ user_id_type!(
 );
 
 impl Call<'_, GetActiveMeetingRequest> {
-    /// Include the participant list (off unless set).
-    pub fn with_participants(mut self, with: bool) -> Self {
+    /// Sets the request's `with_participants`: include the participant list (off unless set).
+    pub fn set_with_participants(mut self, with: bool) -> Self {
         self.request = self.request.set_with_participants(with);
         self
     }
@@ -183,6 +191,13 @@ pub trait ReserveOperation:
     /// The answer's `data`.
     type Data: DeserializeOwned + Default + Send + 'static;
 
+    /// What the call gives on success: [`Booked`] for apply and update, the `data` otherwise.
+    type Output: Send + 'static;
+
+    /// Reads the output from the answer's `data`; fails when a success answer lacks what it
+    /// always carries.
+    fn output(data: Self::Data) -> std::result::Result<Self::Output, IncompleteResponse>;
+
     /// The answer's host check and the reservation it is about, for apply and update.
     fn host_check(_data: &Self::Data) -> Option<(&ReserveCorrectionCheckInfo, Option<&Reserve>)> {
         None
@@ -197,6 +212,11 @@ pub trait ReserveOperation:
 
 impl ReserveOperation for ApplyReserveRequest {
     type Data = ApplyReserveData;
+    type Output = Booked;
+
+    fn output(data: Self::Data) -> std::result::Result<Booked, IncompleteResponse> {
+        Booked::try_from(data)
+    }
 
     fn meeting_settings(&self) -> Option<&ReserveMeetingSetting> {
         Some(&self.body.meeting_settings)
@@ -212,6 +232,11 @@ impl ReserveOperation for ApplyReserveRequest {
 
 impl ReserveOperation for UpdateReserveRequest {
     type Data = UpdateReserveData;
+    type Output = Booked;
+
+    fn output(data: Self::Data) -> std::result::Result<Booked, IncompleteResponse> {
+        Booked::try_from(data)
+    }
 
     fn meeting_settings(&self) -> Option<&ReserveMeetingSetting> {
         self.body.meeting_settings.as_ref()
@@ -227,18 +252,33 @@ impl ReserveOperation for UpdateReserveRequest {
 
 impl ReserveOperation for GetReserveRequest {
     type Data = GetReserveData;
+    type Output = GetReserveData;
+
+    fn output(data: Self::Data) -> std::result::Result<Self::Output, IncompleteResponse> {
+        Ok(data)
+    }
 }
 
 impl ReserveOperation for DeleteReserveRequest {
     type Data = DeleteReserveData;
+    type Output = DeleteReserveData;
+
+    fn output(data: Self::Data) -> std::result::Result<Self::Output, IncompleteResponse> {
+        Ok(data)
+    }
 }
 
 impl ReserveOperation for GetActiveMeetingRequest {
     type Data = GetActiveMeetingData;
+    type Output = GetActiveMeetingData;
+
+    fn output(data: Self::Data) -> std::result::Result<Self::Output, IncompleteResponse> {
+        Ok(data)
+    }
 }
 
 impl<'c, R: ReserveOperation> IntoFuture for Call<'c, R> {
-    type Output = Result<Response<R::Data>>;
+    type Output = Result<Response<R::Output>>;
     type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'c>>;
 
     fn into_future(self) -> Self::IntoFuture {
@@ -249,7 +289,7 @@ impl<'c, R: ReserveOperation> IntoFuture for Call<'c, R> {
                 mut options,
             } = self;
             let password = request.meeting_settings().and_then(|s| s.password.as_ref());
-            if let Some(password) = password.filter(|p| !p.is_none()) {
+            if let Some(password) = password.filter(|p| !p.is_no_password()) {
                 options = options.with_secret(password.expose_secret());
             }
             let mut ignored = Vec::new();
@@ -272,22 +312,42 @@ impl<'c, R: ReserveOperation> IntoFuture for Call<'c, R> {
                     reason: v.rule().to_owned(),
                 });
             }
-            let Some((check, reserve)) = R::host_check(&response.data) else {
-                return Ok(response);
-            };
-            let rejected = check.invalid_host_id_list.clone().unwrap_or_default();
-            if rejected.is_empty() {
-                return Ok(response);
+            if let Some((check, reserve)) = R::host_check(&response.data) {
+                let rejected = check.invalid_host_id_list.clone().unwrap_or_default();
+                if !rejected.is_empty() && client.strict_host_check {
+                    return Err(Error::HostsRejected(Box::new(HostsRejected::new(
+                        rejected,
+                        reserve.and_then(|r| r.id.clone()),
+                        reserve.and_then(|r| r.meeting_no.clone()),
+                        response.log_id.clone(),
+                    ))));
+                }
+                if !rejected.is_empty() {
+                    response = response.with_warning(Warning::InvalidHostIds(rejected));
+                }
             }
-            if client.strict_host_check {
-                return Err(Error::HostsRejected(Box::new(HostsRejected::new(
-                    rejected,
-                    reserve.and_then(|r| r.id.clone()),
-                    reserve.and_then(|r| r.meeting_no.clone()),
-                    response.log_id.clone(),
-                ))));
-            }
-            Ok(response.with_warning(Warning::InvalidHostIds(rejected)))
+            finish::<R>(response)
         })
+    }
+}
+
+/// The call's output from its `data`. A success answer lacking what it always carries is an
+/// [`Error::Decode`]; for a booking, whose meeting may exist, [`Error::OutcomeUnknown`] around it.
+fn finish<R: ReserveOperation>(mut response: Response<R::Data>) -> Result<Response<R::Output>> {
+    let data = std::mem::take(&mut response.data);
+    match R::output(data) {
+        Ok(output) => Ok(response.map(|_| output)),
+        Err(missing) => {
+            let decode = Error::Decode(DecodeError::incomplete(
+                response.http_status,
+                response.log_id,
+                missing,
+            ));
+            Err(if R::OPERATION.method == Method::Post {
+                Error::OutcomeUnknown(Box::new(decode))
+            } else {
+                decode
+            })
+        }
     }
 }

@@ -20,7 +20,7 @@ async fn thousand_concurrent_applies_get_distinct_numbers_and_none_is_lost() {
         .collect();
     let mut booked = Vec::with_capacity(N);
     for call in calls {
-        let reserve = call.await.unwrap().unwrap().data.reserve.unwrap();
+        let reserve = call.await.unwrap().unwrap().data.reserve;
         booked.push((reserve.id.unwrap(), reserve.meeting_no.unwrap()));
     }
     let ids: HashSet<_> = booked.iter().map(|(id, _)| id.clone()).collect();

@@ -96,7 +96,7 @@ async fn auto_record_on_a_call_is_123002() {
         .apply(ApplyReserveRequest::new(call_to_a_phone()).set_owner_id(DEMO_USER_ALICE))
         .await
         .unwrap();
-    let r = booked.data.reserve.unwrap();
+    let r = booked.data.reserve;
     let end = r.end_time.unwrap();
     assert!(
         earliest <= end && end <= later(&emulator, 30 * 86_400),
@@ -127,7 +127,6 @@ async fn meeting_connect_on_update_is_121003() {
         .unwrap()
         .data
         .reserve
-        .unwrap()
         .id
         .unwrap();
     let result = client

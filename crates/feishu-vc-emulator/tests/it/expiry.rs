@@ -21,8 +21,7 @@ async fn meeting_number_is_released_when_the_reservation_expires() {
         .await
         .unwrap()
         .data
-        .reserve
-        .unwrap();
+        .reserve;
     assert_eq!(first.meeting_no.as_ref().unwrap(), "123456789");
     let state = emulator.state();
     assert!(state.is_taken("123456789"));
@@ -65,8 +64,7 @@ async fn meeting_number_is_released_when_the_reservation_expires() {
         .await
         .unwrap()
         .data
-        .reserve
-        .unwrap();
+        .reserve;
     assert_eq!(third.meeting_no.as_ref().unwrap(), "123456789");
     assert_ne!(third.id, first.id);
     emulator.shutdown().await.unwrap();
@@ -82,8 +80,7 @@ async fn renewal_keeps_the_meeting_number_and_moves_end_time() {
         .await
         .unwrap()
         .data
-        .reserve
-        .unwrap();
+        .reserve;
     let id = booked.id.unwrap();
     let no = booked.meeting_no.unwrap();
     let new_end = later(&emulator, 2 * 86_400);
@@ -96,8 +93,7 @@ async fn renewal_keeps_the_meeting_number_and_moves_end_time() {
         .await
         .unwrap()
         .data
-        .reserve
-        .unwrap();
+        .reserve;
     assert_eq!(renewed.meeting_no.as_ref(), Some(&no));
     assert_eq!(renewed.end_time, Some(new_end));
     assert_eq!(renewed.expire_status, Some(ExpireStatus::NotExpired));
@@ -138,8 +134,7 @@ async fn renewal_after_expiry_gets_a_new_number_if_its_own_was_reissued() {
             .await
             .unwrap()
             .data
-            .reserve
-            .unwrap();
+            .reserve;
         booked.push((r.id.unwrap(), r.meeting_no.unwrap()));
     }
     emulator.advance(Duration::from_secs(3601)).await.unwrap();
@@ -149,8 +144,7 @@ async fn renewal_after_expiry_gets_a_new_number_if_its_own_was_reissued() {
         .await
         .unwrap()
         .data
-        .reserve
-        .unwrap();
+        .reserve;
     let reissued = third.meeting_no.unwrap();
     let (lost_id, _) = booked.iter().find(|(_, no)| *no == reissued).unwrap();
     let (_, other_no) = booked.iter().find(|(_, no)| *no != reissued).unwrap();
@@ -163,8 +157,7 @@ async fn renewal_after_expiry_gets_a_new_number_if_its_own_was_reissued() {
         .await
         .unwrap()
         .data
-        .reserve
-        .unwrap();
+        .reserve;
     assert_eq!(renewed.meeting_no.as_ref(), Some(other_no));
     assert_eq!(emulator.state().taken_meeting_nos.len(), 2);
     emulator.shutdown().await.unwrap();

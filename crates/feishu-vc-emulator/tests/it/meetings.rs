@@ -19,8 +19,7 @@ async fn active_meeting_appears_when_started_and_participants_only_when_asked() 
         .await
         .unwrap()
         .data
-        .reserve
-        .unwrap();
+        .reserve;
     let id = reserve.id.unwrap();
     assert!(
         client
@@ -67,8 +66,8 @@ async fn active_meeting_appears_when_started_and_participants_only_when_asked() 
     let m = client
         .reserves()
         .get_active_meeting(id.clone())
-        .with_participants(true)
-        .with_user_id_type(UserIdType::UserId)
+        .set_with_participants(true)
+        .set_user_id_type(UserIdType::UserId)
         .await
         .unwrap()
         .data

@@ -20,7 +20,7 @@ async fn another_users_token_gets_121005() {
         .with_user_access_token(alice.clone())
         .await
         .unwrap();
-    let id = booked.data.reserve.unwrap().id.unwrap();
+    let id = booked.data.reserve.id.unwrap();
 
     let get = client
         .reserves()
@@ -83,7 +83,7 @@ async fn another_apps_tenant_token_gets_121005() {
         .apply(alice_meeting(&emulator, "Ours"))
         .await
         .unwrap();
-    let id = booked.data.reserve.unwrap().id.unwrap();
+    let id = booked.data.reserve.id.unwrap();
     let err = theirs.reserves().get(id.clone()).await.unwrap_err();
     assert_eq!(err.code(), Some(ErrorCode::NoPermission), "{err}");
     let err = theirs.reserves().delete(id.clone()).await.unwrap_err();

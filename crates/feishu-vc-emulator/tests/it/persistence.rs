@@ -24,7 +24,7 @@ async fn restart_on_the_same_state_file_loses_nothing() {
         .collect();
     let mut booked = Vec::with_capacity(N);
     for call in calls {
-        let reserve = call.await.unwrap().unwrap().data.reserve.unwrap();
+        let reserve = call.await.unwrap().unwrap().data.reserve;
         booked.push((reserve.id.unwrap(), reserve.meeting_no.unwrap()));
     }
     // More kinds of change: a renewal, a deletion, a meeting, a user token, a clock advance.
@@ -105,7 +105,6 @@ async fn each_change_is_on_disk_before_it_is_answered() {
             .unwrap()
             .data
             .reserve
-            .unwrap()
             .id
             .unwrap();
         // Read the file while the emulator runs, before anything else happens.

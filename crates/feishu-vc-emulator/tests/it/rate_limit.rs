@@ -31,7 +31,6 @@ async fn client_waits_out_the_rate_limit_and_succeeds() {
         .unwrap()
         .data
         .reserve
-        .unwrap()
         .id
         .unwrap();
     client.reserves().get(id.clone()).await.unwrap();

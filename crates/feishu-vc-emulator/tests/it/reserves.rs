@@ -38,7 +38,7 @@ async fn all_five_operations_through_the_facade() {
         .unwrap();
     assert!(booked.log_id.is_some());
     assert!(booked.warnings.is_empty(), "{:?}", booked.warnings);
-    let reserve = booked.data.reserve.unwrap();
+    let reserve = booked.data.reserve;
     let id = reserve.id.clone().unwrap();
     let no = reserve.meeting_no.clone().unwrap();
     assert_eq!(id.as_str().len(), 19, "{id}");
@@ -89,7 +89,7 @@ async fn all_five_operations_through_the_facade() {
         )
         .await
         .unwrap();
-    let r = updated.data.reserve.unwrap();
+    let r = updated.data.reserve;
     assert_eq!(r.meeting_no.as_ref(), Some(&no));
     assert_eq!(r.expire_status, Some(ExpireStatus::NotExpired));
     assert_eq!(r.app_link, None, "update answers no app_link");
@@ -142,7 +142,7 @@ async fn update_clears_fields_sent_empty_and_keeps_the_rest() {
         )
         .await
         .unwrap();
-    let id = booked.data.reserve.unwrap().id.unwrap();
+    let id = booked.data.reserve.id.unwrap();
 
     client
         .reserves()
@@ -187,12 +187,12 @@ async fn update_clears_fields_sent_empty_and_keeps_the_rest() {
         .update(
             id.clone(),
             UpdateReserveBody::default().set_meeting_settings(
-                ReserveMeetingSetting::default().set_password(Password::none()),
+                ReserveMeetingSetting::default().set_password(Password::no_password()),
             ),
         )
         .await
         .unwrap();
-    assert!(updated.data.reserve.unwrap().password.unwrap().is_none());
+    assert!(updated.data.reserve.password.unwrap().is_no_password());
     emulator.shutdown().await.unwrap();
 }
 
@@ -210,7 +210,7 @@ async fn user_token_books_for_its_user_and_ids_follow_user_id_type() {
         .with_user_access_token(alice.clone())
         .await
         .unwrap();
-    let reserve = booked.data.reserve.unwrap();
+    let reserve = booked.data.reserve;
     // No password given: Alice's setting gives a random 6-digit one.
     let password = reserve.password.unwrap();
     assert_eq!(password.expose_secret().len(), 6);
@@ -225,7 +225,7 @@ async fn user_token_books_for_its_user_and_ids_follow_user_id_type() {
         let r = client
             .reserves()
             .get(id.clone())
-            .with_user_id_type(kind)
+            .set_user_id_type(kind)
             .with_user_access_token(alice.clone())
             .await
             .unwrap()
@@ -250,7 +250,7 @@ async fn user_token_books_for_its_user_and_ids_follow_user_id_type() {
         .with_user_access_token(carol)
         .await
         .unwrap();
-    assert!(booked.data.reserve.unwrap().password.unwrap().is_none());
+    assert!(booked.data.reserve.password.unwrap().is_no_password());
     emulator.shutdown().await.unwrap();
 }
 
@@ -276,7 +276,7 @@ async fn hosts_outside_the_directory_come_back_invalid() {
             OTHER_TENANT_USER.into()
         ])]
     );
-    let id = booked.data.reserve.unwrap().id.unwrap();
+    let id = booked.data.reserve.id.unwrap();
     let r = client
         .reserves()
         .get(id.clone())
@@ -299,7 +299,7 @@ async fn hosts_outside_the_directory_come_back_invalid() {
                     .set_assign_host_list([host("carol"), host("nobody")]),
             ),
         )
-        .with_user_id_type(UserIdType::UserId)
+        .set_user_id_type(UserIdType::UserId)
         .await
         .unwrap();
     assert_eq!(
@@ -340,7 +340,7 @@ async fn owner_id_with_a_user_token_is_accepted_and_ignored() {
         "{:?}",
         booked.warnings
     );
-    let id = booked.data.reserve.unwrap().id.unwrap();
+    let id = booked.data.reserve.id.unwrap();
     assert_eq!(
         emulator.state().reservation(id.as_str()).unwrap().owner,
         DEMO_USER_ALICE

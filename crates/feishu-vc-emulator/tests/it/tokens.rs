@@ -108,7 +108,6 @@ async fn tenant_tokens_expire_by_the_emulator_clock_and_the_client_recovers() {
         .unwrap()
         .data
         .reserve
-        .unwrap()
         .id
         .unwrap();
     let token = emulator.mint_tenant_token().await.unwrap();

@@ -2,7 +2,6 @@
 // Change the schema or the generator (xtask/src/codegen.rs) and run `cargo xtask codegen`.
 
 //! The error codes documented for the reserve API and the platform.
-
 /// An error code from the body of a response (`code` other than 0).
 ///
 /// An open enum: a code the schema does not list is kept as [`Self::Unknown`].
@@ -138,7 +137,6 @@ pub enum ErrorCode {
     /// A code this version of feishu-vc does not know; [`ErrorCode::code`] gives the number.
     Unknown(crate::UnknownValue),
 }
-
 impl ErrorCode {
     /// Every known code, in ascending order.
     pub const ALL: &'static [ErrorCode] = &[
@@ -170,7 +168,6 @@ impl ErrorCode {
         Self::UserScopeNotGranted,
         Self::IncorrectDomain,
     ];
-
     /// The number on the wire.
     pub const fn code(self) -> i64 {
         match self {
@@ -204,7 +201,6 @@ impl ErrorCode {
             Self::Unknown(v) => v.0,
         }
     }
-
     /// The variant for a code; codes the schema does not list are kept.
     pub const fn from_code(code: i64) -> Self {
         match code {
@@ -238,7 +234,6 @@ impl ErrorCode {
             other => Self::Unknown(crate::UnknownValue(other)),
         }
     }
-
     /// The documented `msg`, where Lark documents one.
     pub const fn msg(self) -> Option<&'static str> {
         match self {
@@ -256,7 +251,6 @@ impl ErrorCode {
             _ => None,
         }
     }
-
     /// The HTTP status the code is documented to arrive with.
     pub const fn http_status(self) -> Option<u16> {
         match self {
@@ -273,14 +267,17 @@ impl ErrorCode {
             _ => None,
         }
     }
-
     /// What the code means (English, then the Chinese of Lark's docs).
     pub const fn description(self) -> Option<&'static str> {
         match self {
-            Self::TokenRequestInvalid => Some(
-                "Invalid parameter on the tenant_access_token call (wrong app_id / app_secret, or the app is not published).",
-            ),
-            Self::AppTicketInvalid => Some("The app_ticket is invalid (marketplace apps)."),
+            Self::TokenRequestInvalid => {
+                Some(
+                    "Invalid parameter on the tenant_access_token call (wrong app_id / app_secret, or the app is not published).",
+                )
+            }
+            Self::AppTicketInvalid => {
+                Some("The app_ticket is invalid (marketplace apps).")
+            }
             Self::AppSecretInvalid => {
                 Some("Wrong app_id / app_secret (legacy tenant_access_token endpoint).")
             }
@@ -289,82 +286,123 @@ impl ErrorCode {
             }
             Self::InternalError => Some("Internal server error."),
             Self::NotSupport => Some("The function is not supported yet."),
-            Self::ParamError => Some("Parameter error (also returned for unknown fields)."),
+            Self::ParamError => {
+                Some("Parameter error (also returned for unknown fields).")
+            }
             Self::DataNotExist => Some("The requested data does not exist."),
             Self::NoPermission => Some("No permission for this operation."),
             Self::RecordParamError => Some("Recording parameter error."),
             Self::AssignHostExceedMaxLimit => Some("Too many assigned hosts."),
             Self::AssignHostError => Some("Assigned host error."),
             Self::InvalidPassword => Some("Invalid password."),
-            Self::RateLimited => Some(
-                "Rate limit hit (limits are per API, app and tenant). HTTP 429, or HTTP 400 on some older APIs; the headers x-ogw-ratelimit-limit and x-ogw-ratelimit-reset (seconds to recovery) come with it.",
-            ),
+            Self::RateLimited => {
+                Some(
+                    "Rate limit hit (limits are per API, app and tenant). HTTP 429, or HTTP 400 on some older APIs; the headers x-ogw-ratelimit-limit and x-ogw-ratelimit-reset (seconds to recovery) come with it.",
+                )
+            }
             Self::AppCredentialsInvalid => Some("Wrong app_id or app_secret."),
-            Self::AuthorizationMissing => Some("The Authorization header is missing or empty."),
-            Self::AppNotInstalled => Some("The app is disabled or not installed in the tenant."),
-            Self::AccessTokenInvalid => Some(
-                "The access token is invalid (tenant token, or generic). May arrive with HTTP 200.",
-            ),
+            Self::AuthorizationMissing => {
+                Some("The Authorization header is missing or empty.")
+            }
+            Self::AppNotInstalled => {
+                Some("The app is disabled or not installed in the tenant.")
+            }
+            Self::AccessTokenInvalid => {
+                Some(
+                    "The access token is invalid (tenant token, or generic). May arrive with HTTP 200.",
+                )
+            }
             Self::AppAccessTokenInvalid => Some("The app_access_token is invalid."),
-            Self::UserAccessTokenInvalid => Some(
-                "The user_access_token is invalid or expired; if msg contains \"not support\", the API does not accept a user_access_token.",
-            ),
+            Self::UserAccessTokenInvalid => {
+                Some(
+                    "The user_access_token is invalid or expired; if msg contains \"not support\", the API does not accept a user_access_token.",
+                )
+            }
             Self::AccessTokenFormatError => {
                 Some("Token format error (legacy tokens start with t- or u-).")
             }
-            Self::AppScopeNotGranted => Some(
-                "The app has not been granted the API's scope; error.permission_violations has type action_scope_required and error.helps[].url points to the developer console.",
-            ),
+            Self::AppScopeNotGranted => {
+                Some(
+                    "The app has not been granted the API's scope; error.permission_violations has type action_scope_required and error.helps[].url points to the developer console.",
+                )
+            }
             Self::AppUnavailable => Some("The app is unavailable."),
             Self::TokenScopeMissing => Some("The token lacks the required scope."),
             Self::UserAccessTokenExpired => Some("The user_access_token has expired."),
-            Self::UserScopeNotGranted => Some(
-                "The user has not granted the scope (permission_violations type action_privilege_required).",
-            ),
-            Self::IncorrectDomain => Some(
-                "Wrong brand domain: a Lark app called open.feishu.cn, or a Feishu app called open.larksuite.com.",
-            ),
+            Self::UserScopeNotGranted => {
+                Some(
+                    "The user has not granted the scope (permission_violations type action_privilege_required).",
+                )
+            }
+            Self::IncorrectDomain => {
+                Some(
+                    "Wrong brand domain: a Lark app called open.feishu.cn, or a Feishu app called open.larksuite.com.",
+                )
+            }
             _ => None,
         }
     }
-
     /// What to do about it (English, then Lark's 排查建议).
     pub const fn advice(self) -> Option<&'static str> {
         match self {
             Self::TokenRequestInvalid => {
-                Some("Configuration error; check the credentials and that the app is published.")
+                Some(
+                    "Configuration error; check the credentials and that the app is published.",
+                )
             }
-            Self::AppTicketInvalid => Some(
-                "Ask for the app_ticket again (POST /open-apis/auth/v3/app_ticket/resend) and retry with backoff.",
-            ),
+            Self::AppTicketInvalid => {
+                Some(
+                    "Ask for the app_ticket again (POST /open-apis/auth/v3/app_ticket/resend) and retry with backoff.",
+                )
+            }
             Self::AppSecretInvalid => Some("Configuration error; not retryable."),
             Self::TokenEndpointTransient => Some("Retry with backoff; retryable."),
-            Self::InternalError => Some(
-                "Server-side error; if retrying does not help, contact the administrator. For apply the outcome is unknown: do not re-apply blindly.\n\n服务器内部错误，如果重试无效可联系管理员",
-            ),
-            Self::NotSupport => Some("The function is not supported yet.\n\n暂不支持该功能"),
-            Self::ParamError => Some(
-                "Check the parameters' value ranges against the field descriptions.\n\n参数错误，检查参数的取值范围（请按照上面字段说明自查）",
-            ),
-            Self::DataNotExist => {
-                Some("The requested reservation does not exist.\n\n请求的数据不存在")
+            Self::InternalError => {
+                Some(
+                    "Server-side error; if retrying does not help, contact the administrator. For apply the outcome is unknown: do not re-apply blindly.\n\n服务器内部错误，如果重试无效可联系管理员",
+                )
             }
-            Self::NoPermission => Some(
-                "Check the token type, the operator's identity and who owns the resource.\n\n无权限进行该操作，建议检查token类型、操作者身份以及资源的归属",
-            ),
-            Self::RecordParamError => Some(
-                "Automatic recording is not supported for 1-to-1 calls.\n\n录制参数错误，1v1呼叫暂不支持自动录制",
-            ),
+            Self::NotSupport => {
+                Some("The function is not supported yet.\n\n暂不支持该功能")
+            }
+            Self::ParamError => {
+                Some(
+                    "Check the parameters' value ranges against the field descriptions.\n\n参数错误，检查参数的取值范围（请按照上面字段说明自查）",
+                )
+            }
+            Self::DataNotExist => {
+                Some(
+                    "The requested reservation does not exist.\n\n请求的数据不存在",
+                )
+            }
+            Self::NoPermission => {
+                Some(
+                    "Check the token type, the operator's identity and who owns the resource.\n\n无权限进行该操作，建议检查token类型、操作者身份以及资源的归属",
+                )
+            }
+            Self::RecordParamError => {
+                Some(
+                    "Automatic recording is not supported for 1-to-1 calls.\n\n录制参数错误，1v1呼叫暂不支持自动录制",
+                )
+            }
             Self::AssignHostExceedMaxLimit => {
-                Some("At most 10 assigned hosts.\n\n指定主持人数量超过最大限制，上限10")
+                Some(
+                    "At most 10 assigned hosts.\n\n指定主持人数量超过最大限制，上限10",
+                )
             }
             Self::AssignHostError => {
-                Some("Check that the host IDs are valid.\n\n指定主持人错误，检查id是否合法")
+                Some(
+                    "Check that the host IDs are valid.\n\n指定主持人错误，检查id是否合法",
+                )
             }
-            Self::InvalidPassword => Some(
-                "Check that the password is 4 to 9 digits.\n\npassword 无效，请检查 password 是否为 4～9 位数字",
-            ),
-            Self::RateLimited => Some("Wait x-ogw-ratelimit-reset seconds and retry; retryable."),
+            Self::InvalidPassword => {
+                Some(
+                    "Check that the password is 4 to 9 digits.\n\npassword 无效，请检查 password 是否为 4～9 位数字",
+                )
+            }
+            Self::RateLimited => {
+                Some("Wait x-ogw-ratelimit-reset seconds and retry; retryable.")
+            }
             Self::AppCredentialsInvalid => Some("Configuration error; not retryable."),
             Self::AuthorizationMissing => Some("Client bug; do not retry."),
             Self::AppNotInstalled => Some("Administrator action; not retryable."),
@@ -375,7 +413,9 @@ impl ErrorCode {
                 Some("Invalidate exactly this token, refresh it, replay once.")
             }
             Self::UserAccessTokenInvalid => {
-                Some("Refresh the user_access_token, or switch to a tenant_access_token.")
+                Some(
+                    "Refresh the user_access_token, or switch to a tenant_access_token.",
+                )
             }
             Self::AccessTokenFormatError => Some("Surface it; refresh at most once."),
             Self::AppScopeNotGranted => Some("Not retryable; report the missing scopes."),
@@ -383,28 +423,29 @@ impl ErrorCode {
             Self::TokenScopeMissing => Some("Re-authorize."),
             Self::UserAccessTokenExpired => Some("Refresh it with the refresh_token."),
             Self::UserScopeNotGranted => Some("Run the user authorization again."),
-            Self::IncorrectDomain => Some(
-                "Configuration error: use the host of the app's brand for every URL, token endpoints included.",
-            ),
+            Self::IncorrectDomain => {
+                Some(
+                    "Configuration error: use the host of the app's brand for every URL, token endpoints included.",
+                )
+            }
             _ => None,
         }
     }
 }
-
 impl From<i64> for ErrorCode {
     fn from(code: i64) -> Self {
         Self::from_code(code)
     }
 }
-
 impl serde::Serialize for ErrorCode {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_i64(self.code())
     }
 }
-
 impl<'de> serde::Deserialize<'de> for ErrorCode {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         crate::enums::deserialize_int(deserializer).map(Self::from_code)
     }
 }

@@ -2,11 +2,9 @@
 // Change the schema or the generator (xtask/src/codegen.rs) and run `cargo xtask codegen`.
 
 //! Types generated from the reserve schema.
-
 mod error_codes;
 mod operations;
 mod types;
-
 pub use error_codes::*;
 pub use operations::*;
 pub use types::*;

@@ -2,10 +2,8 @@
 // Change the schema or the generator (xtask/src/codegen.rs) and run `cargo xtask codegen`.
 
 //! One request and one response type per operation, and the table of operations.
-
 #[allow(unused_imports)]
 use super::types::*;
-
 /// The `apply_reserve` operation: `POST /open-apis/vc/v1/reserves/apply`.
 pub const APPLY_RESERVE: crate::Operation = crate::Operation {
     id: "apply_reserve",
@@ -37,10 +35,8 @@ pub const APPLY_RESERVE: crate::Operation = crate::Operation {
     ],
     enveloped: true,
 };
-
 /// The response of `POST /open-apis/vc/v1/reserves/apply`: the envelope around [`ApplyReserveData`].
 pub type ApplyReserveResponse = crate::ApiResponse<ApplyReserveData>;
-
 /// The request of `POST /open-apis/vc/v1/reserves/apply`: Reserve a meeting.
 ///
 /// Creates a meeting reservation. The expiry (end_time) may be at most 30 days ahead; when the reservation expires its meeting number is released, and update can renew it. Permissions of participants in the meeting can be configured. Meetings reserved this way create no calendar event and do not show in the calendar. Accepts a tenant_access_token or a user_access_token. owner_id is required with a tenant_access_token. The call is not idempotent: never retry it automatically once the request may have reached the server. Scope vc:reserve; 1000 requests/minute and 50/second.
@@ -63,7 +59,6 @@ pub struct ApplyReserveRequest {
     /// The JSON body.
     pub body: ApplyReserveBody,
 }
-
 impl ApplyReserveRequest {
     /// A request with the required parameters and body fields set, everything else absent.
     pub fn new(meeting_settings: impl Into<ReserveMeetingSetting>) -> Self {
@@ -72,44 +67,37 @@ impl ApplyReserveRequest {
             body: ApplyReserveBody::new(meeting_settings),
         }
     }
-
     /// A request with the required parameters and a body built separately.
     pub fn from_body(body: ApplyReserveBody) -> Self {
-        Self {
-            user_id_type: None,
-            body,
-        }
+        Self { user_id_type: None, body }
     }
-
     /// Sets [`Self::user_id_type`].
     pub fn set_user_id_type(mut self, value: impl Into<UserIdType>) -> Self {
         self.user_id_type = Some(value.into());
         self
     }
-
     /// Sets the body's `end_time`.
     pub fn set_end_time(mut self, value: impl Into<crate::Timestamp>) -> Self {
         self.body = self.body.set_end_time(value);
         self
     }
-
     /// Sets the body's `meeting_settings`.
-    pub fn set_meeting_settings(mut self, value: impl Into<ReserveMeetingSetting>) -> Self {
+    pub fn set_meeting_settings(
+        mut self,
+        value: impl Into<ReserveMeetingSetting>,
+    ) -> Self {
         self.body = self.body.set_meeting_settings(value);
         self
     }
-
     /// Sets the body's `owner_id`.
     pub fn set_owner_id(mut self, value: impl Into<crate::UserId>) -> Self {
         self.body = self.body.set_owner_id(value);
         self
     }
 }
-
 impl crate::ApiRequest for ApplyReserveRequest {
     type Response = ApplyReserveResponse;
     const OPERATION: &'static crate::Operation = &APPLY_RESERVE;
-
     fn to_http(&self) -> Result<crate::HttpRequest, crate::BuildError> {
         let mut path = String::new();
         path.push_str("/open-apis/vc/v1/reserves/apply");
@@ -125,7 +113,6 @@ impl crate::ApiRequest for ApplyReserveRequest {
         })
     }
 }
-
 /// The `delete_reserve` operation: `DELETE /open-apis/vc/v1/reserves/{reserve_id}`.
 pub const DELETE_RESERVE: crate::Operation = crate::Operation {
     id: "delete_reserve",
@@ -155,10 +142,8 @@ pub const DELETE_RESERVE: crate::Operation = crate::Operation {
     ],
     enveloped: true,
 };
-
 /// The response of `DELETE /open-apis/vc/v1/reserves/{reserve_id}`: the envelope around [`DeleteReserveData`].
 pub type DeleteReserveResponse = crate::ApiResponse<DeleteReserveData>;
-
 /// The request of `DELETE /open-apis/vc/v1/reserves/{reserve_id}`: Delete a reservation.
 ///
 /// Deletes a reservation. Only reservations owned by the caller can be deleted, and deletion cannot be undone. Returns an empty data object. Accepts a tenant_access_token or a user_access_token. Scope vc:reserve; 1000 requests/minute and 50/second.
@@ -177,7 +162,6 @@ pub struct DeleteReserveRequest {
     /// Path parameter.
     pub reserve_id: crate::ReserveId,
 }
-
 impl DeleteReserveRequest {
     /// A request with the required parameters and body fields set, everything else absent.
     pub fn new(reserve_id: impl Into<crate::ReserveId>) -> Self {
@@ -186,18 +170,18 @@ impl DeleteReserveRequest {
         }
     }
 }
-
 impl crate::ApiRequest for DeleteReserveRequest {
     type Response = DeleteReserveResponse;
     const OPERATION: &'static crate::Operation = &DELETE_RESERVE;
-
     fn to_http(&self) -> Result<crate::HttpRequest, crate::BuildError> {
         let mut path = String::new();
         path.push_str("/open-apis/vc/v1/reserves/");
-        path.push_str(&crate::request::path_parameter(
-            "reserve_id",
-            crate::wire::WireStr::wire_str(&self.reserve_id),
-        )?);
+        path.push_str(
+            &crate::request::path_parameter(
+                "reserve_id",
+                crate::wire::WireStr::wire_str(&self.reserve_id),
+            )?,
+        );
         let query = Vec::new();
         Ok(crate::HttpRequest {
             method: crate::Method::Delete,
@@ -207,7 +191,6 @@ impl crate::ApiRequest for DeleteReserveRequest {
         })
     }
 }
-
 /// The `get_active_meeting_reserve` operation: `GET /open-apis/vc/v1/reserves/{reserve_id}/get_active_meeting`.
 pub const GET_ACTIVE_MEETING_RESERVE: crate::Operation = crate::Operation {
     id: "get_active_meeting_reserve",
@@ -237,10 +220,8 @@ pub const GET_ACTIVE_MEETING_RESERVE: crate::Operation = crate::Operation {
     ],
     enveloped: true,
 };
-
 /// The response of `GET /open-apis/vc/v1/reserves/{reserve_id}/get_active_meeting`: the envelope around [`GetActiveMeetingData`].
 pub type GetActiveMeetingResponse = crate::ApiResponse<GetActiveMeetingData>;
-
 /// The request of `GET /open-apis/vc/v1/reserves/{reserve_id}/get_active_meeting`: Get the active meeting of a reservation.
 ///
 /// Gets the meeting in progress for a reservation; a reservation has at most one. Only reservations owned by the caller can be read. Participants are listed only with with_participants=true. Accepts a tenant_access_token or a user_access_token. Scope vc:reserve:readonly. No rate limit for this operation was found in the docs: it is assumed equal to the other reserve operations (1000 requests/minute and 50/second); trust the x-ogw-ratelimit-* response headers.
@@ -271,7 +252,6 @@ pub struct GetActiveMeetingRequest {
     /// Query parameter.
     pub user_id_type: Option<UserIdType>,
 }
-
 impl GetActiveMeetingRequest {
     /// A request with the required parameters and body fields set, everything else absent.
     pub fn new(reserve_id: impl Into<crate::ReserveId>) -> Self {
@@ -281,31 +261,29 @@ impl GetActiveMeetingRequest {
             user_id_type: None,
         }
     }
-
     /// Sets [`Self::with_participants`].
     pub fn set_with_participants(mut self, value: bool) -> Self {
         self.with_participants = Some(value);
         self
     }
-
     /// Sets [`Self::user_id_type`].
     pub fn set_user_id_type(mut self, value: impl Into<UserIdType>) -> Self {
         self.user_id_type = Some(value.into());
         self
     }
 }
-
 impl crate::ApiRequest for GetActiveMeetingRequest {
     type Response = GetActiveMeetingResponse;
     const OPERATION: &'static crate::Operation = &GET_ACTIVE_MEETING_RESERVE;
-
     fn to_http(&self) -> Result<crate::HttpRequest, crate::BuildError> {
         let mut path = String::new();
         path.push_str("/open-apis/vc/v1/reserves/");
-        path.push_str(&crate::request::path_parameter(
-            "reserve_id",
-            crate::wire::WireStr::wire_str(&self.reserve_id),
-        )?);
+        path.push_str(
+            &crate::request::path_parameter(
+                "reserve_id",
+                crate::wire::WireStr::wire_str(&self.reserve_id),
+            )?,
+        );
         path.push_str("/get_active_meeting");
         let mut query = Vec::new();
         if let Some(value) = &self.with_participants {
@@ -322,7 +300,6 @@ impl crate::ApiRequest for GetActiveMeetingRequest {
         })
     }
 }
-
 /// The `get_reserve` operation: `GET /open-apis/vc/v1/reserves/{reserve_id}`.
 pub const GET_RESERVE: crate::Operation = crate::Operation {
     id: "get_reserve",
@@ -352,10 +329,8 @@ pub const GET_RESERVE: crate::Operation = crate::Operation {
     ],
     enveloped: true,
 };
-
 /// The response of `GET /open-apis/vc/v1/reserves/{reserve_id}`: the envelope around [`GetReserveData`].
 pub type GetReserveResponse = crate::ApiResponse<GetReserveData>;
-
 /// The request of `GET /open-apis/vc/v1/reserves/{reserve_id}`: Get a reservation.
 ///
 /// Gets a reservation, with its meeting settings. Only reservations owned by the caller can be read. Accepts a tenant_access_token or a user_access_token. Scope vc:reserve:readonly; 1000 requests/minute and 50/second.
@@ -380,7 +355,6 @@ pub struct GetReserveRequest {
     /// Query parameter.
     pub user_id_type: Option<UserIdType>,
 }
-
 impl GetReserveRequest {
     /// A request with the required parameters and body fields set, everything else absent.
     pub fn new(reserve_id: impl Into<crate::ReserveId>) -> Self {
@@ -389,25 +363,24 @@ impl GetReserveRequest {
             user_id_type: None,
         }
     }
-
     /// Sets [`Self::user_id_type`].
     pub fn set_user_id_type(mut self, value: impl Into<UserIdType>) -> Self {
         self.user_id_type = Some(value.into());
         self
     }
 }
-
 impl crate::ApiRequest for GetReserveRequest {
     type Response = GetReserveResponse;
     const OPERATION: &'static crate::Operation = &GET_RESERVE;
-
     fn to_http(&self) -> Result<crate::HttpRequest, crate::BuildError> {
         let mut path = String::new();
         path.push_str("/open-apis/vc/v1/reserves/");
-        path.push_str(&crate::request::path_parameter(
-            "reserve_id",
-            crate::wire::WireStr::wire_str(&self.reserve_id),
-        )?);
+        path.push_str(
+            &crate::request::path_parameter(
+                "reserve_id",
+                crate::wire::WireStr::wire_str(&self.reserve_id),
+            )?,
+        );
         let mut query = Vec::new();
         if let Some(value) = &self.user_id_type {
             query.push(("user_id_type", value.as_str().to_owned()));
@@ -420,7 +393,6 @@ impl crate::ApiRequest for GetReserveRequest {
         })
     }
 }
-
 /// The `tenant_access_token_internal` operation: `POST /open-apis/auth/v3/tenant_access_token/internal`.
 pub const TENANT_ACCESS_TOKEN_INTERNAL: crate::Operation = crate::Operation {
     id: "tenant_access_token_internal",
@@ -438,7 +410,6 @@ pub const TENANT_ACCESS_TOKEN_INTERNAL: crate::Operation = crate::Operation {
     ],
     enveloped: false,
 };
-
 /// The request of `POST /open-apis/auth/v3/tenant_access_token/internal`: Get a tenant_access_token for a self-built app.
 ///
 /// Legacy endpoint that exchanges a self-built app's app_id and app_secret for a tenant_access_token. The token fields are top level, not under data. A token lives at most 2 hours; asking again with at least 30 minutes left returns the same token, with less a new one (both stay valid). Use the host of the app's brand (open.feishu.cn or open.larksuite.com; the wrong one gives 1000040351). Needs no token and no scope; no rate limit is stated for it.
@@ -451,37 +422,34 @@ pub struct TenantAccessTokenInternalRequest {
     /// The JSON body.
     pub body: TenantAccessTokenInternalBody,
 }
-
 impl TenantAccessTokenInternalRequest {
     /// A request with the required parameters and body fields set, everything else absent.
-    pub fn new(app_id: impl Into<String>, app_secret: impl Into<crate::SecretString>) -> Self {
+    pub fn new(
+        app_id: impl Into<String>,
+        app_secret: impl Into<crate::SecretString>,
+    ) -> Self {
         Self {
             body: TenantAccessTokenInternalBody::new(app_id, app_secret),
         }
     }
-
     /// A request with the required parameters and a body built separately.
     pub fn from_body(body: TenantAccessTokenInternalBody) -> Self {
         Self { body }
     }
-
     /// Sets the body's `app_id`.
     pub fn set_app_id(mut self, value: impl Into<String>) -> Self {
         self.body = self.body.set_app_id(value);
         self
     }
-
     /// Sets the body's `app_secret`.
     pub fn set_app_secret(mut self, value: impl Into<crate::SecretString>) -> Self {
         self.body = self.body.set_app_secret(value);
         self
     }
 }
-
 impl crate::ApiRequest for TenantAccessTokenInternalRequest {
     type Response = TenantAccessTokenInternalResponse;
     const OPERATION: &'static crate::Operation = &TENANT_ACCESS_TOKEN_INTERNAL;
-
     fn to_http(&self) -> Result<crate::HttpRequest, crate::BuildError> {
         let mut path = String::new();
         path.push_str("/open-apis/auth/v3/tenant_access_token/internal");
@@ -494,7 +462,6 @@ impl crate::ApiRequest for TenantAccessTokenInternalRequest {
         })
     }
 }
-
 /// The `update_reserve` operation: `PUT /open-apis/vc/v1/reserves/{reserve_id}`.
 pub const UPDATE_RESERVE: crate::Operation = crate::Operation {
     id: "update_reserve",
@@ -528,10 +495,8 @@ pub const UPDATE_RESERVE: crate::Operation = crate::Operation {
     ],
     enveloped: true,
 };
-
 /// The response of `PUT /open-apis/vc/v1/reserves/{reserve_id}`: the envelope around [`UpdateReserveData`].
 pub type UpdateReserveResponse = crate::ApiResponse<UpdateReserveData>;
-
 /// The request of `PUT /open-apis/vc/v1/reserves/{reserve_id}`: Update a reservation.
 ///
 /// Updates a reservation. Only reservations owned by the caller can be updated. Fields that need no change must not be sent; a field sent empty is updated to empty (Lark's English page says the opposite; the Chinese text and the SDKs are authoritative). meeting_connect cannot be updated. Also used to renew: the new expiry may be at most 30 days ahead. Accepts a tenant_access_token or a user_access_token. Scope vc:reserve; 1000 requests/minute and 50/second.
@@ -558,7 +523,6 @@ pub struct UpdateReserveRequest {
     /// The JSON body.
     pub body: UpdateReserveBody,
 }
-
 impl UpdateReserveRequest {
     /// A request with the required parameters and body fields set, everything else absent.
     pub fn new(reserve_id: impl Into<crate::ReserveId>) -> Self {
@@ -568,46 +532,48 @@ impl UpdateReserveRequest {
             body: UpdateReserveBody::default(),
         }
     }
-
     /// A request with the required parameters and a body built separately.
-    pub fn from_body(reserve_id: impl Into<crate::ReserveId>, body: UpdateReserveBody) -> Self {
+    pub fn from_body(
+        reserve_id: impl Into<crate::ReserveId>,
+        body: UpdateReserveBody,
+    ) -> Self {
         Self {
             reserve_id: reserve_id.into(),
             user_id_type: None,
             body,
         }
     }
-
     /// Sets [`Self::user_id_type`].
     pub fn set_user_id_type(mut self, value: impl Into<UserIdType>) -> Self {
         self.user_id_type = Some(value.into());
         self
     }
-
     /// Sets the body's `end_time`.
     pub fn set_end_time(mut self, value: impl Into<crate::Timestamp>) -> Self {
         self.body = self.body.set_end_time(value);
         self
     }
-
     /// Sets the body's `meeting_settings`.
-    pub fn set_meeting_settings(mut self, value: impl Into<ReserveMeetingSetting>) -> Self {
+    pub fn set_meeting_settings(
+        mut self,
+        value: impl Into<ReserveMeetingSetting>,
+    ) -> Self {
         self.body = self.body.set_meeting_settings(value);
         self
     }
 }
-
 impl crate::ApiRequest for UpdateReserveRequest {
     type Response = UpdateReserveResponse;
     const OPERATION: &'static crate::Operation = &UPDATE_RESERVE;
-
     fn to_http(&self) -> Result<crate::HttpRequest, crate::BuildError> {
         let mut path = String::new();
         path.push_str("/open-apis/vc/v1/reserves/");
-        path.push_str(&crate::request::path_parameter(
-            "reserve_id",
-            crate::wire::WireStr::wire_str(&self.reserve_id),
-        )?);
+        path.push_str(
+            &crate::request::path_parameter(
+                "reserve_id",
+                crate::wire::WireStr::wire_str(&self.reserve_id),
+            )?,
+        );
         let mut query = Vec::new();
         if let Some(value) = &self.user_id_type {
             query.push(("user_id_type", value.as_str().to_owned()));
@@ -620,7 +586,6 @@ impl crate::ApiRequest for UpdateReserveRequest {
         })
     }
 }
-
 /// Every operation of the schema.
 pub const OPERATIONS: &[&crate::Operation] = &[
     &APPLY_RESERVE,

@@ -2,10 +2,8 @@
 // Change the schema or the generator (xtask/src/codegen.rs) and run `cargo xtask codegen`.
 
 //! Schemas of `components.schemas`: enums and structs.
-
 #[cfg(feature = "validate")]
 use validator::Validate;
-
 /// Request body of apply (POST /open-apis/vc/v1/reserves/apply).
 ///
 /// Build it with [`ApplyReserveBody::new`], which takes the required fields.
@@ -31,7 +29,6 @@ pub struct ApplyReserveBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner_id: Option<crate::UserId>,
 }
-
 impl ApplyReserveBody {
     /// A value with the required fields (`meeting_settings`) set and every other field absent.
     pub fn new(meeting_settings: impl Into<ReserveMeetingSetting>) -> Self {
@@ -41,26 +38,25 @@ impl ApplyReserveBody {
             owner_id: None,
         }
     }
-
     /// Sets [`Self::end_time`].
     pub fn set_end_time(mut self, value: impl Into<crate::Timestamp>) -> Self {
         self.end_time = Some(value.into());
         self
     }
-
     /// Sets [`Self::meeting_settings`].
-    pub fn set_meeting_settings(mut self, value: impl Into<ReserveMeetingSetting>) -> Self {
+    pub fn set_meeting_settings(
+        mut self,
+        value: impl Into<ReserveMeetingSetting>,
+    ) -> Self {
         self.meeting_settings = value.into();
         self
     }
-
     /// Sets [`Self::owner_id`].
     pub fn set_owner_id(mut self, value: impl Into<crate::UserId>) -> Self {
         self.owner_id = Some(value.into());
         self
     }
 }
-
 /// data of a successful apply response.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
@@ -72,14 +68,12 @@ pub struct ApplyReserveData {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reserve_correction_check_info: Option<ReserveCorrectionCheckInfo>,
 }
-
 impl ApplyReserveData {
     /// Sets [`Self::reserve`].
     pub fn set_reserve(mut self, value: impl Into<Reserve>) -> Self {
         self.reserve = Some(value.into());
         self
     }
-
     /// Sets [`Self::reserve_correction_check_info`].
     pub fn set_reserve_correction_check_info(
         mut self,
@@ -89,7 +83,6 @@ impl ApplyReserveData {
         self
     }
 }
-
 /// User type of an assigned host; only Lark users of the same tenant are supported.
 ///
 /// 用户类型，仅支持设置同租户下的 Lark 用户
@@ -106,7 +99,6 @@ pub enum AssignHostUserType {
     /// A value this version of feishu-vc does not know; [`AssignHostUserType::value`] gives the number.
     Unknown(crate::UnknownValue),
 }
-
 impl AssignHostUserType {
     /// The number on the wire.
     pub const fn value(self) -> i64 {
@@ -115,7 +107,6 @@ impl AssignHostUserType {
             Self::Unknown(v) => v.0,
         }
     }
-
     /// The variant for a wire number; numbers the schema does not list are kept.
     pub const fn from_value(value: i64) -> Self {
         match value {
@@ -124,7 +115,6 @@ impl AssignHostUserType {
         }
     }
 }
-
 impl crate::IntEnum for AssignHostUserType {
     fn value(self) -> i64 {
         AssignHostUserType::value(self)
@@ -136,31 +126,28 @@ impl crate::IntEnum for AssignHostUserType {
         &[(1, "LarkUser")]
     }
 }
-
 impl From<i64> for AssignHostUserType {
     fn from(value: i64) -> Self {
         Self::from_value(value)
     }
 }
-
 impl From<AssignHostUserType> for i64 {
     fn from(value: AssignHostUserType) -> Self {
         value.value()
     }
 }
-
 impl serde::Serialize for AssignHostUserType {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_i64(self.value())
     }
 }
-
 impl<'de> serde::Deserialize<'de> for AssignHostUserType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         crate::enums::deserialize_int(deserializer).map(Self::from_value)
     }
 }
-
 /// What a permission checker checks; it decides what check_list holds.
 ///
 /// 检查字段类型
@@ -185,7 +172,6 @@ pub enum CheckField {
     /// A value this version of feishu-vc does not know; [`CheckField::value`] gives the number.
     Unknown(crate::UnknownValue),
 }
-
 impl CheckField {
     /// The number on the wire.
     pub const fn value(self) -> i64 {
@@ -196,7 +182,6 @@ impl CheckField {
             Self::Unknown(v) => v.0,
         }
     }
-
     /// The variant for a wire number; numbers the schema does not list are kept.
     pub const fn from_value(value: i64) -> Self {
         match value {
@@ -207,7 +192,6 @@ impl CheckField {
         }
     }
 }
-
 impl crate::IntEnum for CheckField {
     fn value(self) -> i64 {
         CheckField::value(self)
@@ -219,31 +203,28 @@ impl crate::IntEnum for CheckField {
         &[(1, "UserId"), (2, "UserType"), (3, "TenantId")]
     }
 }
-
 impl From<i64> for CheckField {
     fn from(value: i64) -> Self {
         Self::from_value(value)
     }
 }
-
 impl From<CheckField> for i64 {
     fn from(value: CheckField) -> Self {
         value.value()
     }
 }
-
 impl serde::Serialize for CheckField {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_i64(self.value())
     }
 }
-
 impl<'de> serde::Deserialize<'de> for CheckField {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         crate::enums::deserialize_int(deserializer).map(Self::from_value)
     }
 }
-
 /// How check_list is applied: allowlist or blocklist.
 ///
 /// 检查方式
@@ -264,7 +245,6 @@ pub enum CheckMode {
     /// A value this version of feishu-vc does not know; [`CheckMode::value`] gives the number.
     Unknown(crate::UnknownValue),
 }
-
 impl CheckMode {
     /// The number on the wire.
     pub const fn value(self) -> i64 {
@@ -274,7 +254,6 @@ impl CheckMode {
             Self::Unknown(v) => v.0,
         }
     }
-
     /// The variant for a wire number; numbers the schema does not list are kept.
     pub const fn from_value(value: i64) -> Self {
         match value {
@@ -284,7 +263,6 @@ impl CheckMode {
         }
     }
 }
-
 impl crate::IntEnum for CheckMode {
     fn value(self) -> i64 {
         CheckMode::value(self)
@@ -296,38 +274,33 @@ impl crate::IntEnum for CheckMode {
         &[(1, "Within"), (2, "Without")]
     }
 }
-
 impl From<i64> for CheckMode {
     fn from(value: i64) -> Self {
         Self::from_value(value)
     }
 }
-
 impl From<CheckMode> for i64 {
     fn from(value: CheckMode) -> Self {
         value.value()
     }
 }
-
 impl serde::Serialize for CheckMode {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_i64(self.value())
     }
 }
-
 impl<'de> serde::Deserialize<'de> for CheckMode {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         crate::enums::deserialize_int(deserializer).map(Self::from_value)
     }
 }
-
 /// data of a successful delete response: an empty object.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct DeleteReserveData {}
-
 impl DeleteReserveData {}
-
 /// A key/value error detail.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
@@ -339,21 +312,18 @@ pub struct ErrorDetail {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-
 impl ErrorDetail {
     /// Sets [`Self::key`].
     pub fn set_key(mut self, value: impl Into<String>) -> Self {
         self.key = Some(value.into());
         self
     }
-
     /// Sets [`Self::value`].
     pub fn set_value(mut self, value: impl Into<String>) -> Self {
         self.value = Some(value.into());
         self
     }
 }
-
 /// Extra error information carried by a failed response.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
@@ -377,7 +347,6 @@ pub struct ErrorInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub troubleshooter: Option<String>,
 }
-
 impl ErrorInfo {
     /// Sets [`Self::details`].
     pub fn set_details<I: IntoIterator<Item = V>, V: Into<ErrorDetail>>(
@@ -387,7 +356,6 @@ impl ErrorInfo {
         self.details = Some(value.into_iter().map(Into::into).collect());
         self
     }
-
     /// Sets [`Self::field_violations`].
     pub fn set_field_violations<I: IntoIterator<Item = V>, V: Into<FieldViolation>>(
         mut self,
@@ -396,35 +364,33 @@ impl ErrorInfo {
         self.field_violations = Some(value.into_iter().map(Into::into).collect());
         self
     }
-
     /// Sets [`Self::helps`].
-    pub fn set_helps<I: IntoIterator<Item = V>, V: Into<Help>>(mut self, value: I) -> Self {
+    pub fn set_helps<I: IntoIterator<Item = V>, V: Into<Help>>(
+        mut self,
+        value: I,
+    ) -> Self {
         self.helps = Some(value.into_iter().map(Into::into).collect());
         self
     }
-
     /// Sets [`Self::log_id`].
     pub fn set_log_id(mut self, value: impl Into<String>) -> Self {
         self.log_id = Some(value.into());
         self
     }
-
     /// Sets [`Self::permission_violations`].
-    pub fn set_permission_violations<I: IntoIterator<Item = V>, V: Into<PermissionViolation>>(
-        mut self,
-        value: I,
-    ) -> Self {
+    pub fn set_permission_violations<
+        I: IntoIterator<Item = V>,
+        V: Into<PermissionViolation>,
+    >(mut self, value: I) -> Self {
         self.permission_violations = Some(value.into_iter().map(Into::into).collect());
         self
     }
-
     /// Sets [`Self::troubleshooter`].
     pub fn set_troubleshooter(mut self, value: impl Into<String>) -> Self {
         self.troubleshooter = Some(value.into());
         self
     }
 }
-
 /// Expiry status of a reservation. Note: all of Lark's doc and SDK examples show "expire_status": 0, which is outside the documented values; such values are kept as unknown values.
 ///
 /// 过期状态
@@ -445,7 +411,6 @@ pub enum ExpireStatus {
     /// A value this version of feishu-vc does not know; [`ExpireStatus::value`] gives the number.
     Unknown(crate::UnknownValue),
 }
-
 impl ExpireStatus {
     /// The number on the wire.
     pub const fn value(self) -> i64 {
@@ -455,7 +420,6 @@ impl ExpireStatus {
             Self::Unknown(v) => v.0,
         }
     }
-
     /// The variant for a wire number; numbers the schema does not list are kept.
     pub const fn from_value(value: i64) -> Self {
         match value {
@@ -465,7 +429,6 @@ impl ExpireStatus {
         }
     }
 }
-
 impl crate::IntEnum for ExpireStatus {
     fn value(self) -> i64 {
         ExpireStatus::value(self)
@@ -477,31 +440,28 @@ impl crate::IntEnum for ExpireStatus {
         &[(1, "NotExpired"), (2, "Expired")]
     }
 }
-
 impl From<i64> for ExpireStatus {
     fn from(value: i64) -> Self {
         Self::from_value(value)
     }
 }
-
 impl From<ExpireStatus> for i64 {
     fn from(value: ExpireStatus) -> Self {
         value.value()
     }
 }
-
 impl serde::Serialize for ExpireStatus {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_i64(self.value())
     }
 }
-
 impl<'de> serde::Deserialize<'de> for ExpireStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         crate::enums::deserialize_int(deserializer).map(Self::from_value)
     }
 }
-
 /// An invalid request field.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
@@ -516,27 +476,23 @@ pub struct FieldViolation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-
 impl FieldViolation {
     /// Sets [`Self::description`].
     pub fn set_description(mut self, value: impl Into<String>) -> Self {
         self.description = Some(value.into());
         self
     }
-
     /// Sets [`Self::field`].
     pub fn set_field(mut self, value: impl Into<String>) -> Self {
         self.field = Some(value.into());
         self
     }
-
     /// Sets [`Self::value`].
     pub fn set_value(mut self, value: impl Into<String>) -> Self {
         self.value = Some(value.into());
         self
     }
 }
-
 /// data of a successful get_active_meeting response.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
@@ -545,7 +501,6 @@ pub struct GetActiveMeetingData {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting: Option<Meeting>,
 }
-
 impl GetActiveMeetingData {
     /// Sets [`Self::meeting`].
     pub fn set_meeting(mut self, value: impl Into<Meeting>) -> Self {
@@ -553,7 +508,6 @@ impl GetActiveMeetingData {
         self
     }
 }
-
 /// data of a successful get response.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
@@ -562,7 +516,6 @@ pub struct GetReserveData {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reserve: Option<Reserve>,
 }
-
 impl GetReserveData {
     /// Sets [`Self::reserve`].
     pub fn set_reserve(mut self, value: impl Into<Reserve>) -> Self {
@@ -570,7 +523,6 @@ impl GetReserveData {
         self
     }
 }
-
 /// A help link.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
@@ -582,21 +534,18 @@ pub struct Help {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
-
 impl Help {
     /// Sets [`Self::description`].
     pub fn set_description(mut self, value: impl Into<String>) -> Self {
         self.description = Some(value.into());
         self
     }
-
     /// Sets [`Self::url`].
     pub fn set_url(mut self, value: impl Into<String>) -> Self {
         self.url = Some(value.into());
         self
     }
 }
-
 /// The meeting currently active for a reservation (get_active_meeting data.meeting).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
@@ -688,68 +637,57 @@ pub struct Meeting {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
-
 impl Meeting {
     /// Sets [`Self::ability`].
     pub fn set_ability(mut self, value: impl Into<MeetingAbility>) -> Self {
         self.ability = Some(value.into());
         self
     }
-
     /// Sets [`Self::create_time`].
     pub fn set_create_time(mut self, value: impl Into<crate::Timestamp>) -> Self {
         self.create_time = Some(value.into());
         self
     }
-
     /// Sets [`Self::end_time`].
     pub fn set_end_time(mut self, value: impl Into<crate::Timestamp>) -> Self {
         self.end_time = Some(value.into());
         self
     }
-
     /// Sets [`Self::host_user`].
     pub fn set_host_user(mut self, value: impl Into<MeetingUser>) -> Self {
         self.host_user = Some(value.into());
         self
     }
-
     /// Sets [`Self::id`].
     pub fn set_id(mut self, value: impl Into<crate::MeetingId>) -> Self {
         self.id = Some(value.into());
         self
     }
-
     /// Sets [`Self::meeting_connect`].
     pub fn set_meeting_connect(mut self, value: bool) -> Self {
         self.meeting_connect = Some(value);
         self
     }
-
     /// Sets [`Self::meeting_no`].
     pub fn set_meeting_no(mut self, value: impl Into<crate::MeetingNo>) -> Self {
         self.meeting_no = Some(value.into());
         self
     }
-
     /// Sets [`Self::note_id`].
     pub fn set_note_id(mut self, value: impl Into<String>) -> Self {
         self.note_id = Some(value.into());
         self
     }
-
     /// Sets [`Self::participant_count`].
     pub fn set_participant_count(mut self, value: i64) -> Self {
         self.participant_count = Some(value);
         self
     }
-
     /// Sets [`Self::participant_count_accumulated`].
     pub fn set_participant_count_accumulated(mut self, value: i64) -> Self {
         self.participant_count_accumulated = Some(value);
         self
     }
-
     /// Sets [`Self::participants`].
     pub fn set_participants<I: IntoIterator<Item = V>, V: Into<MeetingParticipant>>(
         mut self,
@@ -758,38 +696,32 @@ impl Meeting {
         self.participants = Some(value.into_iter().map(Into::into).collect());
         self
     }
-
     /// Sets [`Self::password`].
     pub fn set_password(mut self, value: impl Into<crate::Password>) -> Self {
         self.password = Some(value.into());
         self
     }
-
     /// Sets [`Self::start_time`].
     pub fn set_start_time(mut self, value: impl Into<crate::Timestamp>) -> Self {
         self.start_time = Some(value.into());
         self
     }
-
     /// Sets [`Self::status`].
     pub fn set_status(mut self, value: impl Into<MeetingStatus>) -> Self {
         self.status = Some(value.into());
         self
     }
-
     /// Sets [`Self::topic`].
     pub fn set_topic(mut self, value: impl Into<String>) -> Self {
         self.topic = Some(value.into());
         self
     }
-
     /// Sets [`Self::url`].
     pub fn set_url(mut self, value: impl Into<String>) -> Self {
         self.url = Some(value.into());
         self
     }
 }
-
 /// Capabilities used in the meeting.
 ///
 /// 会中使用的能力
@@ -827,45 +759,38 @@ pub struct MeetingAbility {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub use_video: Option<bool>,
 }
-
 impl MeetingAbility {
     /// Sets [`Self::use_audio`].
     pub fn set_use_audio(mut self, value: bool) -> Self {
         self.use_audio = Some(value);
         self
     }
-
     /// Sets [`Self::use_follow_screen`].
     pub fn set_use_follow_screen(mut self, value: bool) -> Self {
         self.use_follow_screen = Some(value);
         self
     }
-
     /// Sets [`Self::use_pstn`].
     pub fn set_use_pstn(mut self, value: bool) -> Self {
         self.use_pstn = Some(value);
         self
     }
-
     /// Sets [`Self::use_recording`].
     pub fn set_use_recording(mut self, value: bool) -> Self {
         self.use_recording = Some(value);
         self
     }
-
     /// Sets [`Self::use_share_screen`].
     pub fn set_use_share_screen(mut self, value: bool) -> Self {
         self.use_share_screen = Some(value);
         self
     }
-
     /// Sets [`Self::use_video`].
     pub fn set_use_video(mut self, value: bool) -> Self {
         self.use_video = Some(value);
         self
     }
 }
-
 /// Initial meeting type.
 ///
 /// 会议初始类型
@@ -886,7 +811,6 @@ pub enum MeetingInitialType {
     /// A value this version of feishu-vc does not know; [`MeetingInitialType::value`] gives the number.
     Unknown(crate::UnknownValue),
 }
-
 impl MeetingInitialType {
     /// The number on the wire.
     pub const fn value(self) -> i64 {
@@ -896,7 +820,6 @@ impl MeetingInitialType {
             Self::Unknown(v) => v.0,
         }
     }
-
     /// The variant for a wire number; numbers the schema does not list are kept.
     pub const fn from_value(value: i64) -> Self {
         match value {
@@ -906,7 +829,6 @@ impl MeetingInitialType {
         }
     }
 }
-
 impl crate::IntEnum for MeetingInitialType {
     fn value(self) -> i64 {
         MeetingInitialType::value(self)
@@ -918,31 +840,28 @@ impl crate::IntEnum for MeetingInitialType {
         &[(1, "GroupMeeting"), (2, "Call")]
     }
 }
-
 impl From<i64> for MeetingInitialType {
     fn from(value: i64) -> Self {
         Self::from_value(value)
     }
 }
-
 impl From<MeetingInitialType> for i64 {
     fn from(value: MeetingInitialType) -> Self {
         value.value()
     }
 }
-
 impl serde::Serialize for MeetingInitialType {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_i64(self.value())
     }
 }
-
 impl<'de> serde::Deserialize<'de> for MeetingInitialType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         crate::enums::deserialize_int(deserializer).map(Self::from_value)
     }
 }
-
 /// A participant of a meeting.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
@@ -997,63 +916,53 @@ pub struct MeetingParticipant {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_type: Option<UserType>,
 }
-
 impl MeetingParticipant {
     /// Sets [`Self::final_leave_time`].
     pub fn set_final_leave_time(mut self, value: impl Into<crate::Timestamp>) -> Self {
         self.final_leave_time = Some(value.into());
         self
     }
-
     /// Sets [`Self::first_join_time`].
     pub fn set_first_join_time(mut self, value: impl Into<crate::Timestamp>) -> Self {
         self.first_join_time = Some(value.into());
         self
     }
-
     /// Sets [`Self::id`].
     pub fn set_id(mut self, value: impl Into<crate::UserId>) -> Self {
         self.id = Some(value.into());
         self
     }
-
     /// Sets [`Self::in_meeting_duration`].
     pub fn set_in_meeting_duration(mut self, value: i64) -> Self {
         self.in_meeting_duration = Some(value);
         self
     }
-
     /// Sets [`Self::is_cohost`].
     pub fn set_is_cohost(mut self, value: bool) -> Self {
         self.is_cohost = Some(value);
         self
     }
-
     /// Sets [`Self::is_external`].
     pub fn set_is_external(mut self, value: bool) -> Self {
         self.is_external = Some(value);
         self
     }
-
     /// Sets [`Self::is_host`].
     pub fn set_is_host(mut self, value: bool) -> Self {
         self.is_host = Some(value);
         self
     }
-
     /// Sets [`Self::status`].
     pub fn set_status(mut self, value: impl Into<ParticipantStatus>) -> Self {
         self.status = Some(value.into());
         self
     }
-
     /// Sets [`Self::user_type`].
     pub fn set_user_type(mut self, value: impl Into<UserType>) -> Self {
         self.user_type = Some(value.into());
         self
     }
 }
-
 /// Permission item controlled by an action permission.
 ///
 /// 权限项
@@ -1078,7 +987,6 @@ pub enum MeetingPermission {
     /// A value this version of feishu-vc does not know; [`MeetingPermission::value`] gives the number.
     Unknown(crate::UnknownValue),
 }
-
 impl MeetingPermission {
     /// The number on the wire.
     pub const fn value(self) -> i64 {
@@ -1089,7 +997,6 @@ impl MeetingPermission {
             Self::Unknown(v) => v.0,
         }
     }
-
     /// The variant for a wire number; numbers the schema does not list are kept.
     pub const fn from_value(value: i64) -> Self {
         match value {
@@ -1100,7 +1007,6 @@ impl MeetingPermission {
         }
     }
 }
-
 impl crate::IntEnum for MeetingPermission {
     fn value(self) -> i64 {
         MeetingPermission::value(self)
@@ -1112,31 +1018,28 @@ impl crate::IntEnum for MeetingPermission {
         &[(1, "CanBeHost"), (2, "CanInvite"), (3, "CanJoin")]
     }
 }
-
 impl From<i64> for MeetingPermission {
     fn from(value: i64) -> Self {
         Self::from_value(value)
     }
 }
-
 impl From<MeetingPermission> for i64 {
     fn from(value: MeetingPermission) -> Self {
         value.value()
     }
 }
-
 impl serde::Serialize for MeetingPermission {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_i64(self.value())
     }
 }
-
 impl<'de> serde::Deserialize<'de> for MeetingPermission {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         crate::enums::deserialize_int(deserializer).map(Self::from_value)
     }
 }
-
 /// Meeting status.
 ///
 /// 会议状态
@@ -1161,7 +1064,6 @@ pub enum MeetingStatus {
     /// A value this version of feishu-vc does not know; [`MeetingStatus::value`] gives the number.
     Unknown(crate::UnknownValue),
 }
-
 impl MeetingStatus {
     /// The number on the wire.
     pub const fn value(self) -> i64 {
@@ -1172,7 +1074,6 @@ impl MeetingStatus {
             Self::Unknown(v) => v.0,
         }
     }
-
     /// The variant for a wire number; numbers the schema does not list are kept.
     pub const fn from_value(value: i64) -> Self {
         match value {
@@ -1183,7 +1084,6 @@ impl MeetingStatus {
         }
     }
 }
-
 impl crate::IntEnum for MeetingStatus {
     fn value(self) -> i64 {
         MeetingStatus::value(self)
@@ -1195,31 +1095,28 @@ impl crate::IntEnum for MeetingStatus {
         &[(1, "Calling"), (2, "OnTheCall"), (3, "Ended")]
     }
 }
-
 impl From<i64> for MeetingStatus {
     fn from(value: i64) -> Self {
         Self::from_value(value)
     }
 }
-
 impl From<MeetingStatus> for i64 {
     fn from(value: MeetingStatus) -> Self {
         value.value()
     }
 }
-
 impl serde::Serialize for MeetingStatus {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_i64(self.value())
     }
 }
-
 impl<'de> serde::Deserialize<'de> for MeetingStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         crate::enums::deserialize_int(deserializer).map(Self::from_value)
     }
 }
-
 /// A user of a meeting (the host).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
@@ -1235,21 +1132,18 @@ pub struct MeetingUser {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_type: Option<UserType>,
 }
-
 impl MeetingUser {
     /// Sets [`Self::id`].
     pub fn set_id(mut self, value: impl Into<crate::UserId>) -> Self {
         self.id = Some(value.into());
         self
     }
-
     /// Sets [`Self::user_type`].
     pub fn set_user_type(mut self, value: impl Into<UserType>) -> Self {
         self.user_type = Some(value.into());
         self
     }
 }
-
 /// Participant status.
 ///
 /// 参会人状态
@@ -1278,7 +1172,6 @@ pub enum ParticipantStatus {
     /// A value this version of feishu-vc does not know; [`ParticipantStatus::value`] gives the number.
     Unknown(crate::UnknownValue),
 }
-
 impl ParticipantStatus {
     /// The number on the wire.
     pub const fn value(self) -> i64 {
@@ -1290,7 +1183,6 @@ impl ParticipantStatus {
             Self::Unknown(v) => v.0,
         }
     }
-
     /// The variant for a wire number; numbers the schema does not list are kept.
     pub const fn from_value(value: i64) -> Self {
         match value {
@@ -1302,7 +1194,6 @@ impl ParticipantStatus {
         }
     }
 }
-
 impl crate::IntEnum for ParticipantStatus {
     fn value(self) -> i64 {
         ParticipantStatus::value(self)
@@ -1311,39 +1202,31 @@ impl crate::IntEnum for ParticipantStatus {
         !matches!(self, Self::Unknown(_))
     }
     fn known_values() -> &'static [(i64, &'static str)] {
-        &[
-            (1, "Calling"),
-            (2, "OnTheCall"),
-            (3, "Ringing"),
-            (4, "Idle"),
-        ]
+        &[(1, "Calling"), (2, "OnTheCall"), (3, "Ringing"), (4, "Idle")]
     }
 }
-
 impl From<i64> for ParticipantStatus {
     fn from(value: i64) -> Self {
         Self::from_value(value)
     }
 }
-
 impl From<ParticipantStatus> for i64 {
     fn from(value: ParticipantStatus) -> Self {
         value.value()
     }
 }
-
 impl serde::Serialize for ParticipantStatus {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_i64(self.value())
     }
 }
-
 impl<'de> serde::Deserialize<'de> for ParticipantStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         crate::enums::deserialize_int(deserializer).map(Self::from_value)
     }
 }
-
 /// A missing permission.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
@@ -1358,27 +1241,23 @@ pub struct PermissionViolation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
 }
-
 impl PermissionViolation {
     /// Sets [`Self::description`].
     pub fn set_description(mut self, value: impl Into<String>) -> Self {
         self.description = Some(value.into());
         self
     }
-
     /// Sets [`Self::subject`].
     pub fn set_subject(mut self, value: impl Into<String>) -> Self {
         self.subject = Some(value.into());
         self
     }
-
     /// Sets `type`.
     pub fn set_type(mut self, value: impl Into<String>) -> Self {
         self.r#type = Some(value.into());
         self
     }
 }
-
 /// PSTN / SIP information of a callee.
 ///
 /// pstn/sip信息
@@ -1412,7 +1291,6 @@ pub struct PstnSipInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nickname: Option<String>,
 }
-
 impl PstnSipInfo {
     /// A value with the required fields (`main_address`) set and every other field absent.
     pub fn new(main_address: impl Into<String>) -> Self {
@@ -1421,20 +1299,17 @@ impl PstnSipInfo {
             nickname: None,
         }
     }
-
     /// Sets [`Self::main_address`].
     pub fn set_main_address(mut self, value: impl Into<String>) -> Self {
         self.main_address = Some(value.into());
         self
     }
-
     /// Sets [`Self::nickname`].
     pub fn set_nickname(mut self, value: impl Into<String>) -> Self {
         self.nickname = Some(value.into());
         self
     }
 }
-
 #[cfg(feature = "validate")]
 fn validate_pattern_pstn_sip_info_main_address(
     value: &String,
@@ -1444,7 +1319,6 @@ fn validate_pattern_pstn_sip_info_main_address(
     });
     crate::validation::matches(value, &PATTERN)
 }
-
 /// A meeting reservation as returned in data.reserve. apply, update and get return different subsets of the fields, so every field may be absent: apply returns no expire_status; update returns no app_link and no reserve_user_id; only get returns reserve_user_id and meeting_settings.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
@@ -1500,69 +1374,61 @@ pub struct Reserve {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
-
 impl Reserve {
     /// Sets [`Self::app_link`].
     pub fn set_app_link(mut self, value: impl Into<String>) -> Self {
         self.app_link = Some(value.into());
         self
     }
-
     /// Sets [`Self::end_time`].
     pub fn set_end_time(mut self, value: impl Into<crate::Timestamp>) -> Self {
         self.end_time = Some(value.into());
         self
     }
-
     /// Sets [`Self::expire_status`].
     pub fn set_expire_status(mut self, value: impl Into<ExpireStatus>) -> Self {
         self.expire_status = Some(value.into());
         self
     }
-
     /// Sets [`Self::id`].
     pub fn set_id(mut self, value: impl Into<crate::ReserveId>) -> Self {
         self.id = Some(value.into());
         self
     }
-
     /// Sets [`Self::live_link`].
     pub fn set_live_link(mut self, value: impl Into<String>) -> Self {
         self.live_link = Some(value.into());
         self
     }
-
     /// Sets [`Self::meeting_no`].
     pub fn set_meeting_no(mut self, value: impl Into<crate::MeetingNo>) -> Self {
         self.meeting_no = Some(value.into());
         self
     }
-
     /// Sets [`Self::meeting_settings`].
-    pub fn set_meeting_settings(mut self, value: impl Into<ReserveMeetingSetting>) -> Self {
+    pub fn set_meeting_settings(
+        mut self,
+        value: impl Into<ReserveMeetingSetting>,
+    ) -> Self {
         self.meeting_settings = Some(value.into());
         self
     }
-
     /// Sets [`Self::password`].
     pub fn set_password(mut self, value: impl Into<crate::Password>) -> Self {
         self.password = Some(value.into());
         self
     }
-
     /// Sets [`Self::reserve_user_id`].
     pub fn set_reserve_user_id(mut self, value: impl Into<crate::UserId>) -> Self {
         self.reserve_user_id = Some(value.into());
         self
     }
-
     /// Sets [`Self::url`].
     pub fn set_url(mut self, value: impl Into<String>) -> Self {
         self.url = Some(value.into());
         self
     }
 }
-
 /// An in-meeting permission rule: a permission item and the checkers that grant it.
 ///
 /// Build it with [`ReserveActionPermission::new`], which takes the required fields.
@@ -1570,10 +1436,12 @@ impl Reserve {
 #[cfg_attr(feature = "validate", derive(validator::Validate))]
 #[cfg_attr(
     feature = "validate",
-    validate(schema(
-        function = "validate_items_reserve_action_permission_permission_checkers",
-        skip_on_field_errors = false
-    ))
+    validate(
+        schema(
+            function = "validate_items_reserve_action_permission_permission_checkers",
+            skip_on_field_errors = false
+        )
+    )
 )]
 #[non_exhaustive]
 pub struct ReserveActionPermission {
@@ -1603,7 +1471,6 @@ pub struct ReserveActionPermission {
     )]
     pub permission_checkers: Option<Vec<ReservePermissionChecker>>,
 }
-
 impl ReserveActionPermission {
     /// A value with the required fields (`permission`, `permission_checkers`) set and every other field absent.
     pub fn new<V0: Into<ReservePermissionChecker>>(
@@ -1612,26 +1479,25 @@ impl ReserveActionPermission {
     ) -> Self {
         Self {
             permission: Some(permission.into()),
-            permission_checkers: Some(permission_checkers.into_iter().map(Into::into).collect()),
+            permission_checkers: Some(
+                permission_checkers.into_iter().map(Into::into).collect(),
+            ),
         }
     }
-
     /// Sets [`Self::permission`].
     pub fn set_permission(mut self, value: impl Into<MeetingPermission>) -> Self {
         self.permission = Some(value.into());
         self
     }
-
     /// Sets [`Self::permission_checkers`].
-    pub fn set_permission_checkers<I: IntoIterator<Item = V>, V: Into<ReservePermissionChecker>>(
-        mut self,
-        value: I,
-    ) -> Self {
+    pub fn set_permission_checkers<
+        I: IntoIterator<Item = V>,
+        V: Into<ReservePermissionChecker>,
+    >(mut self, value: I) -> Self {
         self.permission_checkers = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
-
 #[cfg(feature = "validate")]
 fn validate_items_reserve_action_permission_permission_checkers(
     value: &ReserveActionPermission,
@@ -1645,7 +1511,6 @@ fn validate_items_reserve_action_permission_permission_checkers(
         "at least one permission checker",
     )
 }
-
 /// An assigned host.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[cfg_attr(feature = "validate", derive(validator::Validate))]
@@ -1657,11 +1522,13 @@ pub struct ReserveAssignHost {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(
         feature = "validate",
-        validate(custom(
-            function = "validate_min_length_reserve_assign_host_id",
-            code = "123004",
-            message = "must not be empty"
-        ))
+        validate(
+            custom(
+                function = "validate_min_length_reserve_assign_host_id",
+                code = "123004",
+                message = "must not be empty"
+            )
+        )
     )]
     pub id: Option<crate::UserId>,
     /// User type; only Lark users of the same tenant are supported.
@@ -1674,28 +1541,24 @@ pub struct ReserveAssignHost {
     )]
     pub user_type: Option<AssignHostUserType>,
 }
-
 impl ReserveAssignHost {
     /// Sets [`Self::id`].
     pub fn set_id(mut self, value: impl Into<crate::UserId>) -> Self {
         self.id = Some(value.into());
         self
     }
-
     /// Sets [`Self::user_type`].
     pub fn set_user_type(mut self, value: impl Into<AssignHostUserType>) -> Self {
         self.user_type = Some(value.into());
         self
     }
 }
-
 #[cfg(feature = "validate")]
 fn validate_min_length_reserve_assign_host_id(
     value: &crate::UserId,
 ) -> Result<(), validator::ValidationError> {
     crate::validation::min_length(value, 1)
 }
-
 /// Parameters for a 1-to-1 call (meeting_initial_type = 2).
 ///
 /// 1v1呼叫相关参数
@@ -1717,7 +1580,6 @@ pub struct ReserveCallSetting {
     )]
     pub callee: Option<ReserveCallee>,
 }
-
 impl ReserveCallSetting {
     /// A value with the required fields (`callee`) set and every other field absent.
     pub fn new(callee: impl Into<ReserveCallee>) -> Self {
@@ -1725,14 +1587,12 @@ impl ReserveCallSetting {
             callee: Some(callee.into()),
         }
     }
-
     /// Sets [`Self::callee`].
     pub fn set_callee(mut self, value: impl Into<ReserveCallee>) -> Self {
         self.callee = Some(value.into());
         self
     }
 }
-
 /// The user called in a 1-to-1 call.
 ///
 /// 被呼叫的用户
@@ -1768,7 +1628,6 @@ pub struct ReserveCallee {
     )]
     pub user_type: Option<UserType>,
 }
-
 impl ReserveCallee {
     /// A value with the required fields (`user_type`) set and every other field absent.
     pub fn new(user_type: impl Into<UserType>) -> Self {
@@ -1778,26 +1637,22 @@ impl ReserveCallee {
             user_type: Some(user_type.into()),
         }
     }
-
     /// Sets [`Self::id`].
     pub fn set_id(mut self, value: impl Into<crate::UserId>) -> Self {
         self.id = Some(value.into());
         self
     }
-
     /// Sets [`Self::pstn_sip_info`].
     pub fn set_pstn_sip_info(mut self, value: impl Into<PstnSipInfo>) -> Self {
         self.pstn_sip_info = Some(value.into());
         self
     }
-
     /// Sets [`Self::user_type`].
     pub fn set_user_type(mut self, value: impl Into<UserType>) -> Self {
         self.user_type = Some(value.into());
         self
     }
 }
-
 /// Corrections made while checking the request (apply and update responses). The call still succeeds.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
@@ -1808,7 +1663,6 @@ pub struct ReserveCorrectionCheckInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invalid_host_id_list: Option<Vec<crate::UserId>>,
 }
-
 impl ReserveCorrectionCheckInfo {
     /// Sets [`Self::invalid_host_id_list`].
     pub fn set_invalid_host_id_list<I: IntoIterator<Item = V>, V: Into<crate::UserId>>(
@@ -1819,7 +1673,6 @@ impl ReserveCorrectionCheckInfo {
         self
     }
 }
-
 /// Meeting settings of a reservation. Sent in apply and update requests and returned by get.
 ///
 /// 会议设置
@@ -1827,10 +1680,12 @@ impl ReserveCorrectionCheckInfo {
 #[cfg_attr(feature = "validate", derive(validator::Validate))]
 #[cfg_attr(
     feature = "validate",
-    validate(schema(
-        function = "validate_items_reserve_meeting_setting_assign_host_list",
-        skip_on_field_errors = false
-    ))
+    validate(
+        schema(
+            function = "validate_items_reserve_meeting_setting_assign_host_list",
+            skip_on_field_errors = false
+        )
+    )
 )]
 #[non_exhaustive]
 pub struct ReserveMeetingSetting {
@@ -1877,11 +1732,13 @@ pub struct ReserveMeetingSetting {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(
         feature = "validate",
-        validate(custom(
-            function = "validate_pattern_reserve_meeting_setting_password",
-            code = "123006",
-            message = "must be empty (no password) or 4 to 9 ASCII digits"
-        ))
+        validate(
+            custom(
+                function = "validate_pattern_reserve_meeting_setting_password",
+                code = "123006",
+                message = "must be empty (no password) or 4 to 9 ASCII digits"
+            )
+        )
     )]
     pub password: Option<crate::Password>,
     /// Meeting topic.
@@ -1890,17 +1747,15 @@ pub struct ReserveMeetingSetting {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub topic: Option<String>,
 }
-
 impl ReserveMeetingSetting {
     /// Sets [`Self::action_permissions`].
-    pub fn set_action_permissions<I: IntoIterator<Item = V>, V: Into<ReserveActionPermission>>(
-        mut self,
-        value: I,
-    ) -> Self {
+    pub fn set_action_permissions<
+        I: IntoIterator<Item = V>,
+        V: Into<ReserveActionPermission>,
+    >(mut self, value: I) -> Self {
         self.action_permissions = Some(value.into_iter().map(Into::into).collect());
         self
     }
-
     /// Sets [`Self::assign_host_list`].
     pub fn set_assign_host_list<I: IntoIterator<Item = V>, V: Into<ReserveAssignHost>>(
         mut self,
@@ -1909,44 +1764,40 @@ impl ReserveMeetingSetting {
         self.assign_host_list = Some(value.into_iter().map(Into::into).collect());
         self
     }
-
     /// Sets [`Self::auto_record`].
     pub fn set_auto_record(mut self, value: bool) -> Self {
         self.auto_record = Some(value);
         self
     }
-
     /// Sets [`Self::call_setting`].
     pub fn set_call_setting(mut self, value: impl Into<ReserveCallSetting>) -> Self {
         self.call_setting = Some(value.into());
         self
     }
-
     /// Sets [`Self::meeting_connect`].
     pub fn set_meeting_connect(mut self, value: bool) -> Self {
         self.meeting_connect = Some(value);
         self
     }
-
     /// Sets [`Self::meeting_initial_type`].
-    pub fn set_meeting_initial_type(mut self, value: impl Into<MeetingInitialType>) -> Self {
+    pub fn set_meeting_initial_type(
+        mut self,
+        value: impl Into<MeetingInitialType>,
+    ) -> Self {
         self.meeting_initial_type = Some(value.into());
         self
     }
-
     /// Sets [`Self::password`].
     pub fn set_password(mut self, value: impl Into<crate::Password>) -> Self {
         self.password = Some(value.into());
         self
     }
-
     /// Sets [`Self::topic`].
     pub fn set_topic(mut self, value: impl Into<String>) -> Self {
         self.topic = Some(value.into());
         self
     }
 }
-
 #[cfg(feature = "validate")]
 fn validate_items_reserve_meeting_setting_assign_host_list(
     value: &ReserveMeetingSetting,
@@ -1960,7 +1811,6 @@ fn validate_items_reserve_meeting_setting_assign_host_list(
         "at most 10 assigned hosts",
     )
 }
-
 #[cfg(feature = "validate")]
 fn validate_pattern_reserve_meeting_setting_password(
     value: &crate::Password,
@@ -1970,7 +1820,6 @@ fn validate_pattern_reserve_meeting_setting_password(
     });
     crate::validation::matches(value, &PATTERN)
 }
-
 /// A permission checker: which field is checked, how, and against which values.
 ///
 /// Build it with [`ReservePermissionChecker::new`], which takes the required fields.
@@ -1978,10 +1827,12 @@ fn validate_pattern_reserve_meeting_setting_password(
 #[cfg_attr(feature = "validate", derive(validator::Validate))]
 #[cfg_attr(
     feature = "validate",
-    validate(schema(
-        function = "validate_items_reserve_permission_checker_check_list",
-        skip_on_field_errors = false
-    ))
+    validate(
+        schema(
+            function = "validate_items_reserve_permission_checker_check_list",
+            skip_on_field_errors = false
+        )
+    )
 )]
 #[non_exhaustive]
 pub struct ReservePermissionChecker {
@@ -2025,7 +1876,6 @@ pub struct ReservePermissionChecker {
     )]
     pub check_mode: Option<CheckMode>,
 }
-
 impl ReservePermissionChecker {
     /// A value with the required fields (`check_field`, `check_list`, `check_mode`) set and every other field absent.
     pub fn new<V0: Into<String>>(
@@ -2039,26 +1889,25 @@ impl ReservePermissionChecker {
             check_mode: Some(check_mode.into()),
         }
     }
-
     /// Sets [`Self::check_field`].
     pub fn set_check_field(mut self, value: impl Into<CheckField>) -> Self {
         self.check_field = Some(value.into());
         self
     }
-
     /// Sets [`Self::check_list`].
-    pub fn set_check_list<I: IntoIterator<Item = V>, V: Into<String>>(mut self, value: I) -> Self {
+    pub fn set_check_list<I: IntoIterator<Item = V>, V: Into<String>>(
+        mut self,
+        value: I,
+    ) -> Self {
         self.check_list = Some(value.into_iter().map(Into::into).collect());
         self
     }
-
     /// Sets [`Self::check_mode`].
     pub fn set_check_mode(mut self, value: impl Into<CheckMode>) -> Self {
         self.check_mode = Some(value.into());
         self
     }
 }
-
 #[cfg(feature = "validate")]
 fn validate_items_reserve_permission_checker_check_list(
     value: &ReservePermissionChecker,
@@ -2072,7 +1921,6 @@ fn validate_items_reserve_permission_checker_check_list(
         "at least one value to check",
     )
 }
-
 /// Request body of the legacy self-built-app tenant_access_token endpoint.
 ///
 /// Build it with [`TenantAccessTokenInternalBody::new`], which takes the required fields.
@@ -2089,29 +1937,28 @@ pub struct TenantAccessTokenInternalBody {
     /// Required.
     pub app_secret: crate::SecretString,
 }
-
 impl TenantAccessTokenInternalBody {
     /// A value with the required fields (`app_id`, `app_secret`) set and every other field absent.
-    pub fn new(app_id: impl Into<String>, app_secret: impl Into<crate::SecretString>) -> Self {
+    pub fn new(
+        app_id: impl Into<String>,
+        app_secret: impl Into<crate::SecretString>,
+    ) -> Self {
         Self {
             app_id: app_id.into(),
             app_secret: app_secret.into(),
         }
     }
-
     /// Sets [`Self::app_id`].
     pub fn set_app_id(mut self, value: impl Into<String>) -> Self {
         self.app_id = value.into();
         self
     }
-
     /// Sets [`Self::app_secret`].
     pub fn set_app_secret(mut self, value: impl Into<crate::SecretString>) -> Self {
         self.app_secret = value.into();
         self
     }
 }
-
 /// Response of the legacy tenant_access_token endpoint. The token fields are top level, not under data.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
@@ -2129,33 +1976,31 @@ pub struct TenantAccessTokenInternalResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tenant_access_token: Option<crate::SecretString>,
 }
-
 impl TenantAccessTokenInternalResponse {
     /// Sets [`Self::code`].
     pub fn set_code(mut self, value: i64) -> Self {
         self.code = Some(value);
         self
     }
-
     /// Sets [`Self::expire`].
     pub fn set_expire(mut self, value: i64) -> Self {
         self.expire = Some(value);
         self
     }
-
     /// Sets [`Self::msg`].
     pub fn set_msg(mut self, value: impl Into<String>) -> Self {
         self.msg = Some(value.into());
         self
     }
-
     /// Sets [`Self::tenant_access_token`].
-    pub fn set_tenant_access_token(mut self, value: impl Into<crate::SecretString>) -> Self {
+    pub fn set_tenant_access_token(
+        mut self,
+        value: impl Into<crate::SecretString>,
+    ) -> Self {
         self.tenant_access_token = Some(value.into());
         self
     }
 }
-
 /// Request body of update (PUT /open-apis/vc/v1/reserves/{reserve_id}). Every field is optional: only fields sent are changed; an empty value clears the field; meeting_connect cannot be updated.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[cfg_attr(feature = "validate", derive(validator::Validate))]
@@ -2173,21 +2018,21 @@ pub struct UpdateReserveBody {
     #[cfg_attr(feature = "validate", validate(nested))]
     pub meeting_settings: Option<ReserveMeetingSetting>,
 }
-
 impl UpdateReserveBody {
     /// Sets [`Self::end_time`].
     pub fn set_end_time(mut self, value: impl Into<crate::Timestamp>) -> Self {
         self.end_time = Some(value.into());
         self
     }
-
     /// Sets [`Self::meeting_settings`].
-    pub fn set_meeting_settings(mut self, value: impl Into<ReserveMeetingSetting>) -> Self {
+    pub fn set_meeting_settings(
+        mut self,
+        value: impl Into<ReserveMeetingSetting>,
+    ) -> Self {
         self.meeting_settings = Some(value.into());
         self
     }
 }
-
 /// data of a successful update response.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
@@ -2199,14 +2044,12 @@ pub struct UpdateReserveData {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reserve_correction_check_info: Option<ReserveCorrectionCheckInfo>,
 }
-
 impl UpdateReserveData {
     /// Sets [`Self::reserve`].
     pub fn set_reserve(mut self, value: impl Into<Reserve>) -> Self {
         self.reserve = Some(value.into());
         self
     }
-
     /// Sets [`Self::reserve_correction_check_info`].
     pub fn set_reserve_correction_check_info(
         mut self,
@@ -2216,7 +2059,6 @@ impl UpdateReserveData {
         self
     }
 }
-
 /// Type of the user IDs used in this call (request and response); open_id by default.
 ///
 /// 此次调用中使用的用户ID的类型，默认使用open_id可不填
@@ -2233,7 +2075,6 @@ pub enum UserIdType {
     /// `user_id`: Identify users by user_id; needs the field scope contact:user.employee_id:readonly.
     UserId,
 }
-
 impl UserIdType {
     /// The value on the wire.
     pub const fn as_str(self) -> &'static str {
@@ -2243,17 +2084,14 @@ impl UserIdType {
             Self::UserId => "user_id",
         }
     }
-
     /// Every value, in schema order.
     pub const ALL: &'static [Self] = &[Self::OpenId, Self::UnionId, Self::UserId];
 }
-
 impl std::fmt::Display for UserIdType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-
 impl std::str::FromStr for UserIdType {
     type Err = crate::ParseEnumError;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
@@ -2261,25 +2099,26 @@ impl std::str::FromStr for UserIdType {
             .iter()
             .copied()
             .find(|v| v.as_str() == value)
-            .ok_or_else(|| {
-                crate::ParseEnumError::new("UserIdType", value, "`open_id`, `union_id`, `user_id`")
-            })
+            .ok_or_else(|| crate::ParseEnumError::new(
+                "UserIdType",
+                value,
+                "`open_id`, `union_id`, `user_id`",
+            ))
     }
 }
-
 impl serde::Serialize for UserIdType {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
-
 impl<'de> serde::Deserialize<'de> for UserIdType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         let value = String::deserialize(deserializer)?;
         value.parse().map_err(serde::de::Error::custom)
     }
 }
-
 /// User type.
 ///
 /// 用户类型
@@ -2320,7 +2159,6 @@ pub enum UserType {
     /// A value this version of feishu-vc does not know; [`UserType::value`] gives the number.
     Unknown(crate::UnknownValue),
 }
-
 impl UserType {
     /// The number on the wire.
     pub const fn value(self) -> i64 {
@@ -2335,7 +2173,6 @@ impl UserType {
             Self::Unknown(v) => v.0,
         }
     }
-
     /// The variant for a wire number; numbers the schema does not list are kept.
     pub const fn from_value(value: i64) -> Self {
         match value {
@@ -2350,7 +2187,6 @@ impl UserType {
         }
     }
 }
-
 impl crate::IntEnum for UserType {
     fn value(self) -> i64 {
         UserType::value(self)
@@ -2370,27 +2206,25 @@ impl crate::IntEnum for UserType {
         ]
     }
 }
-
 impl From<i64> for UserType {
     fn from(value: i64) -> Self {
         Self::from_value(value)
     }
 }
-
 impl From<UserType> for i64 {
     fn from(value: UserType) -> Self {
         value.value()
     }
 }
-
 impl serde::Serialize for UserType {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_i64(self.value())
     }
 }
-
 impl<'de> serde::Deserialize<'de> for UserType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         crate::enums::deserialize_int(deserializer).map(Self::from_value)
     }
 }

@@ -34,7 +34,10 @@ fn password_tri_state_reaches_the_wire() {
         serde_json::to_value(s).unwrap()
     };
     assert_eq!(settings(None), json!({}));
-    assert_eq!(settings(Some(Password::none())), json!({"password": ""}));
+    assert_eq!(
+        settings(Some(Password::no_password())),
+        json!({"password": ""})
+    );
     assert_eq!(
         settings(Some(Password::digits("1234"))),
         json!({"password": "1234"})

@@ -89,7 +89,7 @@ fn cases() -> Vec<Case> {
         ),
         case(
             "password_empty_means_none",
-            seed_password(Password::none()),
+            seed_password(Password::no_password()),
             &[Tenant],
         ),
         case(

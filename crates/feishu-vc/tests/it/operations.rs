@@ -36,15 +36,15 @@ async fn apply_sends_the_seed_body_exactly_with_bearer_token() {
         .apply(ApplyReserveRequest::from_body(body))
         .await
         .unwrap();
-    let reserve = booked.data.reserve.unwrap();
-    assert_eq!(reserve.id.unwrap(), RESERVE_ID);
-    assert_eq!(reserve.meeting_no.unwrap(), "112000358");
+    assert_eq!(booked.data.reserve_id, RESERVE_ID);
+    assert_eq!(booked.data.meeting_no, "112000358");
+    let reserve = booked.data.reserve;
     assert_eq!(reserve.password.unwrap().expose_secret(), "971024");
     assert_eq!(booked.http_status, 200);
 }
 
 #[tokio::test]
-async fn apply_with_user_id_type_sends_it_in_the_query() {
+async fn apply_set_user_id_type_sends_it_in_the_query() {
     let server = MockServer::start().await;
     mount_token(&server, "t-1", 1).await;
     let request = valid_apply();
@@ -63,7 +63,7 @@ async fn apply_with_user_id_type_sends_it_in_the_query() {
     client(&server)
         .reserves()
         .apply(request)
-        .with_user_id_type(UserIdType::UserId)
+        .set_user_id_type(UserIdType::UserId)
         .await
         .unwrap();
 }
@@ -112,7 +112,7 @@ async fn update_renews_end_time_sending_only_end_time() {
             RESERVE_ID,
             UpdateReserveBody::default().set_end_time(renewed),
         )
-        .with_user_id_type(UserIdType::OpenId)
+        .set_user_id_type(UserIdType::OpenId)
         .await
         .unwrap();
 }
@@ -194,8 +194,8 @@ async fn get_active_meeting_sends_with_participants_and_user_id_type() {
     let active = client(&server)
         .reserves()
         .get_active_meeting(RESERVE_ID)
-        .with_participants(true)
-        .with_user_id_type(UserIdType::UnionId)
+        .set_with_participants(true)
+        .set_user_id_type(UserIdType::UnionId)
         .await
         .unwrap();
     let meeting = active.data.meeting.unwrap();

@@ -143,5 +143,5 @@ async fn rate_limited_apply_waits_for_reset_and_is_retried() {
         waited >= Duration::from_millis(900),
         "waited only {waited:?}"
     );
-    assert_eq!(booked.data.reserve.unwrap().id.unwrap(), RESERVE_ID);
+    assert_eq!(booked.data.reserve_id, RESERVE_ID);
 }

@@ -132,7 +132,7 @@ async fn unknown_fields_are_accepted_by_apply_and_the_seed_response_decodes() {
         .await
         .unwrap();
     assert!(booked.warnings.is_empty(), "{:?}", booked.warnings);
-    let reserve = booked.data.reserve.unwrap();
+    let reserve = booked.data.reserve;
     assert_eq!(reserve.expire_status.unwrap().value(), 7);
     assert_eq!(
         reserve.live_link.as_deref(),

@@ -102,7 +102,7 @@ async fn responses_holding_a_meeting_password_hide_it() {
         .await
         .unwrap();
     // The password is there, and readable on purpose …
-    let reserve = booked.data.reserve.as_ref().unwrap();
+    let reserve = &booked.data.reserve;
     assert_eq!(reserve.password.as_ref().unwrap().expose_secret(), PASSWORD);
     // … but never shown.
     assert_debug_hides(&booked, &SECRETS);

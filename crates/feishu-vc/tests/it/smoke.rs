@@ -48,13 +48,10 @@ async fn apply_fetches_a_token_and_books() {
                 .set_end_time(end)
                 .set_owner_id("ou_1"),
         )
-        .with_user_id_type(feishu_vc::model::UserIdType::OpenId)
+        .set_user_id_type(feishu_vc::model::UserIdType::OpenId)
         .await
         .unwrap();
     assert_eq!(booked.log_id.as_deref(), Some("log-1"));
-    assert_eq!(
-        booked.data.reserve.unwrap().meeting_no.unwrap(),
-        "112000358"
-    );
+    assert_eq!(booked.data.meeting_no, "112000358");
     assert!(booked.warnings.is_empty());
 }

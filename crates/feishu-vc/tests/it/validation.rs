@@ -5,7 +5,6 @@ use feishu_vc::model::{
     UpdateReserveBody,
 };
 use feishu_vc::{Error, Warning};
-use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer};
 
@@ -126,7 +125,7 @@ async fn owner_id_with_user_token_is_sent_and_flagged_as_ignored() {
     Mock::given(method("POST"))
         .and(path("/open-apis/vc/v1/reserves/apply"))
         .and(bearer("u-caller"))
-        .respond_with(ok(json!({"reserve": {"id": "6911188411934973028"}})))
+        .respond_with(ok(reserve_data()))
         .expect(1)
         .mount(&server)
         .await;

@@ -48,7 +48,7 @@ async fn rejected_hosts_on_apply_are_a_warning() {
         [Warning::InvalidHostIds(vec![UserId::from("ou_x")])]
     );
     assert!(booked.warnings[0].to_string().contains("ou_x"));
-    assert_eq!(booked.data.reserve.unwrap().id.unwrap(), RESERVE_ID);
+    assert_eq!(booked.data.reserve_id, RESERVE_ID);
 }
 
 #[tokio::test]
@@ -112,7 +112,7 @@ async fn strict_mode_without_rejected_hosts_succeeds_without_warnings() {
     Mock::given(method("POST"))
         .and(path(APPLY_PATH))
         .respond_with(ok(json!({
-            "reserve": {"id": RESERVE_ID},
+            "reserve": {"id": RESERVE_ID, "meeting_no": "112000358"},
             "reserve_correction_check_info": {"invalid_host_id_list": []}
         })))
         .expect(1)
