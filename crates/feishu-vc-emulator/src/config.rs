@@ -180,6 +180,7 @@ pub struct EmulatorBuilder {
     pub(crate) host: String,
     pub(crate) port: u16,
     pub(crate) meeting_no_pool: RangeInclusive<u32>,
+    pub(crate) tokens_on_wall_time: bool,
 }
 
 impl Default for EmulatorBuilder {
@@ -197,6 +198,7 @@ impl Default for EmulatorBuilder {
             host: "127.0.0.1".to_owned(),
             port: 0,
             meeting_no_pool: MEETING_NO_RANGE,
+            tokens_on_wall_time: false,
         }
     }
 }
@@ -264,6 +266,18 @@ impl EmulatorBuilder {
     /// before the change is acknowledged.
     pub fn state_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.state_file = Some(path.into());
+        self
+    }
+
+    /// Issues and checks access tokens by the system clock (`true`) instead of the emulator's
+    /// time (`false`, the default).
+    ///
+    /// By default tokens expire by the emulator's time, so [`crate::Emulator::advance`] ages them
+    /// with everything else: advancing by [`TOKEN_LIFETIME`] expires every token, and a client
+    /// that never fetches a new one (an official SDK given a fixed token, say) fails from then
+    /// on. With wall time, advancing the clock expires reservations but not tokens.
+    pub fn tokens_on_wall_time(mut self, on: bool) -> Self {
+        self.tokens_on_wall_time = on;
         self
     }
 

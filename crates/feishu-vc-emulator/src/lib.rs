@@ -57,13 +57,21 @@
 //!
 //! # Tokens
 //!
-//! Tokens live [`TOKEN_LIFETIME`] (7200 s) by the emulator's clock. A reserve call without a
+//! Tokens live [`TOKEN_LIFETIME`] (7200 s) by the emulator's time. A reserve call without a
 //! usable `Authorization: Bearer <token>` header (missing, empty, or another scheme) is answered
-//! 99991661, and one with a token the emulator did not issue, or that has expired (tenant or
-//! user token alike), 99991663; both with HTTP 400, as Feishu's gateway answers them, in the usual
-//! envelope. Tokens are checked before anything else, rate limit and parameters included. User tokens are minted
-//! with [`Emulator::mint_user_token`] or `POST /_emulator/user_access_token` for a user of the
-//! directory.
+//! 99991661; an expired user token 99991677, a user token (`u-…`) the emulator did not issue
+//! 99991668, and any other token it did not issue, or an expired tenant token, 99991663; all in
+//! the usual envelope, with the code table's HTTP status (400 where it has none), as Feishu's
+//! gateway answers them. Tokens are checked before anything else, rate limit and parameters
+//! included. User tokens are minted with [`Emulator::mint_user_token`] or
+//! `POST /_emulator/user_access_token` for a user of the directory.
+//!
+//! Advancing the emulator's time ([`Emulator::advance`]) ages tokens too: past
+//! [`TOKEN_LIFETIME`] every token issued before has expired. This SDK fetches a new tenant token
+//! and replays the call, but a client that never fetches one again (an official SDK handed a
+//! fixed token, a script holding a user token) fails from then on. For such clients, start the
+//! emulator with [`EmulatorBuilder::tokens_on_wall_time`]: tokens then expire by the system
+//! clock, and advancing the emulator's time expires reservations only.
 //!
 //! # Rules
 //!
@@ -130,7 +138,7 @@
 //! | endpoint | body | answer |
 //! | --- | --- | --- |
 //! | `GET /_emulator/clock` | | `{"now": "<unix s>", "offset_seconds": n}` |
-//! | `POST /_emulator/clock/advance` | `{"seconds": n}` | `{"now": "<unix s>"}` |
+//! | `POST /_emulator/clock/advance` | `{"seconds": n}` (the time may run at most 100 years ahead of the clock, else HTTP 400) | `{"now": "<unix s>"}` |
 //! | `POST /_emulator/tenant_access_token` | `{"app_id"?}` | `{"tenant_access_token", "expire"}` |
 //! | `POST /_emulator/user_access_token` | `{"user_id", "app_id"?}` (any id of a directory user) | `{"user_access_token", "expire"}` |
 //! | `POST /_emulator/reserves/{reserve_id}/meeting` | a [`MeetingSpec`] (may be empty) | `{"meeting": {…}}` |
@@ -251,8 +259,10 @@ impl Emulator {
         self.shared.now()
     }
 
-    /// Moves the emulator's time forward by `by` (whole seconds): tokens and reservations expire
-    /// accordingly. Returns the new time.
+    /// Moves the emulator's time forward by `by` (whole seconds): tokens (unless they run on wall
+    /// time) and reservations expire accordingly. Returns the new time; an advance that would put
+    /// the time more than 100 years ahead of the clock is refused with
+    /// [`Error::ClockOutOfRange`], and the time is left as it was.
     pub async fn advance(&self, by: Duration) -> Result<Timestamp, Error> {
         self.shared.advance(by.as_secs()).await
     }
@@ -368,7 +378,7 @@ impl EmulatorBuilder {
             address: address.clone(),
             source,
         })?;
-        let shared = Arc::new(Shared::new(
+        let mut shared = Shared::new(
             self.apps,
             state::Directory::new(self.directory),
             self.clock,
@@ -377,7 +387,9 @@ impl EmulatorBuilder {
             self.rate_limit.map(ratelimit::RateLimiter::new),
             state,
             persister,
-        ));
+        );
+        shared.tokens_on_wall_time = self.tokens_on_wall_time;
+        let shared = Arc::new(shared);
         let writer = shared
             .persister
             .is_some()

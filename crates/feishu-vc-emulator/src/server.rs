@@ -157,19 +157,26 @@ impl Params {
                         .map_err(|e| Failure::param(format!("user_id_type: {e}")))?;
                 }
                 "with_participants" => {
-                    params.with_participants = match value.as_str() {
-                        "true" => true,
-                        "false" => false,
-                        _ => {
-                            return Err(Failure::param("with_participants: must be true or false"));
-                        }
-                    };
+                    params.with_participants = query_bool(&value).ok_or_else(|| {
+                        Failure::param("with_participants: must be true or false")
+                    })?;
                 }
                 // Other parameters are ignored, as Feishu does.
                 _ => {}
             }
         }
         Ok(params)
+    }
+}
+
+/// A boolean in a query string, in the forms the official SDKs write: `true`/`false` (Go, Java,
+/// Node.js) and `True`/`False` (the Python SDK formats values with `str()`). Anything else is
+/// refused.
+fn query_bool(value: &str) -> Option<bool> {
+    match value {
+        "true" | "True" => Some(true),
+        "false" | "False" => Some(false),
+        _ => None,
     }
 }
 

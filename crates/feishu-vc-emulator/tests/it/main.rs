@@ -3,6 +3,7 @@
 mod concurrency;
 mod errors;
 mod expiry;
+mod hardening;
 mod meetings;
 mod ownership;
 mod persistence;
@@ -13,7 +14,7 @@ mod tokens;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use feishu_vc::model::{ApplyReserveRequest, ReserveMeetingSetting, Timestamp};
+use feishu_vc::model::{ApplyReserveRequest, ReserveId, ReserveMeetingSetting, Timestamp};
 use feishu_vc::{Client, RetryPolicy};
 use feishu_vc_emulator::{DEMO_USER_ALICE, Emulator};
 use serde_json::Value;
@@ -48,6 +49,20 @@ pub(crate) fn alice_meeting(emulator: &Emulator, topic: &str) -> ApplyReserveReq
     ApplyReserveRequest::new(ReserveMeetingSetting::default().set_topic(topic))
         .set_end_time(later(emulator, 3600))
         .set_owner_id(DEMO_USER_ALICE)
+}
+
+/// Books [`alice_meeting`] through `client` and returns its reservation id.
+pub(crate) async fn book(client: &Client, emulator: &Emulator, topic: &str) -> ReserveId {
+    client
+        .reserves()
+        .apply(alice_meeting(emulator, topic))
+        .await
+        .unwrap()
+        .data
+        .reserve
+        .unwrap()
+        .id
+        .unwrap()
 }
 
 /// A raw answer: status, log id header, JSON body.
