@@ -29,6 +29,9 @@ pub const OTHER_TENANT_USER: &str = "ou_other_dave";
 
 /// How long a tenant or user access token lives: 7200 seconds (2 hours), by the emulator's clock.
 pub const TOKEN_LIFETIME: Duration = Duration::from_secs(7200);
+/// How long a connection may take to send a request's headers, idle time between requests
+/// included, unless [`EmulatorBuilder::header_read_timeout`] says otherwise: 30 seconds.
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// The 9-digit meeting numbers the emulator hands out unless
 /// [`EmulatorBuilder::meeting_no_pool`] restricts them.
 pub const MEETING_NO_RANGE: RangeInclusive<u32> = 100_000_000..=999_999_999;
@@ -181,6 +184,7 @@ pub struct EmulatorBuilder {
     pub(crate) port: u16,
     pub(crate) meeting_no_pool: RangeInclusive<u32>,
     pub(crate) tokens_on_wall_time: bool,
+    pub(crate) header_read_timeout: Duration,
 }
 
 impl Default for EmulatorBuilder {
@@ -199,6 +203,7 @@ impl Default for EmulatorBuilder {
             port: 0,
             meeting_no_pool: MEETING_NO_RANGE,
             tokens_on_wall_time: false,
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
         }
     }
 }
@@ -281,6 +286,15 @@ impl EmulatorBuilder {
         self
     }
 
+    /// How long a connection may take to send a request's headers, counted from when the emulator
+    /// starts waiting for them ([`DEFAULT_HEADER_READ_TIMEOUT`] unless set). Past that the
+    /// connection is closed: a client that sends its headers a byte at a time, or a keep-alive
+    /// connection left idle, cannot hold the emulator. Must be more than zero.
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.header_read_timeout = timeout;
+        self
+    }
+
     /// The host or address to listen on (`127.0.0.1` unless set).
     pub fn host(mut self, host: impl Into<String>) -> Self {
         self.host = host.into();
@@ -310,6 +324,9 @@ impl EmulatorBuilder {
                 "the meeting number pool {:?} is not a non-empty range of 9-digit numbers",
                 self.meeting_no_pool
             ));
+        }
+        if self.header_read_timeout.is_zero() {
+            return Err("the header read timeout must be more than zero".to_owned());
         }
         let mut seen = HashMap::new();
         for app in &self.apps {

@@ -40,8 +40,16 @@
 //!
 //! Every response is JSON (`{code, msg, data}` on success, `{code, msg, error: {log_id,
 //! troubleshooter, field_violations}}` on failure, with the HTTP status of Lark's code table) and
-//! carries a fresh `X-Tt-Logid` header. Unknown paths and methods get Feishu's plain-text
-//! `404 page not found`.
+//! carries a fresh `X-Tt-Logid` header. Header names go out in Feishu's case (`X-Tt-Logid`,
+//! `Content-Type`), for SDKs that look them up case-sensitively. Requests the HTTP layer itself
+//! refuses on an Open API route (a body over 2 MiB: HTTP 413; a path that is not UTF-8 once
+//! decoded: HTTP 400) are answered in the same envelope, with code 121003. Unknown paths and
+//! methods get Feishu's plain-text `404 page not found`.
+//!
+//! A connection must send each request's headers within
+//! [`EmulatorBuilder::header_read_timeout`] (30 s by default) of the emulator starting to wait
+//! for them, the idle time of a keep-alive connection included; past that it is closed, so that
+//! slow or idle clients cannot hold the emulator.
 //!
 //! | endpoint | what it does |
 //! | --- | --- |
@@ -184,9 +192,9 @@ use tokio::task::JoinHandle;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{
-    DEMO_APP_ID, DEMO_APP_SECRET, DEMO_TENANT_KEY, DEMO_USER_ALICE, DEMO_USER_BOB, DEMO_USER_CAROL,
-    DOCUMENTED_RATE_LIMIT, DirectoryUser, EmulatorBuilder, MEETING_NO_RANGE, OTHER_TENANT_KEY,
-    OTHER_TENANT_USER, TOKEN_LIFETIME, demo_directory,
+    DEFAULT_HEADER_READ_TIMEOUT, DEMO_APP_ID, DEMO_APP_SECRET, DEMO_TENANT_KEY, DEMO_USER_ALICE,
+    DEMO_USER_BOB, DEMO_USER_CAROL, DOCUMENTED_RATE_LIMIT, DirectoryUser, EmulatorBuilder,
+    MEETING_NO_RANGE, OTHER_TENANT_KEY, OTHER_TENANT_USER, TOKEN_LIFETIME, demo_directory,
 };
 pub use control::{MeetingSpec, ParticipantSpec, ReservationSummary, Snapshot};
 pub use error::Error;
@@ -396,13 +404,12 @@ impl EmulatorBuilder {
             .then(|| tokio::spawn(persist::run(shared.clone())));
         let (stop, stopped) = oneshot::channel::<()>();
         let app = server::router(shared.clone());
-        let server = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = stopped.await;
-                })
-                .await
-        });
+        let limits = server::ConnectionLimits {
+            header_read_timeout: self.header_read_timeout,
+        };
+        let server = tokio::spawn(server::serve(listener, app, limits, async move {
+            let _ = stopped.await;
+        }));
         let base_url = match addr {
             SocketAddr::V6(v6) => format!("http://[{}]:{}", v6.ip(), v6.port()),
             SocketAddr::V4(v4) => format!("http://{v4}"),

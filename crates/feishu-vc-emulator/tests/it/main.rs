@@ -1,6 +1,7 @@
 //! End-to-end tests of the emulator: through the `feishu-vc` facade and raw HTTP, loopback only.
 
 mod concurrency;
+mod connections;
 mod errors;
 mod expiry;
 mod hardening;
@@ -87,19 +88,25 @@ pub(crate) async fn raw(
     if let Some(body) = body {
         request = request.json(&body);
     }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let log_id = headers
-        .get("x-tt-logid")
-        .map(|v| v.to_str().unwrap().to_owned());
-    let text = response.text().await.unwrap();
-    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-    Raw {
-        status,
-        log_id,
-        headers,
-        body,
+    Raw::read(request.send().await.unwrap()).await
+}
+
+impl Raw {
+    /// Reads a response.
+    pub(crate) async fn read(response: reqwest::Response) -> Self {
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let log_id = headers
+            .get("x-tt-logid")
+            .map(|v| v.to_str().unwrap().to_owned());
+        let text = response.text().await.unwrap();
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Self {
+            status,
+            log_id,
+            headers,
+            body,
+        }
     }
 }
 
