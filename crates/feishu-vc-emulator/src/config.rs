@@ -267,8 +267,9 @@ impl EmulatorBuilder {
         self
     }
 
-    /// Keeps the state in this JSON file: loaded at start, rewritten atomically after every change
-    /// before the change is acknowledged.
+    /// Keeps the state in this database file (SQLite, WAL mode, owner-only permissions): created
+    /// or opened at start, and written with every change before the change is acknowledged.
+    /// See the crate's docs, "State".
     pub fn state_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.state_file = Some(path.into());
         self

@@ -31,6 +31,16 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
+    /// The state store could not be opened, created or written at start (the location is not
+    /// writable, another emulator holds it, ...).
+    #[error("could not open the state store {}", path.display())]
+    OpenState {
+        /// The file.
+        path: PathBuf,
+        /// Why: the OS's reason, or SQLite's.
+        #[source]
+        source: io::Error,
+    },
     /// The state file is not one this emulator wrote.
     #[error("{} is not an emulator state file ({reason})", path.display())]
     StateFormat {

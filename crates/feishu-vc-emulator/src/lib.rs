@@ -157,15 +157,22 @@
 //!
 //! # State
 //!
-//! In memory unless [`EmulatorBuilder::state_file`] names a JSON file. Then the file is loaded at
-//! start, and every change (reservations, meetings, tokens, clock advances) is written to it
-//! before the change is acknowledged: to a temporary file in the same directory, fsynced, renamed
-//! over the file, and the directory fsynced. Concurrent changes are coalesced into one write, and
-//! each response waits for a write that includes its change, so a restart on the same file loses
-//! nothing that was acknowledged. A change whose write fails is answered 121001 (it stays in
-//! memory and reaches the file with the next successful write). One emulator per file: two
-//! emulators sharing a file overwrite each other. The file holds tokens and passwords in clear:
-//! it is test data.
+//! In memory unless [`EmulatorBuilder::state_file`] names a database file: an SQLite database in
+//! WAL mode, created if missing. It is opened and written once at start, so a location that
+//! cannot be used is refused then ([`Error::OpenState`], with the OS's reason), and every change
+//! (reservations, meetings, tokens, clock advances) is written to it before the change is
+//! acknowledged: the rows it changed, in one transaction, fsynced on commit (`synchronous=FULL`).
+//! Concurrent changes share a transaction, and each response waits for one that includes its
+//! change, so a crash or a restart on the same file loses nothing that was acknowledged, and a
+//! change costs the same however many reservations are stored. A change whose write fails is
+//! answered 121001 (it stays in memory and reaches the file with the next successful write).
+//!
+//! The file and its write-ahead log hold tokens and meeting passwords in clear: they are created
+//! readable and writable by their owner only (`0600`), and an existing file is narrowed to that.
+//! One emulator per file: a second one on the same file waits a few seconds for the first to let
+//! go, then fails to start. A JSON state file written by an earlier version is migrated at start:
+//! its content goes into a new database under the same name and the JSON is kept beside it as
+//! `<file>.v1.json`.
 #![deny(missing_docs)]
 
 mod clock;
@@ -370,8 +377,11 @@ impl EmulatorBuilder {
         self.check().map_err(Error::Config)?;
         let (state, offset, persister) = match &self.state_file {
             Some(path) => {
-                let (state, offset) = load(path).await?;
-                (state, offset, Some(persist::Persister::new(path.clone())))
+                let path = path.clone();
+                let opened = tokio::task::spawn_blocking(move || persist::open(&path))
+                    .await
+                    .map_err(|e| Error::Server(std::io::Error::other(e.to_string())))??;
+                (opened.state, opened.clock_offset, Some(opened.persister))
             }
             None => (state::State::default(), 0, None),
         };
@@ -423,54 +433,6 @@ impl EmulatorBuilder {
             server: Some(server),
             writer,
         })
-    }
-}
-
-/// Reads a state file; a missing file is an empty state.
-async fn load(path: &Path) -> Result<(state::State, i64), Error> {
-    let bytes = match tokio::fs::read(path).await {
-        Ok(bytes) => bytes,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Ok((state::State::default(), 0));
-        }
-        Err(source) => {
-            return Err(Error::ReadState {
-                path: path.to_owned(),
-                source,
-            });
-        }
-    };
-    let doc: state::Document = serde_json::from_slice(&bytes).map_err(|e| Error::StateFormat {
-        path: path.to_owned(),
-        reason: format!(
-            "line {}, column {}: {}",
-            e.line(),
-            e.column(),
-            e.classify_text()
-        ),
-    })?;
-    if doc.format != state::STATE_FORMAT {
-        return Err(Error::StateFormat {
-            path: path.to_owned(),
-            reason: format!("format {} (expected {})", doc.format, state::STATE_FORMAT),
-        });
-    }
-    let offset = doc.clock_offset;
-    Ok((state::State::from_document(doc), offset))
-}
-
-trait ClassifyText {
-    fn classify_text(&self) -> &'static str;
-}
-
-impl ClassifyText for serde_json::Error {
-    fn classify_text(&self) -> &'static str {
-        match self.classify() {
-            serde_json::error::Category::Io => "could not be read",
-            serde_json::error::Category::Syntax => "not JSON",
-            serde_json::error::Category::Data => "not the expected content",
-            serde_json::error::Category::Eof => "cut short",
-        }
     }
 }
 

@@ -296,7 +296,7 @@ impl Shared {
             state.purge_tokens(now);
             let token = ids::token("t-");
             let lifetime = TOKEN_LIFETIME.as_secs() as i64;
-            state.tokens.insert(
+            state.insert_token(
                 token.clone(),
                 TokenRecord {
                     kind: Kind::Tenant,
@@ -335,7 +335,7 @@ impl Shared {
         let version = {
             let mut state = self.lock();
             state.purge_tokens(now);
-            state.tokens.insert(
+            state.insert_token(
                 token.clone(),
                 TokenRecord {
                     kind: Kind::User,
@@ -426,8 +426,8 @@ impl Shared {
                 meeting: None,
             };
             let reserve = reservation.render(View::Apply, now_s, &self.directory, kind);
-            state.holders.insert(no, id.clone());
-            state.reservations.insert(id, Arc::new(reservation));
+            state.holders.insert(no, id);
+            state.insert_reservation(reservation);
             let answer = ApplyReserveData::default()
                 .set_reserve(reserve)
                 .set_reserve_correction_check_info(
@@ -543,11 +543,7 @@ impl Shared {
             let mut state = self.lock();
             let r = state.reservations.get(id).ok_or_else(Failure::not_found)?;
             may_act(caller, r)?;
-            let no = r.meeting_no;
-            state.reservations.remove(id);
-            if state.holders.get(&no).is_some_and(|h| h == id) {
-                state.holders.remove(&no);
-            }
+            state.remove_reservation(id);
             state.touch()
         };
         self.commit(version).await?;
