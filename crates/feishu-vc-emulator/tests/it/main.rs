@@ -5,6 +5,7 @@ mod connections;
 mod errors;
 mod expiry;
 mod hardening;
+mod kill;
 mod meetings;
 mod ownership;
 mod persistence;
