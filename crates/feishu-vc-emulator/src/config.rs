@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use feishu_vc_model::{RateLimit, UserIdType};
+use feishu_vc_transport::Brand;
 
 use crate::clock::{Clock, SystemClock};
 
@@ -150,6 +151,41 @@ pub fn demo_directory() -> Vec<DirectoryUser> {
     ]
 }
 
+/// The hosts of the links the emulator mints, by brand.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Hosts {
+    /// Meeting URLs (`<vc>/j/<meeting_no>`).
+    pub(crate) vc: &'static str,
+    /// App links.
+    pub(crate) applink: &'static str,
+    /// Live links (`<meetings>/s/<code>`).
+    pub(crate) meetings: &'static str,
+    /// The Open Platform, for troubleshooter links.
+    pub(crate) open: &'static str,
+}
+
+impl Hosts {
+    pub(crate) const FEISHU: Self = Self {
+        vc: "https://vc.feishu.cn",
+        applink: "https://applink.feishu.cn",
+        meetings: "https://meetings.feishu.cn",
+        open: "https://open.feishu.cn",
+    };
+    pub(crate) const LARK: Self = Self {
+        vc: "https://vc.larksuite.com",
+        applink: "https://applink.larksuite.com",
+        meetings: "https://meetings.larksuite.com",
+        open: "https://open.larksuite.com",
+    };
+
+    pub(crate) fn of(brand: Brand) -> Self {
+        match brand {
+            Brand::Lark => Self::LARK,
+            _ => Self::FEISHU,
+        }
+    }
+}
+
 /// An app the token endpoint accepts.
 #[derive(Clone)]
 pub(crate) struct App {
@@ -185,6 +221,7 @@ pub struct EmulatorBuilder {
     pub(crate) meeting_no_pool: RangeInclusive<u32>,
     pub(crate) tokens_on_wall_time: bool,
     pub(crate) header_read_timeout: Duration,
+    pub(crate) brand: Brand,
 }
 
 impl Default for EmulatorBuilder {
@@ -204,6 +241,7 @@ impl Default for EmulatorBuilder {
             meeting_no_pool: MEETING_NO_RANGE,
             tokens_on_wall_time: false,
             header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+            brand: Brand::Feishu,
         }
     }
 }
@@ -293,6 +331,15 @@ impl EmulatorBuilder {
     /// connection left idle, cannot hold the emulator. Must be more than zero.
     pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
         self.header_read_timeout = timeout;
+        self
+    }
+
+    /// Which Open Platform to play: Feishu (the default) or Lark. It decides the hosts of the
+    /// links the emulator mints: with [`Brand::Lark`], meeting URLs on `vc.larksuite.com`, app
+    /// links on `applink.larksuite.com`, live links on `meetings.larksuite.com` and troubleshooter
+    /// links on `open.larksuite.com`.
+    pub fn brand(mut self, brand: Brand) -> Self {
+        self.brand = brand;
         self
     }
 

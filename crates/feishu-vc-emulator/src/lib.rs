@@ -102,8 +102,11 @@
 //!   reservation is renewed after it expired and its number has meanwhile gone to another live
 //!   reservation, it gets a new number.) `url` is `https://vc.feishu.cn/j/<meeting_no>`,
 //!   `app_link` is Lark's applink with the reservation id and `{?}` placeholders for preview, mic,
-//!   speaker and camera, `live_link` is `https://meetings.feishu.cn/s/<random>`. When no number
-//!   of the pool is free, apply answers 121001.
+//!   speaker and camera, `live_link` is `https://meetings.feishu.cn/s/<random>`; an emulator
+//!   started with [`EmulatorBuilder::brand`]`(`[`Brand::Lark`]`)` uses Lark's hosts instead
+//!   (`vc.larksuite.com`, `applink.larksuite.com`, `meetings.larksuite.com`, and
+//!   `open.larksuite.com` in troubleshooter links). When no number of the pool is free, apply
+//!   answers 121001.
 //! - **Password.** Echoed as given (`""`: no password). When absent, the owner's personal setting
 //!   decides ([`DirectoryUser::with_random_password`]): a random 6-digit password (the default) or
 //!   none (`""`).
@@ -206,6 +209,7 @@ pub use config::{
 pub use control::{MeetingSpec, ParticipantSpec, ReservationSummary, Snapshot};
 pub use error::Error;
 pub use feishu_vc_model::RateLimit;
+pub use feishu_vc_transport::Brand;
 
 pub(crate) use service::Shared;
 
@@ -407,6 +411,7 @@ impl EmulatorBuilder {
             persister,
         );
         shared.tokens_on_wall_time = self.tokens_on_wall_time;
+        shared.hosts = config::Hosts::of(self.brand);
         let shared = Arc::new(shared);
         let writer = shared
             .persister

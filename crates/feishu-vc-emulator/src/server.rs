@@ -36,9 +36,13 @@ use crate::service::{Caller, Failure, Outcome, Shared, first_violation};
 /// one up as Feishu writes it, `X-Tt-Logid`: the server writes names in that case (see [`serve`]).
 const LOG_ID_HEADER: &str = "x-tt-logid";
 
-/// The log id of the request being answered.
+/// The log id of the request being answered, and the Open Platform its troubleshooter link
+/// points to.
 #[derive(Clone, Debug)]
-struct LogId(String);
+struct LogId {
+    id: String,
+    open: &'static str,
+}
 
 type Shr = State<Arc<Shared>>;
 
@@ -74,20 +78,23 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
 
 /// Gives every response a fresh `X-Tt-Logid`.
 async fn stamp(State(shared): Shr, mut request: Request, next: Next) -> Response {
-    let log = LogId(ids::log_id(shared.now().unix_seconds()));
+    let log = LogId {
+        id: ids::log_id(shared.now().unix_seconds()),
+        open: shared.hosts.open,
+    };
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
     request.extensions_mut().insert(log.clone());
     let mut response = next.run(request).await;
     if path.starts_with("/open-apis/") {
-        response = envelope_rejection(response, &log.0).await;
+        response = envelope_rejection(response, &log).await;
     }
-    if let Ok(value) = HeaderValue::from_str(&log.0) {
+    if let Ok(value) = HeaderValue::from_str(&log.id) {
         response
             .headers_mut()
             .insert(HeaderName::from_static(LOG_ID_HEADER), value);
     }
-    tracing::debug!(%method, path, status = response.status().as_u16(), log_id = %log.0, "emulator request");
+    tracing::debug!(%method, path, status = response.status().as_u16(), log_id = %log.id, "emulator request");
     response
 }
 
@@ -113,7 +120,7 @@ const REJECTION_TEXT_LIMIT: usize = 1024;
 /// An answer of an Open API route that is not JSON (axum's rejections: a body over the limit, a
 /// path that is not UTF-8, a body that cannot be read) becomes Feishu's envelope with the same
 /// HTTP status: 121003 for the client's errors, 121001 for the server's.
-async fn envelope_rejection(response: Response, log_id: &str) -> Response {
+async fn envelope_rejection(response: Response, log_id: &LogId) -> Response {
     let is_json = response
         .headers()
         .get(CONTENT_TYPE)
@@ -192,8 +199,14 @@ pub(crate) async fn serve(
     Ok(())
 }
 
-fn log_of(request_log: Option<axum::Extension<LogId>>) -> String {
-    request_log.map(|l| l.0.0).unwrap_or_default()
+fn log_of(request_log: Option<axum::Extension<LogId>>) -> LogId {
+    request_log.map_or_else(
+        || LogId {
+            id: String::new(),
+            open: crate::config::Hosts::FEISHU.open,
+        },
+        |l| l.0,
+    )
 }
 
 // ---- envelopes ----
@@ -204,20 +217,21 @@ fn json_response(status: u16, body: &impl Serialize) -> Response {
 }
 
 /// `{code: 0, msg: "success", data}` or `{code, msg, error: {log_id, troubleshooter, …}}`.
-fn reply(outcome: Outcome, log_id: &str) -> Response {
+fn reply(outcome: Outcome, log_id: &LogId) -> Response {
     match outcome {
         Ok(data) => json_response(200, &ApiResponse::success(data)),
         Err(failure) => failure_response(failure, log_id),
     }
 }
 
-fn failure_response(failure: Failure, log_id: &str) -> Response {
+fn failure_response(failure: Failure, log: &LogId) -> Response {
     let status = failure.http_status();
     let code = failure.code.code();
+    let LogId { id, open } = log;
     let mut info = ErrorInfo::default()
-        .set_log_id(log_id)
+        .set_log_id(id.as_str())
         .set_troubleshooter(format!(
-            "https://open.feishu.cn/search?from=openapi&log_id={log_id}&code={code}"
+            "{open}/search?from=openapi&log_id={id}&code={code}"
         ));
     if !failure.violations.is_empty() {
         info = info.set_field_violations(failure.violations);

@@ -14,7 +14,7 @@ use feishu_vc_validate::{Context, MAX_AHEAD, Validate, Violation};
 use serde::Serialize;
 
 use crate::clock::{Clock, SystemClock};
-use crate::config::{App, TOKEN_LIFETIME};
+use crate::config::{App, Hosts, TOKEN_LIFETIME};
 use crate::control::{MeetingSpec, ReservationSummary, Snapshot};
 use crate::error::Error;
 use crate::ids;
@@ -142,6 +142,8 @@ pub(crate) struct Shared {
     pub(crate) persister: Option<Persister>,
     /// Tokens are issued and checked by the system clock, not the emulator's time.
     pub(crate) tokens_on_wall_time: bool,
+    /// Where links point: Feishu's hosts or Lark's.
+    pub(crate) hosts: Hosts,
 }
 
 impl Shared {
@@ -166,6 +168,7 @@ impl Shared {
             state: Mutex::new(state),
             persister,
             tokens_on_wall_time: false,
+            hosts: Hosts::FEISHU,
         }
     }
 
@@ -421,11 +424,12 @@ impl Shared {
                 create_time: now_s,
                 end_time,
                 password,
-                live_link: format!("https://meetings.feishu.cn/s/{}", ids::live_code()),
+                live_link: format!("{}/s/{}", self.hosts.meetings, ids::live_code()),
                 settings,
                 meeting: None,
             };
-            let reserve = reservation.render(View::Apply, now_s, &self.directory, kind);
+            let reserve =
+                reservation.render(View::Apply, now_s, &self.directory, &self.hosts, kind);
             state.holders.insert(no, id);
             state.insert_reservation(reservation);
             let answer = ApplyReserveData::default()
@@ -503,7 +507,8 @@ impl Shared {
                 }
             }
             let no = reservation.meeting_no;
-            let reserve = reservation.render(View::Update, now_s, &self.directory, kind);
+            let reserve =
+                reservation.render(View::Update, now_s, &self.directory, &self.hosts, kind);
             if body.end_time.is_some() {
                 state.holders.insert(no, id.clone());
             }
@@ -533,6 +538,7 @@ impl Shared {
             View::Get,
             now.unix_seconds(),
             &self.directory,
+            &self.hosts,
             kind,
         )))
     }
@@ -563,8 +569,13 @@ impl Shared {
         let r = state.reservations.get(id).ok_or_else(Failure::not_found)?;
         may_act(caller, r)?;
         let mut answer = GetActiveMeetingData::default();
-        answer.meeting =
-            r.render_meeting(now.unix_seconds(), &self.directory, kind, with_participants);
+        answer.meeting = r.render_meeting(
+            now.unix_seconds(),
+            &self.directory,
+            &self.hosts,
+            kind,
+            with_participants,
+        );
         data(answer)
     }
 
@@ -683,7 +694,7 @@ impl Shared {
                 participants,
             });
             let meeting = r
-                .render_meeting(now, &self.directory, UserIdType::OpenId, true)
+                .render_meeting(now, &self.directory, &self.hosts, UserIdType::OpenId, true)
                 .unwrap_or_default();
             (state.touch(), meeting)
         };

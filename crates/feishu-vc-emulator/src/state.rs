@@ -11,7 +11,7 @@ use feishu_vc_model::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::config::DirectoryUser;
+use crate::config::{DirectoryUser, Hosts};
 
 /// The users the emulator knows, found by any of their ids.
 #[derive(Debug)]
@@ -136,15 +136,15 @@ impl Reservation {
         format!("{:09}", self.meeting_no)
     }
 
-    pub(crate) fn url(&self) -> String {
-        format!("https://vc.feishu.cn/j/{}", self.meeting_no())
+    pub(crate) fn url(&self, hosts: &Hosts) -> String {
+        format!("{}/j/{}", hosts.vc, self.meeting_no())
     }
 
-    pub(crate) fn app_link(&self) -> String {
+    pub(crate) fn app_link(&self, hosts: &Hosts) -> String {
         format!(
-            "https://applink.feishu.cn/client/videochat/open?source=openplatform&action=join\
+            "{}/client/videochat/open?source=openplatform&action=join\
              &idtype=reservationid&id={}&preview={{?}}&mic={{?}}&speaker={{?}}&camera={{?}}",
-            self.id
+            hosts.applink, self.id
         )
     }
 
@@ -154,17 +154,18 @@ impl Reservation {
         view: View,
         now: i64,
         dir: &Directory,
+        hosts: &Hosts,
         kind: UserIdType,
     ) -> Reserve {
         let mut r = Reserve::default();
         r.id = Some(ReserveId::new(&self.id));
         r.meeting_no = Some(MeetingNo::new(self.meeting_no()));
         r.password = Some(Password::digits(self.password.clone()));
-        r.url = Some(self.url());
+        r.url = Some(self.url(hosts));
         r.live_link = Some(self.live_link.clone());
         r.end_time = Some(Timestamp::from_unix_seconds(self.end_time));
         if view != View::Update {
-            r.app_link = Some(self.app_link());
+            r.app_link = Some(self.app_link(hosts));
         }
         if view != View::Apply {
             r.expire_status = Some(if self.is_live(now) {
@@ -193,6 +194,7 @@ impl Reservation {
         &self,
         now: i64,
         dir: &Directory,
+        hosts: &Hosts,
         kind: UserIdType,
         with_participants: bool,
     ) -> Option<Meeting> {
@@ -200,7 +202,7 @@ impl Reservation {
         let mut m = Meeting::default();
         m.id = Some(MeetingId::new(&active.id));
         m.topic = self.settings.topic.clone();
-        m.url = Some(self.url());
+        m.url = Some(self.url(hosts));
         m.meeting_no = Some(MeetingNo::new(self.meeting_no()));
         m.password = Some(Password::digits(self.password.clone()));
         m.create_time = Some(Timestamp::from_unix_seconds(active.start_time));

@@ -1,5 +1,6 @@
 //! End-to-end tests of the emulator: through the `feishu-vc` facade and raw HTTP, loopback only.
 
+mod brand;
 mod concurrency;
 mod connections;
 mod errors;
