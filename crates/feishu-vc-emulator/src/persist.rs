@@ -1,12 +1,19 @@
 //! The state store: an SQLite database in WAL mode, written before a change is acknowledged.
 //!
+//! The emulator keeps its state in memory; the database is its durable log. A table `log` holds
+//! one row per change of a reservation or a token (its JSON, or nothing once deleted), in the
+//! order of the changes; reading the log in that order at start rebuilds the state.
+//!
 //! One writer task per emulator. A handler changes the state under the mutex (which bumps the
 //! state's version and records which rows changed), wakes the writer and waits until a write that
 //! includes its version is on disk. The writer takes the rows changed since its last write and
-//! writes them in one transaction (`synchronous=FULL`: the commit is fsynced before it returns).
+//! appends them in one transaction (`synchronous=FULL`: the commit is fsynced before it returns).
 //! Changes that arrive while a write is under way go into the next one, so under load one fsync
-//! acknowledges many changes, every response still waits for a write that includes its own
-//! change, and a write costs what changed, not what is stored.
+//! acknowledges many changes, and every response still waits for a write that includes its own
+//! change. Appending touches the last pages of the log only, so a write costs what changed, not
+//! what is stored. When the log has grown past twice what is live (plus some slack), the next
+//! write replaces it with the live rows: a cost in proportion to what is stored, once every as
+//! many changes, so constant per change on average.
 //!
 //! The database is opened (created `0600` if missing) and written once when the emulator starts,
 //! so an unusable location fails then. A JSON state file of an earlier version is migrated: its
@@ -16,7 +23,7 @@ use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -41,9 +48,16 @@ const LOCK_WAIT: Duration = Duration::from_secs(5);
 
 const SCHEMA: &str = "
     CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
-    CREATE TABLE IF NOT EXISTS reservations (id TEXT PRIMARY KEY, body TEXT NOT NULL);
-    CREATE TABLE IF NOT EXISTS tokens (token TEXT PRIMARY KEY, body TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS log (
+        seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, key TEXT NOT NULL, body TEXT
+    );
 ";
+/// `log.kind` of a reservation's row.
+const RESERVATION: &str = "reservation";
+/// `log.kind` of a token's row.
+const TOKEN: &str = "token";
+/// Rows the log may hold beyond twice the live ones before it is compacted.
+const COMPACT_SLACK: u64 = 4096;
 
 /// How far the store has got.
 #[derive(Clone, Debug, Default)]
@@ -60,6 +74,8 @@ pub(crate) struct Persister {
     pub(crate) path: PathBuf,
     /// `None` once the writer has stopped: the database is closed and its lock released.
     connection: Mutex<Option<Connection>>,
+    /// Rows in the log table.
+    log_rows: AtomicU64,
     wake: Notify,
     stop: AtomicBool,
     progress: watch::Sender<Progress>,
@@ -137,7 +153,9 @@ async fn flush(shared: &Arc<Shared>) {
             if state.version <= done {
                 return;
             }
-            state.take_batch(shared.clock_offset())
+            let live = (state.reservations.len() + state.tokens.len()) as u64;
+            let compact = persister.log_rows.load(Ordering::SeqCst) > 2 * live + COMPACT_SLACK;
+            state.take_batch(shared.clock_offset(), compact)
         };
         let version = batch.version;
         let writer = shared.clone();
@@ -153,7 +171,13 @@ async fn flush(shared: &Arc<Shared>) {
         })
         .await;
         let error = match written {
-            Ok((_, Ok(()))) => {
+            Ok((batch, Ok(()))) => {
+                let rows = (batch.reservations.len() + batch.tokens.len()) as u64;
+                if batch.full {
+                    persister.log_rows.store(rows, Ordering::SeqCst);
+                } else {
+                    persister.log_rows.fetch_add(rows, Ordering::SeqCst);
+                }
                 persister.progress.send_modify(|p| p.done = version);
                 continue;
             }
@@ -172,23 +196,21 @@ async fn flush(shared: &Arc<Shared>) {
     }
 }
 
-/// Writes a batch in one transaction.
+/// Writes a batch in one transaction: appends its rows to the log, or replaces the log with
+/// them when the batch holds every live row.
 fn write(connection: &mut Connection, batch: &Batch) -> rusqlite::Result<()> {
     let tx = connection.transaction()?;
+    if batch.full {
+        tx.execute("DELETE FROM log", [])?;
+    }
     let reservations = batch.reservations.iter();
-    put_rows(
+    append(
         &tx,
-        "reservations",
-        "id",
+        RESERVATION,
         reservations.map(|(id, r)| (id.as_str(), r.as_deref())),
     )?;
     let tokens = batch.tokens.iter();
-    put_rows(
-        &tx,
-        "tokens",
-        "token",
-        tokens.map(|(t, r)| (t.as_str(), r.as_ref())),
-    )?;
+    append(&tx, TOKEN, tokens.map(|(t, r)| (t.as_str(), r.as_ref())))?;
     tx.execute(
         "INSERT OR REPLACE INTO meta (key, value) VALUES ('clock_offset', ?1)",
         [batch.clock_offset],
@@ -196,28 +218,19 @@ fn write(connection: &mut Connection, batch: &Batch) -> rusqlite::Result<()> {
     tx.commit()
 }
 
-/// Writes rows of `table` as JSON (`None`: deletes the row).
-fn put_rows<'a, V: serde::Serialize + 'a>(
+/// Appends rows of `kind` to the log, as JSON (`None`: deleted).
+fn append<'a, V: serde::Serialize + 'a>(
     tx: &Transaction<'_>,
-    table: &str,
-    key: &str,
+    kind: &str,
     rows: impl IntoIterator<Item = (&'a str, Option<&'a V>)>,
 ) -> rusqlite::Result<()> {
-    let mut put = tx.prepare_cached(&format!(
-        "INSERT OR REPLACE INTO {table} ({key}, body) VALUES (?1, ?2)"
-    ))?;
-    let mut delete = tx.prepare_cached(&format!("DELETE FROM {table} WHERE {key} = ?1"))?;
-    for (k, v) in rows {
-        match v {
-            Some(v) => {
-                let body = serde_json::to_string(v)
-                    .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
-                put.execute((k, body))?;
-            }
-            None => {
-                delete.execute([k])?;
-            }
-        }
+    let mut insert = tx.prepare_cached("INSERT INTO log (kind, key, body) VALUES (?1, ?2, ?3)")?;
+    for (key, value) in rows {
+        let body = value
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+        insert.execute((kind, key, body))?;
     }
     Ok(())
 }
@@ -279,11 +292,12 @@ pub(crate) fn open(path: &Path) -> Result<Opened, Error> {
         }
     }
     tx.commit().map_err(sqlite_error)?;
-    let (state, clock_offset) = read(&connection, path)?;
+    let (state, clock_offset, log_rows) = read(&connection, path)?;
     Ok(Opened {
         persister: Persister {
             path: path.to_owned(),
             connection: Mutex::new(Some(connection)),
+            log_rows: AtomicU64::new(log_rows),
             wake: Notify::new(),
             stop: AtomicBool::new(false),
             progress: watch::Sender::new(Progress::default()),
@@ -293,32 +307,49 @@ pub(crate) fn open(path: &Path) -> Result<Opened, Error> {
     })
 }
 
-/// Everything the store holds.
-fn read(connection: &Connection, path: &Path) -> Result<(State, i64), Error> {
+/// Everything the store holds, and how many rows its log has.
+fn read(connection: &Connection, path: &Path) -> Result<(State, i64, u64), Error> {
     let bad = |reason: String| Error::StateFormat {
         path: path.to_owned(),
         reason,
     };
-    let rows = |table: &str| -> Result<Vec<(String, String)>, Error> {
-        let mut query = connection
-            .prepare(&format!("SELECT * FROM {table}"))
-            .map_err(|e| bad(e.to_string()))?;
-        query
-            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
-            .and_then(Iterator::collect)
-            .map_err(|e| bad(e.to_string()))
-    };
-    let mut reservations = Vec::new();
-    for (id, body) in rows("reservations")? {
-        let r: Reservation = serde_json::from_str(&body)
-            .map_err(|e| bad(format!("reservation {id}: {}", e.classify_text())))?;
-        reservations.push(r);
+    // The last row of each key wins.
+    let mut reservations: BTreeMap<String, Option<String>> = BTreeMap::new();
+    let mut tokens: BTreeMap<String, Option<String>> = BTreeMap::new();
+    let mut log_rows = 0u64;
+    let mut query = connection
+        .prepare("SELECT kind, key, body FROM log ORDER BY seq")
+        .map_err(|e| bad(e.to_string()))?;
+    let mut rows = query.query([]).map_err(|e| bad(e.to_string()))?;
+    while let Some(row) = rows.next().map_err(|e| bad(e.to_string()))? {
+        let read = |i| {
+            row.get::<_, Option<String>>(i)
+                .map_err(|e| bad(e.to_string()))
+        };
+        let (kind, key, body) = (read(0)?, read(1)?, read(2)?);
+        let key = key.unwrap_or_default();
+        match kind.as_deref() {
+            Some(RESERVATION) => reservations.insert(key, body),
+            Some(TOKEN) => tokens.insert(key, body),
+            _ => return Err(bad(format!("a log row of unknown kind {kind:?}"))),
+        };
+        log_rows += 1;
     }
-    let mut tokens = BTreeMap::new();
-    for (token, body) in rows("tokens")? {
-        let t: TokenRecord = serde_json::from_str(&body)
-            .map_err(|e| bad(format!("a token: {}", e.classify_text())))?;
-        tokens.insert(token, t);
+    let mut live_reservations = Vec::new();
+    for (id, body) in reservations {
+        if let Some(body) = body {
+            let r: Reservation = serde_json::from_str(&body)
+                .map_err(|e| bad(format!("reservation {id}: {}", e.classify_text())))?;
+            live_reservations.push(r);
+        }
+    }
+    let mut live_tokens = BTreeMap::new();
+    for (token, body) in tokens {
+        if let Some(body) = body {
+            let t: TokenRecord = serde_json::from_str(&body)
+                .map_err(|e| bad(format!("a token: {}", e.classify_text())))?;
+            live_tokens.insert(token, t);
+        }
     }
     let offset: i64 = connection
         .query_row(
@@ -330,7 +361,11 @@ fn read(connection: &Connection, path: &Path) -> Result<(State, i64), Error> {
         .map_err(|e| bad(e.to_string()))?
         .unwrap_or(0);
     check_offset(offset).map_err(bad)?;
-    Ok((State::loaded(reservations, tokens, true), offset))
+    Ok((
+        State::loaded(live_reservations, live_tokens, true),
+        offset,
+        log_rows,
+    ))
 }
 
 fn check_offset(offset: i64) -> Result<(), String> {
@@ -448,19 +483,13 @@ fn migrate(path: &Path, doc: LegacyDocument) -> Result<(), Error> {
             [STORE_FORMAT],
         )?;
         let reservations = doc.reservations.values();
-        put_rows(
+        append(
             &tx,
-            "reservations",
-            "id",
+            RESERVATION,
             reservations.map(|r| (r.id.as_str(), Some(r))),
         )?;
         let tokens = doc.tokens.iter();
-        put_rows(
-            &tx,
-            "tokens",
-            "token",
-            tokens.map(|(t, r)| (t.as_str(), Some(r))),
-        )?;
+        append(&tx, TOKEN, tokens.map(|(t, r)| (t.as_str(), Some(r))))?;
         tx.execute(
             "INSERT INTO meta (key, value) VALUES ('clock_offset', ?1)",
             [doc.clock_offset],

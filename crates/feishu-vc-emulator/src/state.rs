@@ -283,10 +283,12 @@ struct Changed {
 }
 
 /// What the store's writer takes under the lock, to write outside it: the changed rows (`None`:
-/// deleted) as of `version`.
+/// deleted), or every live row, as of `version`.
 #[derive(Debug)]
 pub(crate) struct Batch {
     pub(crate) version: u64,
+    /// Every live row: the store's log is replaced with them.
+    pub(crate) full: bool,
     pub(crate) clock_offset: i64,
     pub(crate) reservations: Vec<(String, Option<Arc<Reservation>>)>,
     pub(crate) tokens: Vec<(String, Option<TokenRecord>)>,
@@ -327,15 +329,23 @@ impl State {
         state
     }
 
-    /// Takes what changed since the last call, for the store to write.
-    pub(crate) fn take_batch(&mut self, clock_offset: i64) -> Batch {
-        let changed = self
+    /// Takes what changed since the last call, for the store to write; with `full`, every live
+    /// row instead (to replace the store's log with).
+    pub(crate) fn take_batch(&mut self, clock_offset: i64, full: bool) -> Batch {
+        let mut changed = self
             .changes
             .as_mut()
             .map(std::mem::take)
             .unwrap_or_default();
+        if full {
+            changed = Changed {
+                reservations: self.reservations.keys().cloned().collect(),
+                tokens: self.tokens.keys().cloned().collect(),
+            };
+        }
         Batch {
             version: self.version,
+            full,
             clock_offset,
             reservations: changed
                 .reservations

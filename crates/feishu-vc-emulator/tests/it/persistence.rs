@@ -5,7 +5,7 @@ use std::time::Duration;
 use feishu_vc::model::UpdateReserveBody;
 use feishu_vc_emulator::{DEMO_USER_BOB, Emulator, Error, MeetingSpec};
 
-use crate::{alice_meeting, client, later, temp_dir};
+use crate::{alice_meeting, book, client, later, temp_dir};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn restart_on_the_same_state_file_loses_nothing() {
@@ -251,5 +251,75 @@ async fn a_json_state_file_of_the_earlier_version_is_migrated() {
             .unwrap()
             .starts_with(b"SQLite format 3\0")
     );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_store_survives_its_log_being_compacted() {
+    const TOKENS: usize = 4500;
+    let dir = temp_dir("compact");
+    let file = dir.join("state.db");
+    let emulator = Emulator::builder().state_file(&file).start().await.unwrap();
+    let client = client(&emulator);
+    let mut kept = Vec::new();
+    for i in 0..3 {
+        kept.push(book(&client, &emulator, &format!("kept {i}")).await);
+    }
+    // Many changes that end up dead: user tokens, all expired and purged by the next mint.
+    let url = format!("{}/_emulator/user_access_token", emulator.base_url());
+    let http = reqwest::Client::new();
+    let tasks: Vec<_> = (0..50)
+        .map(|_| {
+            let (http, url) = (http.clone(), url.clone());
+            tokio::spawn(async move {
+                for _ in 0..TOKENS / 50 {
+                    let answer = http
+                        .post(&url)
+                        .json(&serde_json::json!({"user_id": "bob"}))
+                        .send()
+                        .await
+                        .unwrap();
+                    assert_eq!(answer.status(), 200);
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    assert_eq!(emulator.state().live_tokens, TOKENS + 1);
+    emulator.advance(Duration::from_secs(7201)).await.unwrap();
+    // Past its slack, the log is replaced by the live rows on a later write.
+    let alice = emulator.mint_user_token("alice").await.unwrap();
+    client.reserves().delete(kept.pop().unwrap()).await.unwrap();
+    let renewed = later(&emulator, 3600);
+    client
+        .reserves()
+        .update(
+            kept[0].clone(),
+            UpdateReserveBody::default().set_end_time(renewed),
+        )
+        .await
+        .unwrap();
+    kept.push(book(&client, &emulator, "after").await);
+    let before = emulator.state();
+    emulator.shutdown().await.unwrap();
+
+    let emulator = Emulator::builder().state_file(&file).start().await.unwrap();
+    let after = emulator.state();
+    assert_eq!(after.reservations.len(), 3);
+    assert_eq!(
+        format!("{:?}", after.reservations),
+        format!("{:?}", before.reservations)
+    );
+    assert_eq!(after.live_tokens, before.live_tokens);
+    let got = crate::client(&emulator)
+        .reserves()
+        .get(kept[0].clone())
+        .with_user_access_token(alice)
+        .await
+        .unwrap();
+    assert_eq!(got.data.reserve.unwrap().end_time, Some(renewed));
+    emulator.shutdown().await.unwrap();
     let _ = std::fs::remove_dir_all(dir);
 }
