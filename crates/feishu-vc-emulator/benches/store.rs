@@ -21,7 +21,7 @@
 //!   rotates each round): `BENCH_STORE_N` (2000) applies from 64 concurrent tasks, the latency of
 //!   each recorded from send to the end of its body; then 200 applies one at a time. Reported:
 //!   the median latency of each server over all rounds, under load and one at a time, and the
-//!   median of the per-round ratios store ÷ memory.
+//!   median (min–max) of the per-round ratios store ÷ memory.
 //!
 //! Each acknowledged change in a store has been fsynced (SQLite `synchronous=FULL`). One at a
 //! time, an apply therefore pays a whole fsync of the disk; under load, one fsync acknowledges
@@ -152,9 +152,15 @@ fn median(mut values: Vec<Duration>) -> Duration {
     values[values.len() / 2]
 }
 
-fn median_f64(mut values: Vec<f64>) -> f64 {
+/// `median (min–max)` of per-round ratios.
+fn ratio_summary(mut values: Vec<f64>) -> String {
     values.sort_unstable_by(f64::total_cmp);
-    values[values.len() / 2]
+    format!(
+        "{:.2} ({:.2}–{:.2})",
+        values[values.len() / 2],
+        values[0],
+        values[values.len() - 1]
+    )
 }
 
 fn micros(d: Duration) -> f64 {
@@ -244,12 +250,12 @@ fn main() {
         ("one at a time", &single, &ratios_single),
     ] {
         println!(
-            "| {label} | {:.0} µs | {:.0} µs | {:.0} µs | {:.2} | {:.2} |",
+            "| {label} | {:.0} µs | {:.0} µs | {:.0} µs | {} | {} |",
             micros(median(all[0].clone())),
             micros(median(all[1].clone())),
             micros(median(all[2].clone())),
-            median_f64(ratios[0].clone()),
-            median_f64(ratios[1].clone()),
+            ratio_summary(ratios[0].clone()),
+            ratio_summary(ratios[1].clone()),
         );
     }
     println!(
