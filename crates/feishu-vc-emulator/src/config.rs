@@ -319,7 +319,9 @@ impl EmulatorBuilder {
     /// By default tokens expire by the emulator's time, so [`crate::Emulator::advance`] ages them
     /// with everything else: advancing by [`TOKEN_LIFETIME`] expires every token, and a client
     /// that never fetches a new one (an official SDK given a fixed token, say) fails from then
-    /// on. With wall time, advancing the clock expires reservations but not tokens.
+    /// on. With wall time, advancing the clock expires reservations but not tokens. Tokens kept in
+    /// a state store are stored with their expiry time by the clock they were issued on: restart
+    /// on that store with the same setting.
     pub fn tokens_on_wall_time(mut self, on: bool) -> Self {
         self.tokens_on_wall_time = on;
         self

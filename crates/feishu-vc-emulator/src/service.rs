@@ -721,6 +721,7 @@ impl Shared {
     pub(crate) fn snapshot(&self) -> Snapshot {
         let now = self.now();
         let now_s = now.unix_seconds();
+        let token_now = self.token_now();
         let state = self.lock();
         let reservations = state
             .reservations
@@ -752,7 +753,7 @@ impl Shared {
             live_tokens: state
                 .tokens
                 .values()
-                .filter(|t| t.expires_at > now_s)
+                .filter(|t| t.expires_at > token_now)
                 .count(),
         }
     }

@@ -67,6 +67,7 @@ async fn tokens_on_wall_time_outlive_clock_advances_that_expire_reservations() {
     assert_eq!(got.body["code"], 0, "{}", got.body);
     assert_eq!(got.body["data"]["reserve"]["expire_status"], 2);
     // ...and the same tokens still work, as they would for a client that never refetches.
+    assert_eq!(emulator.state().live_tokens, 2);
     let got = raw(Method::GET, url, Some(alice.expose_secret()), None).await;
     assert_eq!(got.body["code"], 0, "{}", got.body);
     emulator.shutdown().await.unwrap();
