@@ -120,6 +120,10 @@ async fn acknowledged_applies_survive_kill_9() {
         "the load was real: {} applies acknowledged",
         acknowledged.len()
     );
+    println!(
+        "{} applies acknowledged across {ROUNDS} kills",
+        acknowledged.len()
+    );
     let emulator = Emulator::builder()
         .state_file(&store)
         .start()
