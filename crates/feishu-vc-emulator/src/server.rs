@@ -120,7 +120,7 @@ const REJECTION_TEXT_LIMIT: usize = 1024;
 /// An answer of an Open API route that is not JSON (axum's rejections: a body over the limit, a
 /// path that is not UTF-8, a body that cannot be read) becomes Feishu's envelope with the same
 /// HTTP status: 121003 for the client's errors, 121001 for the server's.
-async fn envelope_rejection(response: Response, log_id: &LogId) -> Response {
+async fn envelope_rejection(response: Response, log: &LogId) -> Response {
     let is_json = response
         .headers()
         .get(CONTENT_TYPE)
@@ -139,7 +139,7 @@ async fn envelope_rejection(response: Response, log_id: &LogId) -> Response {
     } else {
         Failure::param(text)
     };
-    let mut enveloped = failure_response(failure, log_id);
+    let mut enveloped = failure_response(failure, log);
     *enveloped.status_mut() = status;
     enveloped
 }
@@ -217,10 +217,10 @@ fn json_response(status: u16, body: &impl Serialize) -> Response {
 }
 
 /// `{code: 0, msg: "success", data}` or `{code, msg, error: {log_id, troubleshooter, …}}`.
-fn reply(outcome: Outcome, log_id: &LogId) -> Response {
+fn reply(outcome: Outcome, log: &LogId) -> Response {
     match outcome {
         Ok(data) => json_response(200, &ApiResponse::success(data)),
-        Err(failure) => failure_response(failure, log_id),
+        Err(failure) => failure_response(failure, log),
     }
 }
 
