@@ -59,6 +59,9 @@ use feishu_vc_emulator::{DEMO_USER_ALICE, Emulator};
 use serde_json::{Value, json};
 use tokio::runtime::Runtime;
 
+mod common;
+use common::{env_usize, server_runtime};
+
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 const APPLY_PATH: &str = "/open-apis/vc/v1/reserves/apply";
@@ -83,17 +86,6 @@ struct Settings {
     max: Duration,
 }
 
-fn env_usize(name: &str, default: usize) -> usize {
-    match std::env::var(name) {
-        Ok(v) => v
-            .parse()
-            .ok()
-            .filter(|n| *n > 0)
-            .unwrap_or_else(|| panic!("{name} must be a positive integer, not {v:?}")),
-        Err(_) => default,
-    }
-}
-
 impl Settings {
     fn from_env() -> Self {
         Self {
@@ -109,16 +101,6 @@ impl Settings {
 
 // ---------------------------------------------------------------------------------------------
 // Servers.
-
-/// A runtime with one worker thread named `name`: the same for both servers.
-fn server_runtime(name: &'static str) -> Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .thread_name(name)
-        .enable_all()
-        .build()
-        .expect("server runtime")
-}
 
 /// The schema's example `example` of the 200 response of `method` on `path`, compact.
 fn schema_example(path: &str, method: &str, example: &str) -> Bytes {

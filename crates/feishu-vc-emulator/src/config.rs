@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use feishu_vc_model::{RateLimit, UserIdType};
+use feishu_vc_transport::Brand;
 
 use crate::clock::{Clock, SystemClock};
 
@@ -29,6 +30,9 @@ pub const OTHER_TENANT_USER: &str = "ou_other_dave";
 
 /// How long a tenant or user access token lives: 7200 seconds (2 hours), by the emulator's clock.
 pub const TOKEN_LIFETIME: Duration = Duration::from_secs(7200);
+/// How long a connection may take to send a request's headers, idle time between requests
+/// included, unless [`EmulatorBuilder::header_read_timeout`] says otherwise: 30 seconds.
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// The 9-digit meeting numbers the emulator hands out unless
 /// [`EmulatorBuilder::meeting_no_pool`] restricts them.
 pub const MEETING_NO_RANGE: RangeInclusive<u32> = 100_000_000..=999_999_999;
@@ -147,6 +151,41 @@ pub fn demo_directory() -> Vec<DirectoryUser> {
     ]
 }
 
+/// The hosts of the links the emulator mints, by brand.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Hosts {
+    /// Meeting URLs (`<vc>/j/<meeting_no>`).
+    pub(crate) vc: &'static str,
+    /// App links.
+    pub(crate) applink: &'static str,
+    /// Live links (`<meetings>/s/<code>`).
+    pub(crate) meetings: &'static str,
+    /// The Open Platform, for troubleshooter links.
+    pub(crate) open: &'static str,
+}
+
+impl Hosts {
+    pub(crate) const FEISHU: Self = Self {
+        vc: "https://vc.feishu.cn",
+        applink: "https://applink.feishu.cn",
+        meetings: "https://meetings.feishu.cn",
+        open: "https://open.feishu.cn",
+    };
+    pub(crate) const LARK: Self = Self {
+        vc: "https://vc.larksuite.com",
+        applink: "https://applink.larksuite.com",
+        meetings: "https://meetings.larksuite.com",
+        open: "https://open.larksuite.com",
+    };
+
+    pub(crate) fn of(brand: Brand) -> Self {
+        match brand {
+            Brand::Lark => Self::LARK,
+            _ => Self::FEISHU,
+        }
+    }
+}
+
 /// An app the token endpoint accepts.
 #[derive(Clone)]
 pub(crate) struct App {
@@ -180,6 +219,9 @@ pub struct EmulatorBuilder {
     pub(crate) host: String,
     pub(crate) port: u16,
     pub(crate) meeting_no_pool: RangeInclusive<u32>,
+    pub(crate) tokens_on_wall_time: bool,
+    pub(crate) header_read_timeout: Duration,
+    pub(crate) brand: Brand,
 }
 
 impl Default for EmulatorBuilder {
@@ -197,6 +239,9 @@ impl Default for EmulatorBuilder {
             host: "127.0.0.1".to_owned(),
             port: 0,
             meeting_no_pool: MEETING_NO_RANGE,
+            tokens_on_wall_time: false,
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+            brand: Brand::Feishu,
         }
     }
 }
@@ -260,10 +305,43 @@ impl EmulatorBuilder {
         self
     }
 
-    /// Keeps the state in this JSON file: loaded at start, rewritten atomically after every change
-    /// before the change is acknowledged.
+    /// Keeps the state in this database file (SQLite, WAL mode, owner-only permissions): created
+    /// or opened at start, and written with every change before the change is acknowledged.
+    /// See the crate's docs, "State".
     pub fn state_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.state_file = Some(path.into());
+        self
+    }
+
+    /// Issues and checks access tokens by the system clock (`true`) instead of the emulator's
+    /// time (`false`, the default).
+    ///
+    /// By default tokens expire by the emulator's time, so [`crate::Emulator::advance`] ages them
+    /// with everything else: advancing by [`TOKEN_LIFETIME`] expires every token, and a client
+    /// that never fetches a new one (an official SDK given a fixed token, say) fails from then
+    /// on. With wall time, advancing the clock expires reservations but not tokens. Tokens kept in
+    /// a state store are stored with their expiry time by the clock they were issued on: restart
+    /// on that store with the same setting.
+    pub fn tokens_on_wall_time(mut self, on: bool) -> Self {
+        self.tokens_on_wall_time = on;
+        self
+    }
+
+    /// How long a connection may take to send a request's headers, counted from when the emulator
+    /// starts waiting for them ([`DEFAULT_HEADER_READ_TIMEOUT`] unless set). Past that the
+    /// connection is closed: a client that sends its headers a byte at a time, or a keep-alive
+    /// connection left idle, cannot hold the emulator. Must be more than zero.
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.header_read_timeout = timeout;
+        self
+    }
+
+    /// Which Open Platform to play: Feishu (the default) or Lark. It decides the hosts of the
+    /// links the emulator mints: with [`Brand::Lark`], meeting URLs on `vc.larksuite.com`, app
+    /// links on `applink.larksuite.com`, live links on `meetings.larksuite.com` and troubleshooter
+    /// links on `open.larksuite.com`.
+    pub fn brand(mut self, brand: Brand) -> Self {
+        self.brand = brand;
         self
     }
 
@@ -296,6 +374,9 @@ impl EmulatorBuilder {
                 "the meeting number pool {:?} is not a non-empty range of 9-digit numbers",
                 self.meeting_no_pool
             ));
+        }
+        if self.header_read_timeout.is_zero() {
+            return Err("the header read timeout must be more than zero".to_owned());
         }
         let mut seen = HashMap::new();
         for app in &self.apps {

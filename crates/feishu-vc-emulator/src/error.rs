@@ -31,6 +31,16 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
+    /// The state store could not be opened, created or written at start (the location is not
+    /// writable, another emulator holds it, ...).
+    #[error("could not open the state store {}", path.display())]
+    OpenState {
+        /// The file.
+        path: PathBuf,
+        /// Why: the OS's reason, or SQLite's.
+        #[source]
+        source: io::Error,
+    },
     /// The state file is not one this emulator wrote.
     #[error("{} is not an emulator state file ({reason})", path.display())]
     StateFormat {
@@ -63,6 +73,16 @@ pub enum Error {
     /// The reservation has no meeting in progress.
     #[error("reservation `{0}` has no meeting in progress")]
     NoMeetingInProgress(String),
+    /// The emulator's time cannot be moved that far ahead.
+    #[error(
+        "cannot advance the emulator's clock by {seconds} s: it may run at most {max_offset_seconds} s (100 years) ahead of its clock"
+    )]
+    ClockOutOfRange {
+        /// The advance asked for.
+        seconds: u64,
+        /// The furthest the emulator's time may run ahead of its clock.
+        max_offset_seconds: i64,
+    },
     /// A control request could not be read.
     #[error("invalid control request: {0}")]
     BadRequest(String),
@@ -76,7 +96,7 @@ impl Error {
             Self::ReservationExpired(_)
             | Self::MeetingInProgress(_)
             | Self::NoMeetingInProgress(_) => 409,
-            Self::BadRequest(_) | Self::Config(_) => 400,
+            Self::BadRequest(_) | Self::Config(_) | Self::ClockOutOfRange { .. } => 400,
             _ => 500,
         }
     }

@@ -39,8 +39,16 @@
 //!
 //! Every response is JSON (`{code, msg, data}` on success, `{code, msg, error: {log_id,
 //! troubleshooter, field_violations}}` on failure, with the HTTP status of Lark's code table) and
-//! carries a fresh `X-Tt-Logid` header. Unknown paths and methods get Feishu's plain-text
-//! `404 page not found`.
+//! carries a fresh `X-Tt-Logid` header. Header names go out in Feishu's case (`X-Tt-Logid`,
+//! `Content-Type`), for SDKs that look them up case-sensitively. Requests the HTTP layer itself
+//! refuses on an Open API route (a body over 2 MiB: HTTP 413; a path that is not UTF-8 once
+//! decoded: HTTP 400) are answered in the same envelope, with code 121003. Unknown paths and
+//! methods get Feishu's plain-text `404 page not found`.
+//!
+//! A connection must send each request's headers within
+//! [`EmulatorBuilder::header_read_timeout`] (30 s by default) of the emulator starting to wait
+//! for them, the idle time of a keep-alive connection included; past that it is closed, so that
+//! slow or idle clients cannot hold the emulator.
 //!
 //! | endpoint | what it does |
 //! | --- | --- |
@@ -56,13 +64,21 @@
 //!
 //! # Tokens
 //!
-//! Tokens live [`TOKEN_LIFETIME`] (7200 s) by the emulator's clock. A reserve call without a
+//! Tokens live [`TOKEN_LIFETIME`] (7200 s) by the emulator's time. A reserve call without a
 //! usable `Authorization: Bearer <token>` header (missing, empty, or another scheme) is answered
-//! 99991661, and one with a token the emulator did not issue, or that has expired (tenant or
-//! user token alike), 99991663; both with HTTP 400, as Feishu's gateway answers them, in the usual
-//! envelope. Tokens are checked before anything else, rate limit and parameters included. User tokens are minted
-//! with [`Emulator::mint_user_token`] or `POST /_emulator/user_access_token` for a user of the
-//! directory.
+//! 99991661; an expired user token 99991677, a user token (`u-…`) the emulator did not issue
+//! 99991668, and any other token it did not issue, or an expired tenant token, 99991663; all in
+//! the usual envelope, with the code table's HTTP status (400 where it has none), as Feishu's
+//! gateway answers them. Tokens are checked before anything else, rate limit and parameters
+//! included. User tokens are minted with [`Emulator::mint_user_token`] or
+//! `POST /_emulator/user_access_token` for a user of the directory.
+//!
+//! Advancing the emulator's time ([`Emulator::advance`]) ages tokens too: past
+//! [`TOKEN_LIFETIME`] every token issued before has expired. This SDK fetches a new tenant token
+//! and replays the call, but a client that never fetches one again (an official SDK handed a
+//! fixed token, a script holding a user token) fails from then on. For such clients, start the
+//! emulator with [`EmulatorBuilder::tokens_on_wall_time`]: tokens then expire by the system
+//! clock, and advancing the emulator's time expires reservations only.
 //!
 //! # Rules
 //!
@@ -85,8 +101,11 @@
 //!   reservation is renewed after it expired and its number has meanwhile gone to another live
 //!   reservation, it gets a new number.) `url` is `https://vc.feishu.cn/j/<meeting_no>`,
 //!   `app_link` is Lark's applink with the reservation id and `{?}` placeholders for preview, mic,
-//!   speaker and camera, `live_link` is `https://meetings.feishu.cn/s/<random>`. When no number
-//!   of the pool is free, apply answers 121001.
+//!   speaker and camera, `live_link` is `https://meetings.feishu.cn/s/<random>`; an emulator
+//!   started with [`EmulatorBuilder::brand`]`(`[`Brand::Lark`]`)` uses Lark's hosts instead
+//!   (`vc.larksuite.com`, `applink.larksuite.com`, `meetings.larksuite.com`, and
+//!   `open.larksuite.com` in troubleshooter links). When no number of the pool is free, apply
+//!   answers 121001.
 //! - **Password.** Echoed as given (`""`: no password). When absent, the owner's personal setting
 //!   decides ([`DirectoryUser::with_random_password`]): a random 6-digit password (the default) or
 //!   none (`""`).
@@ -129,7 +148,7 @@
 //! | endpoint | body | answer |
 //! | --- | --- | --- |
 //! | `GET /_emulator/clock` | | `{"now": "<unix s>", "offset_seconds": n}` |
-//! | `POST /_emulator/clock/advance` | `{"seconds": n}` | `{"now": "<unix s>"}` |
+//! | `POST /_emulator/clock/advance` | `{"seconds": n}` (the time may run at most 100 years ahead of the clock, else HTTP 400) | `{"now": "<unix s>"}` |
 //! | `POST /_emulator/tenant_access_token` | `{"app_id"?}` | `{"tenant_access_token", "expire"}` |
 //! | `POST /_emulator/user_access_token` | `{"user_id", "app_id"?}` (any id of a directory user) | `{"user_access_token", "expire"}` |
 //! | `POST /_emulator/reserves/{reserve_id}/meeting` | a [`MeetingSpec`] (may be empty) | `{"meeting": {…}}` |
@@ -140,15 +159,22 @@
 //!
 //! # State
 //!
-//! In memory unless [`EmulatorBuilder::state_file`] names a JSON file. Then the file is loaded at
-//! start, and every change (reservations, meetings, tokens, clock advances) is written to it
-//! before the change is acknowledged: to a temporary file in the same directory, fsynced, renamed
-//! over the file, and the directory fsynced. Concurrent changes are coalesced into one write, and
-//! each response waits for a write that includes its change, so a restart on the same file loses
-//! nothing that was acknowledged. A change whose write fails is answered 121001 (it stays in
-//! memory and reaches the file with the next successful write). One emulator per file: two
-//! emulators sharing a file overwrite each other. The file holds tokens and passwords in clear:
-//! it is test data.
+//! In memory unless [`EmulatorBuilder::state_file`] names a database file: an SQLite database in
+//! WAL mode, created if missing. It is opened and written once at start, so a location that
+//! cannot be used is refused then ([`Error::OpenState`], with the OS's reason), and every change
+//! (reservations, meetings, tokens, clock advances) is written to it before the change is
+//! acknowledged: the rows it changed, in one transaction, fsynced on commit (`synchronous=FULL`).
+//! Concurrent changes share a transaction, and each response waits for one that includes its
+//! change, so a crash or a restart on the same file loses nothing that was acknowledged, and a
+//! change costs the same however many reservations are stored. A change whose write fails is
+//! answered 121001 (it stays in memory and reaches the file with the next successful write).
+//!
+//! The file and its write-ahead log hold tokens and meeting passwords in clear: they are created
+//! readable and writable by their owner only (`0600`), and an existing file is narrowed to that.
+//! One emulator per file: a second one on the same file waits a few seconds for the first to let
+//! go, then fails to start. A JSON state file written by an earlier version is migrated at start:
+//! its content goes into a new database under the same name and the JSON is kept beside it as
+//! `<file>.v1.json`.
 #![deny(missing_docs)]
 
 mod clock;
@@ -175,13 +201,14 @@ use tokio::task::JoinHandle;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{
-    DEMO_APP_ID, DEMO_APP_SECRET, DEMO_TENANT_KEY, DEMO_USER_ALICE, DEMO_USER_BOB, DEMO_USER_CAROL,
-    DOCUMENTED_RATE_LIMIT, DirectoryUser, EmulatorBuilder, MEETING_NO_RANGE, OTHER_TENANT_KEY,
-    OTHER_TENANT_USER, TOKEN_LIFETIME, demo_directory,
+    DEFAULT_HEADER_READ_TIMEOUT, DEMO_APP_ID, DEMO_APP_SECRET, DEMO_TENANT_KEY, DEMO_USER_ALICE,
+    DEMO_USER_BOB, DEMO_USER_CAROL, DOCUMENTED_RATE_LIMIT, DirectoryUser, EmulatorBuilder,
+    MEETING_NO_RANGE, OTHER_TENANT_KEY, OTHER_TENANT_USER, TOKEN_LIFETIME, demo_directory,
 };
 pub use control::{MeetingSpec, ParticipantSpec, ReservationSummary, Snapshot};
 pub use error::Error;
 pub use feishu_vc_model::RateLimit;
+pub use feishu_vc_transport::Brand;
 
 pub(crate) use service::Shared;
 
@@ -250,8 +277,10 @@ impl Emulator {
         self.shared.now()
     }
 
-    /// Moves the emulator's time forward by `by` (whole seconds): tokens and reservations expire
-    /// accordingly. Returns the new time.
+    /// Moves the emulator's time forward by `by` (whole seconds): tokens (unless they run on wall
+    /// time) and reservations expire accordingly. Returns the new time; an advance that would put
+    /// the time more than 100 years ahead of the clock is refused with
+    /// [`Error::ClockOutOfRange`], and the time is left as it was.
     pub async fn advance(&self, by: Duration) -> Result<Timestamp, Error> {
         self.shared.advance(by.as_secs()).await
     }
@@ -351,8 +380,11 @@ impl EmulatorBuilder {
         self.check().map_err(Error::Config)?;
         let (state, offset, persister) = match &self.state_file {
             Some(path) => {
-                let (state, offset) = load(path).await?;
-                (state, offset, Some(persist::Persister::new(path.clone())))
+                let path = path.clone();
+                let opened = tokio::task::spawn_blocking(move || persist::open(&path))
+                    .await
+                    .map_err(|e| Error::Server(std::io::Error::other(e.to_string())))??;
+                (opened.state, opened.clock_offset, Some(opened.persister))
             }
             None => (state::State::default(), 0, None),
         };
@@ -367,7 +399,7 @@ impl EmulatorBuilder {
             address: address.clone(),
             source,
         })?;
-        let shared = Arc::new(Shared::new(
+        let mut shared = Shared::new(
             self.apps,
             state::Directory::new(self.directory),
             self.clock,
@@ -376,20 +408,22 @@ impl EmulatorBuilder {
             self.rate_limit.map(ratelimit::RateLimiter::new),
             state,
             persister,
-        ));
+        );
+        shared.tokens_on_wall_time = self.tokens_on_wall_time;
+        shared.hosts = config::Hosts::of(self.brand);
+        let shared = Arc::new(shared);
         let writer = shared
             .persister
             .is_some()
             .then(|| tokio::spawn(persist::run(shared.clone())));
         let (stop, stopped) = oneshot::channel::<()>();
         let app = server::router(shared.clone());
-        let server = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = stopped.await;
-                })
-                .await
-        });
+        let limits = server::ConnectionLimits {
+            header_read_timeout: self.header_read_timeout,
+        };
+        let server = tokio::spawn(server::serve(listener, app, limits, async move {
+            let _ = stopped.await;
+        }));
         let base_url = match addr {
             SocketAddr::V6(v6) => format!("http://[{}]:{}", v6.ip(), v6.port()),
             SocketAddr::V4(v4) => format!("http://{v4}"),
@@ -403,54 +437,6 @@ impl EmulatorBuilder {
             server: Some(server),
             writer,
         })
-    }
-}
-
-/// Reads a state file; a missing file is an empty state.
-async fn load(path: &Path) -> Result<(state::State, i64), Error> {
-    let bytes = match tokio::fs::read(path).await {
-        Ok(bytes) => bytes,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Ok((state::State::default(), 0));
-        }
-        Err(source) => {
-            return Err(Error::ReadState {
-                path: path.to_owned(),
-                source,
-            });
-        }
-    };
-    let doc: state::Document = serde_json::from_slice(&bytes).map_err(|e| Error::StateFormat {
-        path: path.to_owned(),
-        reason: format!(
-            "line {}, column {}: {}",
-            e.line(),
-            e.column(),
-            e.classify_text()
-        ),
-    })?;
-    if doc.format != state::STATE_FORMAT {
-        return Err(Error::StateFormat {
-            path: path.to_owned(),
-            reason: format!("format {} (expected {})", doc.format, state::STATE_FORMAT),
-        });
-    }
-    let offset = doc.clock_offset;
-    Ok((state::State::from_document(doc), offset))
-}
-
-trait ClassifyText {
-    fn classify_text(&self) -> &'static str;
-}
-
-impl ClassifyText for serde_json::Error {
-    fn classify_text(&self) -> &'static str {
-        match self.classify() {
-            serde_json::error::Category::Io => "could not be read",
-            serde_json::error::Category::Syntax => "not JSON",
-            serde_json::error::Category::Data => "not the expected content",
-            serde_json::error::Category::Eof => "cut short",
-        }
     }
 }
 

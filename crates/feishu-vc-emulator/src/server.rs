@@ -1,6 +1,8 @@
 //! HTTP: routes, Feishu's envelopes and status codes, the log id header, the control API.
 
+use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -16,18 +18,31 @@ use feishu_vc_model::{
     TenantAccessTokenInternalResponse, UpdateReserveBody, UpdateReserveRequest, UserIdType,
 };
 use feishu_vc_validate::{Context, Validate};
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
+use tokio::net::TcpListener;
 
 use crate::control::MeetingSpec;
 use crate::error::Error;
 use crate::ids;
 use crate::service::{Caller, Failure, Outcome, Shared, first_violation};
 
-/// The log id of the request being answered.
+/// The header that carries the log id. Header names are case-insensitive, but some SDKs look this
+/// one up as Feishu writes it, `X-Tt-Logid`: the server writes names in that case (see [`serve`]).
+const LOG_ID_HEADER: &str = "x-tt-logid";
+
+/// The log id of the request being answered, and the Open Platform its troubleshooter link
+/// points to.
 #[derive(Clone, Debug)]
-struct LogId(String);
+struct LogId {
+    id: String,
+    open: &'static str,
+}
 
 type Shr = State<Arc<Shared>>;
 
@@ -63,32 +78,135 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
 
 /// Gives every response a fresh `X-Tt-Logid`.
 async fn stamp(State(shared): Shr, mut request: Request, next: Next) -> Response {
-    let log = LogId(ids::log_id(shared.now().unix_seconds()));
+    let log = LogId {
+        id: ids::log_id(shared.now().unix_seconds()),
+        open: shared.hosts.open,
+    };
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
     request.extensions_mut().insert(log.clone());
     let mut response = next.run(request).await;
-    if let Ok(value) = HeaderValue::from_str(&log.0) {
+    if path.starts_with("/open-apis/") {
+        response = envelope_rejection(response, &log).await;
+    }
+    if let Ok(value) = HeaderValue::from_str(&log.id) {
         response
             .headers_mut()
-            .insert(HeaderName::from_static("x-tt-logid"), value);
+            .insert(HeaderName::from_static(LOG_ID_HEADER), value);
     }
-    tracing::debug!(%method, path, status = response.status().as_u16(), log_id = %log.0, "emulator request");
+    tracing::debug!(%method, path, status = response.status().as_u16(), log_id = %log.id, "emulator request");
     response
 }
 
 /// Feishu's gateway answers unknown paths and methods with a plain-text 404.
 async fn not_found() -> Response {
-    (
+    let mut response = (
         StatusCode::NOT_FOUND,
         [(CONTENT_TYPE, "text/plain; charset=utf-8")],
         "404 page not found",
     )
-        .into_response()
+        .into_response();
+    response.extensions_mut().insert(GatewayAnswer);
+    response
 }
 
-fn log_of(request_log: Option<axum::Extension<LogId>>) -> String {
-    request_log.map(|l| l.0.0).unwrap_or_default()
+/// Marks an answer that is Feishu's gateway's own, not an Open API route's: left as it is.
+#[derive(Clone, Copy, Debug)]
+struct GatewayAnswer;
+
+/// The longest rejection text (axum's own, a few dozen bytes) carried into an envelope.
+const REJECTION_TEXT_LIMIT: usize = 1024;
+
+/// An answer of an Open API route that is not JSON (axum's rejections: a body over the limit, a
+/// path that is not UTF-8, a body that cannot be read) becomes Feishu's envelope with the same
+/// HTTP status: 121003 for the client's errors, 121001 for the server's.
+async fn envelope_rejection(response: Response, log: &LogId) -> Response {
+    let is_json = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if is_json || response.extensions().get::<GatewayAnswer>().is_some() {
+        return response;
+    }
+    let status = response.status();
+    let text = match axum::body::to_bytes(response.into_body(), REJECTION_TEXT_LIMIT).await {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).trim().to_owned(),
+        Err(_) => status.canonical_reason().unwrap_or_default().to_owned(),
+    };
+    let failure = if status.is_server_error() {
+        Failure::internal(text)
+    } else {
+        Failure::param(text)
+    };
+    let mut enveloped = failure_response(failure, log);
+    *enveloped.status_mut() = status;
+    enveloped
+}
+
+/// How connections are served: bounds that keep slow or idle clients from holding the server.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ConnectionLimits {
+    /// The longest a connection may take to send a request's headers, counted from when the
+    /// server starts waiting for them: it bounds slow senders and idle keep-alive connections.
+    pub(crate) header_read_timeout: Duration,
+}
+
+/// Accepts connections and serves `app` on each until `stop` resolves, then lets the requests
+/// under way finish and returns.
+///
+/// Served with hyper's HTTP/1 connection builder rather than `axum::serve`, for what that hides:
+/// response header names in Feishu's case (`X-Tt-Logid`, which some SDKs look up
+/// case-sensitively) and a header-read timeout that also closes idle keep-alive connections.
+pub(crate) async fn serve(
+    listener: TcpListener,
+    app: Router,
+    limits: ConnectionLimits,
+    stop: impl Future<Output = ()>,
+) -> std::io::Result<()> {
+    let mut http = http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout)
+        .title_case_headers(true)
+        .keep_alive(true);
+    let graceful = GracefulShutdown::new();
+    tokio::pin!(stop);
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait a little rather than spin.
+                    tracing::warn!(error = %e, "the emulator could not accept a connection");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut stop => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let connection =
+            http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()));
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!(error = %e, "emulator connection closed");
+            }
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+    Ok(())
+}
+
+fn log_of(request_log: Option<axum::Extension<LogId>>) -> LogId {
+    request_log.map_or_else(
+        || LogId {
+            id: String::new(),
+            open: crate::config::Hosts::FEISHU.open,
+        },
+        |l| l.0,
+    )
 }
 
 // ---- envelopes ----
@@ -99,20 +217,21 @@ fn json_response(status: u16, body: &impl Serialize) -> Response {
 }
 
 /// `{code: 0, msg: "success", data}` or `{code, msg, error: {log_id, troubleshooter, …}}`.
-fn reply(outcome: Outcome, log_id: &str) -> Response {
+fn reply(outcome: Outcome, log: &LogId) -> Response {
     match outcome {
         Ok(data) => json_response(200, &ApiResponse::success(data)),
-        Err(failure) => failure_response(failure, log_id),
+        Err(failure) => failure_response(failure, log),
     }
 }
 
-fn failure_response(failure: Failure, log_id: &str) -> Response {
+fn failure_response(failure: Failure, log: &LogId) -> Response {
     let status = failure.http_status();
     let code = failure.code.code();
+    let LogId { id, open } = log;
     let mut info = ErrorInfo::default()
-        .set_log_id(log_id)
+        .set_log_id(id.as_str())
         .set_troubleshooter(format!(
-            "https://open.feishu.cn/search?from=openapi&log_id={log_id}&code={code}"
+            "{open}/search?from=openapi&log_id={id}&code={code}"
         ));
     if !failure.violations.is_empty() {
         info = info.set_field_violations(failure.violations);
@@ -157,19 +276,26 @@ impl Params {
                         .map_err(|e| Failure::param(format!("user_id_type: {e}")))?;
                 }
                 "with_participants" => {
-                    params.with_participants = match value.as_str() {
-                        "true" => true,
-                        "false" => false,
-                        _ => {
-                            return Err(Failure::param("with_participants: must be true or false"));
-                        }
-                    };
+                    params.with_participants = query_bool(&value).ok_or_else(|| {
+                        Failure::param("with_participants: must be true or false")
+                    })?;
                 }
                 // Other parameters are ignored, as Feishu does.
                 _ => {}
             }
         }
         Ok(params)
+    }
+}
+
+/// A boolean in a query string, in the forms the official SDKs write: `true`/`false` (Go, Java,
+/// Node.js) and `True`/`False` (the Python SDK formats values with `str()`). Anything else is
+/// refused.
+fn query_bool(value: &str) -> Option<bool> {
+    match value {
+        "true" | "True" => Some(true),
+        "false" | "False" => Some(false),
+        _ => None,
     }
 }
 

@@ -13,8 +13,8 @@ use feishu_vc_model::{
 use feishu_vc_validate::{Context, MAX_AHEAD, Validate, Violation};
 use serde::Serialize;
 
-use crate::clock::Clock;
-use crate::config::{App, TOKEN_LIFETIME};
+use crate::clock::{Clock, SystemClock};
+use crate::config::{App, Hosts, TOKEN_LIFETIME};
 use crate::control::{MeetingSpec, ReservationSummary, Snapshot};
 use crate::error::Error;
 use crate::ids;
@@ -27,6 +27,13 @@ use crate::state::{
 /// A tenant token with at least this long to live is handed out again rather than replaced:
 /// Feishu issues a new one only when less than 30 minutes are left.
 const REUSE_TENANT_TOKEN_FOR: i64 = 30 * 60;
+
+/// How user tokens begin (`t-` for tenant tokens), as Feishu's legacy tokens do.
+const USER_TOKEN_PREFIX: &str = "u-";
+
+/// The furthest the emulator's time may be moved ahead of its clock: 100 years. Further would
+/// leave the range of Feishu's timestamps and of the arithmetic on them.
+pub(crate) const MAX_CLOCK_OFFSET: i64 = 100 * 366 * 86_400;
 
 /// An API error, answered in Feishu's envelope.
 #[derive(Debug)]
@@ -133,6 +140,10 @@ pub(crate) struct Shared {
     limiter: Option<RateLimiter>,
     state: Mutex<State>,
     pub(crate) persister: Option<Persister>,
+    /// Tokens are issued and checked by the system clock, not the emulator's time.
+    pub(crate) tokens_on_wall_time: bool,
+    /// Where links point: Feishu's hosts or Lark's.
+    pub(crate) hosts: Hosts,
 }
 
 impl Shared {
@@ -156,6 +167,8 @@ impl Shared {
             limiter,
             state: Mutex::new(state),
             persister,
+            tokens_on_wall_time: false,
+            hosts: Hosts::FEISHU,
         }
     }
 
@@ -210,7 +223,7 @@ impl Shared {
                     "Missing access token for authorization. Please make a request with token attached.",
                 )
             })?;
-        let now = self.now().unix_seconds();
+        let now = self.token_now();
         let state = self.lock();
         match state.tokens.get(token) {
             Some(t) if t.expires_at > now => Ok(Caller {
@@ -222,10 +235,30 @@ impl Shared {
                 tenant_key: t.tenant_key.clone(),
                 user: t.user.clone(),
             }),
+            // Feishu tells an expired user token (99991677, refresh it) from an invalid one
+            // (99991668); tenant tokens and tokens of no known kind are 99991663.
+            Some(t) if t.kind == Kind::User => Err(Failure::new(
+                ErrorCode::UserAccessTokenExpired,
+                "Authentication token expired. Please refresh the user_access_token.",
+            )),
+            None if token.starts_with(USER_TOKEN_PREFIX) => Err(Failure::new(
+                ErrorCode::UserAccessTokenInvalid,
+                "Invalid access token for authorization. Please make a request with token attached.",
+            )),
             _ => Err(Failure::new(
                 ErrorCode::AccessTokenInvalid,
                 "Invalid access token for authorization. Please make a request with token attached.",
             )),
+        }
+    }
+
+    /// The time tokens are issued and checked by: the emulator's time, or the system's when
+    /// tokens run on wall time.
+    pub(crate) fn token_now(&self) -> i64 {
+        if self.tokens_on_wall_time {
+            SystemClock.now().unix_seconds()
+        } else {
+            self.now().unix_seconds()
         }
     }
 
@@ -250,7 +283,7 @@ impl Shared {
     /// A tenant token for `app`: the current one while it has 30 minutes or more to live, else a
     /// new one (the old one stays valid until it expires). Returns the token and its seconds left.
     pub(crate) async fn tenant_token(&self, app: &App) -> Result<(String, i64), Error> {
-        let now = self.now().unix_seconds();
+        let now = self.token_now();
         let (version, token, expire) = {
             let mut state = self.lock();
             let current = state
@@ -266,14 +299,14 @@ impl Shared {
             state.purge_tokens(now);
             let token = ids::token("t-");
             let lifetime = TOKEN_LIFETIME.as_secs() as i64;
-            state.tokens.insert(
+            state.insert_token(
                 token.clone(),
                 TokenRecord {
                     kind: Kind::Tenant,
                     app_id: app.app_id.clone(),
                     tenant_key: app.tenant_key.clone(),
                     user: None,
-                    expires_at: now + lifetime,
+                    expires_at: now.saturating_add(lifetime),
                 },
             );
             (state.touch(), token, lifetime)
@@ -299,20 +332,20 @@ impl Shared {
                 .ok_or_else(|| Error::UnknownApp(id.to_owned()))?,
             None => &self.apps[0],
         };
-        let now = self.now().unix_seconds();
+        let now = self.token_now();
         let lifetime = TOKEN_LIFETIME.as_secs() as i64;
-        let token = ids::token("u-");
+        let token = ids::token(USER_TOKEN_PREFIX);
         let version = {
             let mut state = self.lock();
             state.purge_tokens(now);
-            state.tokens.insert(
+            state.insert_token(
                 token.clone(),
                 TokenRecord {
                     kind: Kind::User,
                     app_id: app.app_id.clone(),
                     tenant_key: user.tenant_key().to_owned(),
                     user: Some(user.open_id().to_owned()),
-                    expires_at: now + lifetime,
+                    expires_at: now.saturating_add(lifetime),
                 },
             );
             state.touch()
@@ -372,7 +405,7 @@ impl Shared {
         normalise(&mut settings);
         let now_s = now.unix_seconds();
         let end_time = body.end_time.map_or_else(
-            || now_s + MAX_AHEAD.as_secs() as i64,
+            || now_s.saturating_add(MAX_AHEAD.as_secs() as i64),
             Timestamp::unix_seconds,
         );
 
@@ -391,13 +424,14 @@ impl Shared {
                 create_time: now_s,
                 end_time,
                 password,
-                live_link: format!("https://meetings.feishu.cn/s/{}", ids::live_code()),
+                live_link: format!("{}/s/{}", self.hosts.meetings, ids::live_code()),
                 settings,
                 meeting: None,
             };
-            let reserve = reservation.render(View::Apply, now_s, &self.directory, kind);
-            state.holders.insert(no, id.clone());
-            state.reservations.insert(id, Arc::new(reservation));
+            let reserve =
+                reservation.render(View::Apply, now_s, &self.directory, &self.hosts, kind);
+            state.holders.insert(no, id);
+            state.insert_reservation(reservation);
             let answer = ApplyReserveData::default()
                 .set_reserve(reserve)
                 .set_reserve_correction_check_info(
@@ -473,7 +507,8 @@ impl Shared {
                 }
             }
             let no = reservation.meeting_no;
-            let reserve = reservation.render(View::Update, now_s, &self.directory, kind);
+            let reserve =
+                reservation.render(View::Update, now_s, &self.directory, &self.hosts, kind);
             if body.end_time.is_some() {
                 state.holders.insert(no, id.clone());
             }
@@ -503,6 +538,7 @@ impl Shared {
             View::Get,
             now.unix_seconds(),
             &self.directory,
+            &self.hosts,
             kind,
         )))
     }
@@ -513,11 +549,7 @@ impl Shared {
             let mut state = self.lock();
             let r = state.reservations.get(id).ok_or_else(Failure::not_found)?;
             may_act(caller, r)?;
-            let no = r.meeting_no;
-            state.reservations.remove(id);
-            if state.holders.get(&no).is_some_and(|h| h == id) {
-                state.holders.remove(&no);
-            }
+            state.remove_reservation(id);
             state.touch()
         };
         self.commit(version).await?;
@@ -537,8 +569,13 @@ impl Shared {
         let r = state.reservations.get(id).ok_or_else(Failure::not_found)?;
         may_act(caller, r)?;
         let mut answer = GetActiveMeetingData::default();
-        answer.meeting =
-            r.render_meeting(now.unix_seconds(), &self.directory, kind, with_participants);
+        answer.meeting = r.render_meeting(
+            now.unix_seconds(),
+            &self.directory,
+            &self.hosts,
+            kind,
+            with_participants,
+        );
         data(answer)
     }
 
@@ -577,10 +614,23 @@ impl Shared {
 
     /// Moves the emulator's time forward.
     pub(crate) async fn advance(&self, seconds: u64) -> Result<Timestamp, Error> {
-        let secs =
-            i64::try_from(seconds).map_err(|_| Error::BadRequest("too many seconds".to_owned()))?;
-        self.offset.fetch_add(secs, Ordering::SeqCst);
-        let version = self.lock().touch();
+        let too_far = || Error::ClockOutOfRange {
+            seconds,
+            max_offset_seconds: MAX_CLOCK_OFFSET,
+        };
+        let secs = i64::try_from(seconds).map_err(|_| too_far())?;
+        // Under the state's lock, so that the offset and the change recorded for the state file
+        // go together.
+        let version = {
+            let mut state = self.lock();
+            let offset = self
+                .clock_offset()
+                .checked_add(secs)
+                .filter(|o| *o <= MAX_CLOCK_OFFSET)
+                .ok_or_else(too_far)?;
+            self.offset.store(offset, Ordering::SeqCst);
+            state.touch()
+        };
         self.commit_control(version).await?;
         Ok(self.now())
     }
@@ -644,7 +694,7 @@ impl Shared {
                 participants,
             });
             let meeting = r
-                .render_meeting(now, &self.directory, UserIdType::OpenId, true)
+                .render_meeting(now, &self.directory, &self.hosts, UserIdType::OpenId, true)
                 .unwrap_or_default();
             (state.touch(), meeting)
         };
@@ -671,6 +721,7 @@ impl Shared {
     pub(crate) fn snapshot(&self) -> Snapshot {
         let now = self.now();
         let now_s = now.unix_seconds();
+        let token_now = self.token_now();
         let state = self.lock();
         let reservations = state
             .reservations
@@ -702,7 +753,7 @@ impl Shared {
             live_tokens: state
                 .tokens
                 .values()
-                .filter(|t| t.expires_at > now_s)
+                .filter(|t| t.expires_at > token_now)
                 .count(),
         }
     }

@@ -1,6 +1,6 @@
 //! What the emulator remembers: reservations, their meetings, tokens; and how it is shown.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::RangeInclusive;
 use std::sync::Arc;
 
@@ -11,10 +11,7 @@ use feishu_vc_model::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::config::DirectoryUser;
-
-/// The format number written in state files.
-pub(crate) const STATE_FORMAT: u32 = 1;
+use crate::config::{DirectoryUser, Hosts};
 
 /// The users the emulator knows, found by any of their ids.
 #[derive(Debug)]
@@ -139,15 +136,15 @@ impl Reservation {
         format!("{:09}", self.meeting_no)
     }
 
-    pub(crate) fn url(&self) -> String {
-        format!("https://vc.feishu.cn/j/{}", self.meeting_no())
+    pub(crate) fn url(&self, hosts: &Hosts) -> String {
+        format!("{}/j/{}", hosts.vc, self.meeting_no())
     }
 
-    pub(crate) fn app_link(&self) -> String {
+    pub(crate) fn app_link(&self, hosts: &Hosts) -> String {
         format!(
-            "https://applink.feishu.cn/client/videochat/open?source=openplatform&action=join\
+            "{}/client/videochat/open?source=openplatform&action=join\
              &idtype=reservationid&id={}&preview={{?}}&mic={{?}}&speaker={{?}}&camera={{?}}",
-            self.id
+            hosts.applink, self.id
         )
     }
 
@@ -157,17 +154,18 @@ impl Reservation {
         view: View,
         now: i64,
         dir: &Directory,
+        hosts: &Hosts,
         kind: UserIdType,
     ) -> Reserve {
         let mut r = Reserve::default();
         r.id = Some(ReserveId::new(&self.id));
         r.meeting_no = Some(MeetingNo::new(self.meeting_no()));
         r.password = Some(Password::digits(self.password.clone()));
-        r.url = Some(self.url());
+        r.url = Some(self.url(hosts));
         r.live_link = Some(self.live_link.clone());
         r.end_time = Some(Timestamp::from_unix_seconds(self.end_time));
         if view != View::Update {
-            r.app_link = Some(self.app_link());
+            r.app_link = Some(self.app_link(hosts));
         }
         if view != View::Apply {
             r.expire_status = Some(if self.is_live(now) {
@@ -196,6 +194,7 @@ impl Reservation {
         &self,
         now: i64,
         dir: &Directory,
+        hosts: &Hosts,
         kind: UserIdType,
         with_participants: bool,
     ) -> Option<Meeting> {
@@ -203,7 +202,7 @@ impl Reservation {
         let mut m = Meeting::default();
         m.id = Some(MeetingId::new(&active.id));
         m.topic = self.settings.topic.clone();
-        m.url = Some(self.url());
+        m.url = Some(self.url(hosts));
         m.meeting_no = Some(MeetingNo::new(self.meeting_no()));
         m.password = Some(Password::digits(self.password.clone()));
         m.create_time = Some(Timestamp::from_unix_seconds(active.start_time));
@@ -262,74 +261,56 @@ impl Reservation {
 /// Everything that changes, under one mutex.
 #[derive(Debug, Default)]
 pub(crate) struct State {
-    /// Incremented by every change; a persisted file includes every change up to its version.
+    /// Incremented by every change; the store holds every change up to the version of its last
+    /// write.
     pub(crate) version: u64,
-    /// Shared with the state file's writer, which takes a snapshot under the lock (cheap: the
-    /// map of `Arc`s is copied) and serializes it outside; changes go through `Arc::make_mut`.
+    /// Shared with the store's writer, which takes the changed ones under the lock (cheap: an
+    /// `Arc` each) and serializes them outside; changes go through `Arc::make_mut`.
     pub(crate) reservations: BTreeMap<String, Arc<Reservation>>,
     pub(crate) tokens: BTreeMap<String, TokenRecord>,
     /// Meeting number → the reservation that last got it. The number is taken while that
     /// reservation is live (not expired, not deleted).
     pub(crate) holders: HashMap<u32, String>,
+    /// What changed since the store's last write, when there is a store.
+    changes: Option<Changed>,
 }
 
-/// What the state file's writer takes under the lock, to serialize outside it.
+/// The keys of the reservations and tokens that changed (or went) since the last write.
+#[derive(Debug, Default)]
+struct Changed {
+    reservations: BTreeSet<String>,
+    tokens: BTreeSet<String>,
+}
+
+/// What the store's writer takes under the lock, to write outside it: the changed rows (`None`:
+/// deleted), or every live row, as of `version`.
 #[derive(Debug)]
-pub(crate) struct DiskSnapshot {
-    clock_offset: i64,
-    reservations: BTreeMap<String, Arc<Reservation>>,
-    tokens: BTreeMap<String, TokenRecord>,
-}
-
-impl DiskSnapshot {
-    /// The file content.
-    pub(crate) fn to_bytes(&self) -> Vec<u8> {
-        #[derive(Serialize)]
-        struct DocumentRef<'a> {
-            format: u32,
-            clock_offset: i64,
-            reservations: BTreeMap<&'a str, &'a Reservation>,
-            tokens: &'a BTreeMap<String, TokenRecord>,
-        }
-        let doc = DocumentRef {
-            format: STATE_FORMAT,
-            clock_offset: self.clock_offset,
-            reservations: self
-                .reservations
-                .iter()
-                .map(|(id, r)| (id.as_str(), r.as_ref()))
-                .collect(),
-            tokens: &self.tokens,
-        };
-        // Serializing plain data into memory cannot fail.
-        serde_json::to_vec(&doc).unwrap_or_default()
-    }
-}
-
-/// The state file's content, as read.
-#[derive(Deserialize)]
-pub(crate) struct Document {
-    pub(crate) format: u32,
-    #[serde(default)]
+pub(crate) struct Batch {
+    pub(crate) version: u64,
+    /// Every live row: the store's log is replaced with them.
+    pub(crate) full: bool,
     pub(crate) clock_offset: i64,
-    #[serde(default)]
-    pub(crate) reservations: BTreeMap<String, Reservation>,
-    #[serde(default)]
-    pub(crate) tokens: BTreeMap<String, TokenRecord>,
+    pub(crate) reservations: Vec<(String, Option<Arc<Reservation>>)>,
+    pub(crate) tokens: Vec<(String, Option<TokenRecord>)>,
 }
 
 impl State {
-    /// The state of a loaded file.
-    pub(crate) fn from_document(doc: Document) -> Self {
+    /// The state read from a store (or an older state file), with changes tracked for the store
+    /// from now on when `track` is set.
+    pub(crate) fn loaded(
+        reservations: impl IntoIterator<Item = Reservation>,
+        tokens: BTreeMap<String, TokenRecord>,
+        track: bool,
+    ) -> Self {
         let mut state = Self {
             version: 0,
-            reservations: doc
-                .reservations
+            reservations: reservations
                 .into_iter()
-                .map(|(id, r)| (id, Arc::new(r)))
+                .map(|r| (r.id.clone(), Arc::new(r)))
                 .collect(),
-            tokens: doc.tokens,
+            tokens,
             holders: HashMap::new(),
+            changes: track.then(Changed::default),
         };
         // Of several reservations that had a number, the latest to expire holds it: at most one
         // of them is live.
@@ -348,17 +329,96 @@ impl State {
         state
     }
 
-    /// What the state file must hold now.
-    pub(crate) fn for_disk(&self, clock_offset: i64) -> DiskSnapshot {
-        DiskSnapshot {
-            clock_offset,
-            reservations: self.reservations.clone(),
-            tokens: self.tokens.clone(),
+    /// Takes what changed since the last call, for the store to write; with `full`, every live
+    /// row instead (to replace the store's log with).
+    pub(crate) fn take_batch(&mut self, clock_offset: i64, full: bool) -> Batch {
+        let mut changed = self
+            .changes
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default();
+        if full {
+            changed = Changed {
+                reservations: self.reservations.keys().cloned().collect(),
+                tokens: self.tokens.keys().cloned().collect(),
+            };
         }
+        Batch {
+            version: self.version,
+            full,
+            clock_offset,
+            reservations: changed
+                .reservations
+                .into_iter()
+                .map(|id| {
+                    let r = self.reservations.get(&id).cloned();
+                    (id, r)
+                })
+                .collect(),
+            tokens: changed
+                .tokens
+                .into_iter()
+                .map(|t| {
+                    let record = self.tokens.get(&t).cloned();
+                    (t, record)
+                })
+                .collect(),
+        }
+    }
+
+    /// Marks the rows of a batch that could not be written as changed again, so that the next
+    /// write includes them (as they are then).
+    pub(crate) fn requeue(&mut self, batch: Batch) {
+        if let Some(changes) = self.changes.as_mut() {
+            changes
+                .reservations
+                .extend(batch.reservations.into_iter().map(|(id, _)| id));
+            changes
+                .tokens
+                .extend(batch.tokens.into_iter().map(|(t, _)| t));
+        }
+    }
+
+    fn changed_reservation(&mut self, id: &str) {
+        if let Some(changes) = self.changes.as_mut() {
+            changes.reservations.insert(id.to_owned());
+        }
+    }
+
+    fn changed_token(&mut self, token: &str) {
+        if let Some(changes) = self.changes.as_mut() {
+            changes.tokens.insert(token.to_owned());
+        }
+    }
+
+    /// Adds a reservation.
+    pub(crate) fn insert_reservation(&mut self, reservation: Reservation) {
+        self.changed_reservation(&reservation.id);
+        self.reservations
+            .insert(reservation.id.clone(), Arc::new(reservation));
+    }
+
+    /// Deletes a reservation; the meeting number it holds is free.
+    pub(crate) fn remove_reservation(&mut self, id: &str) {
+        if let Some(r) = self.reservations.remove(id) {
+            self.changed_reservation(id);
+            if self.holders.get(&r.meeting_no).is_some_and(|h| h == id) {
+                self.holders.remove(&r.meeting_no);
+            }
+        }
+    }
+
+    /// Adds a token.
+    pub(crate) fn insert_token(&mut self, token: String, record: TokenRecord) {
+        self.changed_token(&token);
+        self.tokens.insert(token, record);
     }
 
     /// A reservation to change.
     pub(crate) fn reservation_mut(&mut self, id: &str) -> Option<&mut Reservation> {
+        if self.reservations.contains_key(id) {
+            self.changed_reservation(id);
+        }
         self.reservations.get_mut(id).map(Arc::make_mut)
     }
 
@@ -422,6 +482,16 @@ impl State {
 
     /// Drops tokens that expired before `now`.
     pub(crate) fn purge_tokens(&mut self, now: i64) {
-        self.tokens.retain(|_, t| t.expires_at > now);
+        let mut gone = Vec::new();
+        self.tokens.retain(|token, t| {
+            let keep = t.expires_at > now;
+            if !keep {
+                gone.push(token.clone());
+            }
+            keep
+        });
+        for token in gone {
+            self.changed_token(&token);
+        }
     }
 }

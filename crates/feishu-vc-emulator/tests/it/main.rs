@@ -1,8 +1,12 @@
 //! End-to-end tests of the emulator: through the `feishu-vc` facade and raw HTTP, loopback only.
 
+mod brand;
 mod concurrency;
+mod connections;
 mod errors;
 mod expiry;
+mod hardening;
+mod kill;
 mod meetings;
 mod ownership;
 mod persistence;
@@ -13,7 +17,7 @@ mod tokens;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use feishu_vc::model::{ApplyReserveRequest, ReserveMeetingSetting, Timestamp};
+use feishu_vc::model::{ApplyReserveRequest, ReserveId, ReserveMeetingSetting, Timestamp};
 use feishu_vc::{Client, RetryPolicy};
 use feishu_vc_emulator::{DEMO_USER_ALICE, Emulator};
 use serde_json::Value;
@@ -50,6 +54,17 @@ pub(crate) fn alice_meeting(emulator: &Emulator, topic: &str) -> ApplyReserveReq
         .set_owner_id(DEMO_USER_ALICE)
 }
 
+/// Books [`alice_meeting`] through `client` and returns its reservation id.
+pub(crate) async fn book(client: &Client, emulator: &Emulator, topic: &str) -> ReserveId {
+    client
+        .reserves()
+        .apply(alice_meeting(emulator, topic))
+        .await
+        .unwrap()
+        .data
+        .reserve_id
+}
+
 /// A raw answer: status, log id header, JSON body.
 pub(crate) struct Raw {
     pub(crate) status: u16,
@@ -72,19 +87,25 @@ pub(crate) async fn raw(
     if let Some(body) = body {
         request = request.json(&body);
     }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let log_id = headers
-        .get("x-tt-logid")
-        .map(|v| v.to_str().unwrap().to_owned());
-    let text = response.text().await.unwrap();
-    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-    Raw {
-        status,
-        log_id,
-        headers,
-        body,
+    Raw::read(request.send().await.unwrap()).await
+}
+
+impl Raw {
+    /// Reads a response.
+    pub(crate) async fn read(response: reqwest::Response) -> Self {
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let log_id = headers
+            .get("x-tt-logid")
+            .map(|v| v.to_str().unwrap().to_owned());
+        let text = response.text().await.unwrap();
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Self {
+            status,
+            log_id,
+            headers,
+            body,
+        }
     }
 }
 

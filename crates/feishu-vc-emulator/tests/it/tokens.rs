@@ -8,7 +8,7 @@ use feishu_vc_emulator::{DEMO_APP_ID, DEMO_APP_SECRET, Emulator};
 use reqwest::Method;
 use serde_json::json;
 
-use crate::{alice_meeting, client, raw, unchecked_client};
+use crate::{alice_meeting, book, client, raw, unchecked_client};
 
 const TOKEN_PATH: &str = "/open-apis/auth/v3/tenant_access_token/internal";
 
@@ -101,15 +101,7 @@ async fn token_endpoint_issues_tokens_and_rejects_wrong_credentials() {
 async fn tenant_tokens_expire_by_the_emulator_clock_and_the_client_recovers() {
     let emulator = Emulator::start_default().await.unwrap();
     let client = client(&emulator);
-    let id = client
-        .reserves()
-        .apply(alice_meeting(&emulator, "x"))
-        .await
-        .unwrap()
-        .data
-        .reserve
-        .id
-        .unwrap();
+    let id = book(&client, &emulator, "x").await;
     let token = emulator.mint_tenant_token().await.unwrap();
     let url = format!("{}/open-apis/vc/v1/reserves/{id}", emulator.base_url());
     let ok = raw(Method::GET, url.clone(), Some(token.expose_secret()), None).await;
@@ -159,7 +151,7 @@ async fn missing_authorization_is_99991661() {
 }
 
 #[tokio::test]
-async fn bad_token_is_99991663() {
+async fn bad_tokens_are_99991663_and_user_tokens_99991677_or_99991668() {
     let emulator = Emulator::start_default().await.unwrap();
     let client = unchecked_client(&emulator);
     let err = client
@@ -172,7 +164,7 @@ async fn bad_token_is_99991663() {
     assert_eq!(err.http_status(), Some(400));
     assert!(err.log_id().is_some());
 
-    // A user token expires too.
+    // A user token expires too: Feishu says so with its own code.
     let bob = emulator.mint_user_token("bob").await.unwrap();
     emulator.advance(Duration::from_secs(7201)).await.unwrap();
     let err = client
@@ -181,7 +173,15 @@ async fn bad_token_is_99991663() {
         .with_user_access_token(bob)
         .await
         .unwrap_err();
-    assert_eq!(err.code(), Some(ErrorCode::AccessTokenInvalid), "{err}");
+    assert_eq!(err.code(), Some(ErrorCode::UserAccessTokenExpired), "{err}");
+    // A user token the emulator never issued is invalid, not expired.
+    let err = client
+        .reserves()
+        .get("1234567890123456789")
+        .with_user_access_token("u-not-issued-by-the-emulator")
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::UserAccessTokenInvalid), "{err}");
     assert!(emulator.state().reservations.is_empty());
     emulator.shutdown().await.unwrap();
 }
