@@ -44,6 +44,7 @@
 mod booked;
 mod enums;
 mod envelope;
+pub mod events;
 mod error_code;
 mod ids;
 mod password;
