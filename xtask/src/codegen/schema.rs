@@ -18,6 +18,23 @@ pub(super) struct Model<'a> {
     pub(super) lenient: BTreeSet<String>,
     /// Schemas reachable from a request: they get validation rules.
     pub(super) validated: BTreeSet<String>,
+    /// The events of `webhooks`, in event-type order.
+    pub(super) events: Vec<Hook<'a>>,
+    /// Schemas reachable from events and from no operation: emitted beside the events, read as
+    /// delivered (required fields plain, the rest optional) and never validated.
+    pub(super) event_schemas: BTreeSet<String>,
+}
+
+/// One event of `webhooks`: the key is the event type (`header.event_type`); the body is the
+/// `event` property of the request schema, `allOf` the envelope (an `x-rust-type` schema).
+pub(super) struct Hook<'a> {
+    pub(super) event_type: &'a str,
+    pub(super) rust_name: &'a str,
+    pub(super) raw: &'a Map<String, Value>,
+    /// The schema of the `event` object.
+    pub(super) body: &'a str,
+    /// The envelope schema.
+    pub(super) envelope: &'a str,
 }
 
 pub(super) struct Op<'a> {
@@ -129,12 +146,15 @@ impl<'a> Model<'a> {
             }
         }
         operations.sort_by(|a, b| a.id.cmp(b.id));
+        let events = read_hooks(doc, schemas)?;
         let mut model = Model {
             schemas,
             error_codes,
             operations,
             lenient: BTreeSet::new(),
             validated: BTreeSet::new(),
+            events,
+            event_schemas: BTreeSet::new(),
         };
         let mut from_responses = Vec::new();
         let mut from_requests = Vec::new();
@@ -148,12 +168,22 @@ impl<'a> Model<'a> {
         }
         // The envelope's error object is part of every response.
         for s in schemas.values() {
-            if s.get("x-rust-type").is_some() {
+            if s.get("x-rust-type").and_then(Value::as_str) == Some("ApiResponse") {
                 model.reach(s, &mut from_responses);
             }
         }
         model.lenient = model.closure(from_responses);
         model.validated = model.closure(from_requests);
+        let from_events = model
+            .events
+            .iter()
+            .flat_map(|e| [e.body.to_owned(), e.envelope.to_owned()])
+            .collect();
+        model.event_schemas = model
+            .closure(from_events)
+            .into_iter()
+            .filter(|n| !model.lenient.contains(n) && !model.validated.contains(n))
+            .collect();
         Ok(model)
     }
 
@@ -213,6 +243,55 @@ impl<'a> Model<'a> {
             .get(name)
             .is_some_and(|s| s.get("enum").is_none())
     }
+}
+
+/// Reads `webhooks`: each entry's `post` request body is `allOf` the envelope `$ref` (a schema with
+/// `x-rust-type`) and an object whose `event` property is a `$ref` to the body.
+fn read_hooks<'a>(
+    doc: &'a Value,
+    schemas: &'a Map<String, Value>,
+) -> Result<Vec<Hook<'a>>, String> {
+    let Some(hooks) = doc.get("webhooks") else {
+        return Ok(Vec::new());
+    };
+    let mut events = Vec::new();
+    for (event_type, item) in obj(hooks, "webhooks")? {
+        let what = format!("webhooks.{event_type}");
+        let raw = obj(
+            item.get("post")
+                .ok_or_else(|| format!("{what}: only `post` is supported"))?,
+            &what,
+        )?;
+        let schema = raw
+            .pointer_get("requestBody/content/application~1json/schema")
+            .ok_or_else(|| format!("{what}: no application/json request body"))?;
+        let all = schema
+            .get("allOf")
+            .and_then(Value::as_array)
+            .ok_or_else(|| format!("{what}: the body must be allOf the envelope and the event"))?;
+        let envelope = all
+            .iter()
+            .filter_map(ref_name)
+            .find(|n| schemas.get(*n).and_then(|s| s.get("x-rust-type")).is_some())
+            .ok_or_else(|| format!("{what}: no envelope ($ref to a schema with x-rust-type)"))?;
+        let body = all
+            .iter()
+            .find_map(|s| s.get("properties")?.get("event"))
+            .and_then(ref_name)
+            .ok_or_else(|| format!("{what}: the `event` property must be a $ref"))?;
+        if !schemas.contains_key(body) {
+            return Err(format!("{what}: no schema named {body}"));
+        }
+        events.push(Hook {
+            event_type,
+            rust_name: str_of(raw, "x-rust-name", &what)?,
+            raw,
+            body,
+            envelope,
+        });
+    }
+    events.sort_by(|a, b| a.event_type.cmp(b.event_type));
+    Ok(events)
 }
 
 pub(super) fn response_of(schema: &Value, schemas: &Map<String, Value>) -> Option<Response> {

@@ -1,15 +1,14 @@
-//! Emits `types.rs`: one Rust type per schema of `components.schemas`.
+//! Emits `types.rs`: one Rust type per schema of `components.schemas` (those of events aside),
+//! and the enum and struct emitters the events emitter shares.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-use serde_json::Value;
+use heck::ToSnakeCase;
+use serde_json::{Map, Value};
 
 use super::rust::*;
 use super::schema::*;
-use std::collections::{BTreeMap, BTreeSet};
-
-use heck::ToSnakeCase;
-use serde_json::Map;
 
 impl Model<'_> {
     pub(super) fn types(&self) -> Result<String, String> {
@@ -17,19 +16,30 @@ impl Model<'_> {
             "//! Schemas of `components.schemas`: enums and structs.\n\n#[cfg(feature = \"validate\")]\nuse validator::Validate;\n\n",
         );
         for (name, s) in self.schemas {
-            check_ident(name, "schema")?;
-            if s.get("x-rust-type").is_some() {
-                continue;
-            }
-            if self.is_int_enum(name) {
-                self.int_enum(&mut out, name, s)?;
-            } else if self.is_str_enum(name) {
-                self.str_enum(&mut out, name, s)?;
-            } else {
-                self.structure(&mut out, name, s)?;
+            if !self.event_schemas.contains(name) {
+                self.schema_item(&mut out, name, s)?;
             }
         }
         Ok(out)
+    }
+
+    /// One schema as a Rust enum or struct; nothing for a hand-written (`x-rust-type`) one.
+    pub(super) fn schema_item(
+        &self,
+        out: &mut String,
+        name: &str,
+        s: &Value,
+    ) -> Result<(), String> {
+        check_ident(name, "schema")?;
+        if s.get("x-rust-type").is_some() {
+            Ok(())
+        } else if self.is_int_enum(name) {
+            self.int_enum(out, name, s)
+        } else if self.is_str_enum(name) {
+            self.str_enum(out, name, s)
+        } else {
+            self.structure(out, name, s)
+        }
     }
 
     pub(super) fn enum_parts<'v>(
@@ -366,7 +376,16 @@ value.parse().map_err(serde::de::Error::custom)
             "serde::Serialize",
             "serde::Deserialize",
         ];
-        if fields.iter().all(|f| f.optional) && !has_required {
+        // An event's types are compared and built by receivers and tests: `Eq` (events carry no
+        // floats) and `Default` (a required field of an event is a string or a list).
+        let event = self.event_schemas.contains(name);
+        if event && fields.iter().all(|f| !f.ft.ty.contains("f64")) {
+            derives.insert(3, "Eq");
+        }
+        let defaultable = fields
+            .iter()
+            .all(|f| f.optional || f.ft.ty == "String" || f.ft.item.is_some());
+        if (fields.iter().all(|f| f.optional) && !has_required) || (event && defaultable) {
             derives.push("Default");
         }
         let _ = writeln!(out, "#[derive({})]", derives.join(", "));

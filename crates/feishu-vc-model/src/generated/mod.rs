@@ -3,6 +3,7 @@
 
 //! Types generated from the reserve schema.
 mod error_codes;
+pub(crate) mod events;
 mod operations;
 mod types;
 pub use error_codes::*;
