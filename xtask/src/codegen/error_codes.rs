@@ -2,49 +2,15 @@
 
 use std::fmt::Write as _;
 
-use serde_json::Value;
-
 use super::rust::*;
 use super::schema::*;
-
-/// One row of the top-level `x-error-codes` table.
-struct CodeRow<'a> {
-    code: i64,
-    name: &'a str,
-    msg: &'a str,
-    status: Option<u64>,
-    desc: &'a str,
-    advice: &'a str,
-}
 
 impl Model<'_> {
     pub(super) fn error_codes(&self) -> Result<String, String> {
         let mut out = String::from(
             "//! The error codes documented for the reserve API and the platform.\n\n",
         );
-        let mut rows = Vec::new();
-        for e in self.error_codes {
-            let e = obj(e, "x-error-codes[]")?;
-            let code = e
-                .get("code")
-                .and_then(Value::as_i64)
-                .ok_or("x-error-codes[]: code must be an integer")?;
-            let name = str_of(e, "name", "x-error-codes[]")?;
-            check_ident(name, "x-error-codes[]")?;
-            let msg = e.get("msg").and_then(Value::as_str).unwrap_or("");
-            let status = e.get("http_status").and_then(Value::as_u64);
-            let desc = e.get("description").and_then(Value::as_str).unwrap_or("");
-            let advice = e.get("advice").and_then(Value::as_str).unwrap_or("");
-            rows.push(CodeRow {
-                code,
-                name,
-                msg,
-                status,
-                desc,
-                advice,
-            });
-        }
-        rows.sort_by_key(|r| r.code);
+        let rows = &self.error_codes;
         out.push_str("/// An error code from the body of a response (`code` other than 0).\n///\n/// An open enum: a code the schema does not list is kept as [`Self::Unknown`].\n#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]\n#[non_exhaustive]\npub enum ErrorCode {\n");
         for CodeRow {
             code,
@@ -53,7 +19,7 @@ impl Model<'_> {
             status,
             desc,
             advice,
-        } in &rows
+        } in rows
         {
             let status = status.map_or_else(String::new, |s| format!(", HTTP {s}"));
             let mut text = if msg.is_empty() {
@@ -72,17 +38,17 @@ impl Model<'_> {
         out.push_str(
             "/// Every known code, in ascending order.\npub const ALL: &'static [ErrorCode] = &[",
         );
-        for r in &rows {
+        for r in rows {
             let _ = write!(out, "Self::{}, ", r.name);
         }
         out.push_str(
             "];\n\n/// The number on the wire.\npub const fn code(self) -> i64 {\nmatch self {\n",
         );
-        for r in &rows {
+        for r in rows {
             let _ = writeln!(out, "Self::{} => {},", r.name, r.code);
         }
         out.push_str("Self::Unknown(v) => v.0,\n}\n}\n\n/// The variant for a code; codes the schema does not list are kept.\npub const fn from_code(code: i64) -> Self {\nmatch code {\n");
-        for r in &rows {
+        for r in rows {
             let _ = writeln!(out, "{} => Self::{},", r.code, r.name);
         }
         out.push_str("other => Self::Unknown(crate::UnknownValue(other)),\n}\n}\n\n");
@@ -94,7 +60,7 @@ impl Model<'_> {
                 out,
                 "/// {doc_line}\npub const fn {fn_name}(self) -> Option<{ty}> {{\nmatch self {{"
             );
-            for r in &rows {
+            for r in rows {
                 if let Some(v) = f(r) {
                     let _ = writeln!(out, "Self::{} => Some({v}),", r.name);
                 }
@@ -135,9 +101,8 @@ impl Model<'_> {
     pub(super) fn error_variant(&self, code: i64) -> Result<String, String> {
         self.error_codes
             .iter()
-            .find(|e| e.get("code").and_then(Value::as_i64) == Some(code))
-            .and_then(|e| e.get("name").and_then(Value::as_str))
-            .map(|n| format!("crate::ErrorCode::{n}"))
+            .find(|r| r.code == code)
+            .map(|r| format!("crate::ErrorCode::{}", r.name))
             .ok_or_else(|| format!("error code {code} is not in the top-level x-error-codes table"))
     }
 }

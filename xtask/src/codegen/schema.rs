@@ -12,7 +12,8 @@ pub(super) const DEFAULT_CODE: i64 = 121_003;
 
 pub(super) struct Model<'a> {
     pub(super) schemas: &'a Map<String, Value>,
-    pub(super) error_codes: &'a [Value],
+    /// The top-level `x-error-codes` table, by code.
+    pub(super) error_codes: Vec<CodeRow<'a>>,
     pub(super) operations: Vec<Op<'a>>,
     /// Schemas reachable from a response: every property is optional in Rust.
     pub(super) lenient: BTreeSet<String>,
@@ -85,10 +86,7 @@ impl<'a> Model<'a> {
             Some(v) => obj(v, "components.parameters")?,
             None => empty,
         };
-        let error_codes = doc
-            .get("x-error-codes")
-            .and_then(Value::as_array)
-            .map_or(&[][..], Vec::as_slice);
+        let error_codes = read_error_codes(doc)?;
         let mut operations = Vec::new();
         let paths = obj(doc.get("paths").unwrap_or(&Value::Null), "paths")?;
         for (path, item) in paths {
@@ -226,6 +224,41 @@ impl<'a> Model<'a> {
             .ok_or_else(|| format!("no schema named {name}"))
     }
 
+    /// An enum schema's values with their variant names and descriptions, checked to line up.
+    pub(super) fn enum_parts<'v>(
+        &self,
+        name: &str,
+        s: &'v Value,
+    ) -> Result<Vec<(&'v Value, &'v str, &'v str)>, String> {
+        let values = s
+            .get("enum")
+            .and_then(Value::as_array)
+            .ok_or_else(|| format!("{name}: enum must be an array"))?;
+        let names = s
+            .get("x-enum-varnames")
+            .and_then(Value::as_array)
+            .ok_or_else(|| format!("{name}: x-enum-varnames missing"))?;
+        let docs = s.get("x-enum-descriptions").and_then(Value::as_array);
+        if names.len() != values.len() || docs.is_some_and(|d| d.len() != values.len()) {
+            return Err(format!(
+                "{name}: enum, x-enum-varnames and x-enum-descriptions differ in length"
+            ));
+        }
+        let mut parts = Vec::new();
+        for (i, v) in values.iter().enumerate() {
+            let var = names[i]
+                .as_str()
+                .ok_or_else(|| format!("{name}: varnames must be strings"))?;
+            super::rust::check_ident(var, name)?;
+            if var == "Unknown" {
+                return Err(format!("{name}: `Unknown` is reserved for unlisted values"));
+            }
+            let d = docs.and_then(|d| d[i].as_str()).unwrap_or("");
+            parts.push((v, var, d));
+        }
+        Ok(parts)
+    }
+
     pub(super) fn is_int_enum(&self, name: &str) -> bool {
         self.schemas.get(name).is_some_and(|s| {
             s.get("enum").is_some() && s.get("type").and_then(Value::as_str) == Some("integer")
@@ -243,6 +276,43 @@ impl<'a> Model<'a> {
             .get(name)
             .is_some_and(|s| s.get("enum").is_none())
     }
+}
+
+/// One row of the top-level `x-error-codes` table.
+pub(super) struct CodeRow<'a> {
+    pub(super) code: i64,
+    pub(super) name: &'a str,
+    pub(super) msg: &'a str,
+    pub(super) status: Option<u64>,
+    pub(super) desc: &'a str,
+    pub(super) advice: &'a str,
+}
+
+fn read_error_codes(doc: &Value) -> Result<Vec<CodeRow<'_>>, String> {
+    let mut rows = Vec::new();
+    for e in doc
+        .get("x-error-codes")
+        .and_then(Value::as_array)
+        .map_or(&[][..], Vec::as_slice)
+    {
+        let e = obj(e, "x-error-codes[]")?;
+        let name = str_of(e, "name", "x-error-codes[]")?;
+        super::rust::check_ident(name, "x-error-codes[]")?;
+        let text = |key| e.get(key).and_then(Value::as_str).unwrap_or("");
+        rows.push(CodeRow {
+            code: e
+                .get("code")
+                .and_then(Value::as_i64)
+                .ok_or("x-error-codes[]: code must be an integer")?,
+            name,
+            msg: text("msg"),
+            status: e.get("http_status").and_then(Value::as_u64),
+            desc: text("description"),
+            advice: text("advice"),
+        });
+    }
+    rows.sort_by_key(|r| r.code);
+    Ok(rows)
 }
 
 /// Reads `webhooks`: each entry's `post` request body is `allOf` the envelope `$ref` (a schema with

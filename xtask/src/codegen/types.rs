@@ -42,40 +42,6 @@ impl Model<'_> {
         }
     }
 
-    pub(super) fn enum_parts<'v>(
-        &self,
-        name: &str,
-        s: &'v Value,
-    ) -> Result<Vec<(&'v Value, &'v str, &'v str)>, String> {
-        let values = s
-            .get("enum")
-            .and_then(Value::as_array)
-            .ok_or_else(|| format!("{name}: enum must be an array"))?;
-        let names = s
-            .get("x-enum-varnames")
-            .and_then(Value::as_array)
-            .ok_or_else(|| format!("{name}: x-enum-varnames missing"))?;
-        let docs = s.get("x-enum-descriptions").and_then(Value::as_array);
-        if names.len() != values.len() || docs.is_some_and(|d| d.len() != values.len()) {
-            return Err(format!(
-                "{name}: enum, x-enum-varnames and x-enum-descriptions differ in length"
-            ));
-        }
-        let mut parts = Vec::new();
-        for (i, v) in values.iter().enumerate() {
-            let var = names[i]
-                .as_str()
-                .ok_or_else(|| format!("{name}: varnames must be strings"))?;
-            check_ident(var, name)?;
-            if var == "Unknown" {
-                return Err(format!("{name}: `Unknown` is reserved for unlisted values"));
-            }
-            let d = docs.and_then(|d| d[i].as_str()).unwrap_or("");
-            parts.push((v, var, d));
-        }
-        Ok(parts)
-    }
-
     pub(super) fn int_enum(&self, out: &mut String, name: &str, s: &Value) -> Result<(), String> {
         let parts = self.enum_parts(name, s)?;
         let mut ints = Vec::new();
