@@ -96,15 +96,28 @@ impl EventEnvelope {
     }
 }
 
-/// Reads one event body, naming the field that does not fit (`meeting.meeting_source: invalid
-/// type …`): the generated [`Event::from_value`] decodes through this.
+/// Reads one event body from JSON text, naming the field that does not fit
+/// (`meeting.meeting_source: invalid type … at line 1 column 40`): the generated
+/// [`Event::from_json`] decodes through this, straight from the text.
+pub(crate) fn decode_str<T: serde::de::DeserializeOwned>(
+    event: &str,
+) -> Result<T, serde_json::Error> {
+    let mut de = serde_json::Deserializer::from_str(event);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(with_path)?;
+    de.end()?;
+    Ok(value)
+}
+
+/// [`decode_str`] for a body already parsed, for the generated [`Event::from_value`].
 pub(crate) fn decode<T: serde::de::DeserializeOwned>(
     event: serde_json::Value,
 ) -> Result<T, serde_json::Error> {
-    serde_path_to_error::deserialize(event).map_err(|e| {
-        let path = e.path().to_string();
-        serde::de::Error::custom(format_args!("{path}: {}", e.into_inner()))
-    })
+    serde_path_to_error::deserialize(event).map_err(with_path)
+}
+
+fn with_path(e: serde_path_to_error::Error<serde_json::Error>) -> serde_json::Error {
+    let path = e.path().to_string();
+    serde::de::Error::custom(format_args!("{path}: {}", e.into_inner()))
 }
 
 /// The body of a schema 1.0 delivery (older events, such as the store app's `app_ticket`): no

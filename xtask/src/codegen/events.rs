@@ -82,16 +82,39 @@ impl Model<'_> {
             let _ = write!(out, "{}, ", rust_string(e.event_type));
         }
         out.push_str("];\n\n");
-        out.push_str("/// Reads the `event` object (JSON text) of a delivery whose type is `event_type`. A type the\n/// schema does not list becomes [`Event::Other`]; a listed type whose object does not fit is an\n/// error.\npub fn from_json(event_type: &str, event: &str) -> Result<Self, serde_json::Error> {\nSelf::from_value(event_type, serde_json::from_str(event)?)\n}\n\n");
-        out.push_str("/// [`Event::from_json`] for an `event` object already parsed.\npub fn from_value(event_type: &str, event: serde_json::Value) -> Result<Self, serde_json::Error> {\nOk(match event_type {\n");
-        for (var, e) in &variants {
+        // Text is decoded straight into the body's type; only an unknown type becomes a `Value`.
+        for (name, doc_text, arg, decode, raw) in [
+            (
+                "from_json",
+                "/// Reads the `event` object (JSON text) of a delivery whose type is `event_type`. A type the\n/// schema does not list becomes [`Event::Other`]; a listed type whose object does not fit is an\n/// error that names the field.",
+                "&str",
+                "decode_str",
+                "serde_json::from_str(event)?",
+            ),
+            (
+                "from_value",
+                "/// [`Event::from_json`] for an `event` object already parsed.",
+                "serde_json::Value",
+                "decode",
+                "event",
+            ),
+        ] {
             let _ = writeln!(
                 out,
-                "{} => Self::{var}(crate::events::decode(event)?),",
-                rust_string(e.event_type)
+                "{doc_text}\npub fn {name}(event_type: &str, event: {arg}) -> Result<Self, serde_json::Error> {{\nOk(match event_type {{"
+            );
+            for (var, e) in &variants {
+                let _ = writeln!(
+                    out,
+                    "{} => Self::{var}(crate::events::{decode}(event)?),",
+                    rust_string(e.event_type)
+                );
+            }
+            let _ = writeln!(
+                out,
+                "other => Self::Other(crate::events::OtherEvent {{ event_type: other.to_owned(), event: {raw} }}),\n}})\n}}\n"
             );
         }
-        out.push_str("other => Self::Other(crate::events::OtherEvent { event_type: other.to_owned(), event }),\n})\n}\n\n");
         out.push_str("/// The event type, as in `header.event_type`.\npub fn event_type(&self) -> &str {\nmatch self {\n");
         for (var, e) in &variants {
             let _ = writeln!(out, "Self::{var}(_) => {},", rust_string(e.event_type));

@@ -1294,9 +1294,63 @@ impl Event {
     ];
     /// Reads the `event` object (JSON text) of a delivery whose type is `event_type`. A type the
     /// schema does not list becomes [`Event::Other`]; a listed type whose object does not fit is an
-    /// error.
+    /// error that names the field.
     pub fn from_json(event_type: &str, event: &str) -> Result<Self, serde_json::Error> {
-        Self::from_value(event_type, serde_json::from_str(event)?)
+        Ok(
+            match event_type {
+                "vc.meeting.all_meeting_ended_v1" => {
+                    Self::AllMeetingEnded(crate::events::decode_str(event)?)
+                }
+                "vc.meeting.all_meeting_started_v1" => {
+                    Self::AllMeetingStarted(crate::events::decode_str(event)?)
+                }
+                "vc.meeting.join_meeting_v1" => {
+                    Self::JoinMeeting(crate::events::decode_str(event)?)
+                }
+                "vc.meeting.leave_meeting_v1" => {
+                    Self::LeaveMeeting(crate::events::decode_str(event)?)
+                }
+                "vc.meeting.meeting_ended_v1" => {
+                    Self::MeetingEnded(crate::events::decode_str(event)?)
+                }
+                "vc.meeting.meeting_started_v1" => {
+                    Self::MeetingStarted(crate::events::decode_str(event)?)
+                }
+                "vc.meeting.participant_meeting_ended_v1" => {
+                    Self::ParticipantMeetingEnded(crate::events::decode_str(event)?)
+                }
+                "vc.meeting.participant_meeting_joined_v1" => {
+                    Self::ParticipantMeetingJoined(crate::events::decode_str(event)?)
+                }
+                "vc.meeting.participant_meeting_started_v1" => {
+                    Self::ParticipantMeetingStarted(crate::events::decode_str(event)?)
+                }
+                "vc.meeting.recording_ended_v1" => {
+                    Self::RecordingEnded(crate::events::decode_str(event)?)
+                }
+                "vc.meeting.recording_ready_v1" => {
+                    Self::RecordingReady(crate::events::decode_str(event)?)
+                }
+                "vc.meeting.recording_started_v1" => {
+                    Self::RecordingStarted(crate::events::decode_str(event)?)
+                }
+                "vc.meeting.send_meeting_im_v1" => {
+                    Self::SendMeetingIm(crate::events::decode_str(event)?)
+                }
+                "vc.meeting.share_ended_v1" => {
+                    Self::ShareEnded(crate::events::decode_str(event)?)
+                }
+                "vc.meeting.share_started_v1" => {
+                    Self::ShareStarted(crate::events::decode_str(event)?)
+                }
+                other => {
+                    Self::Other(crate::events::OtherEvent {
+                        event_type: other.to_owned(),
+                        event: serde_json::from_str(event)?,
+                    })
+                }
+            },
+        )
     }
     /// [`Event::from_json`] for an `event` object already parsed.
     pub fn from_value(
@@ -1353,7 +1407,7 @@ impl Event {
                 other => {
                     Self::Other(crate::events::OtherEvent {
                         event_type: other.to_owned(),
-                        event,
+                        event: event,
                     })
                 }
             },
