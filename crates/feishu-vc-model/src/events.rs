@@ -98,21 +98,30 @@ impl EventEnvelope {
 
 /// Reads one event body from JSON text, naming the field that does not fit
 /// (`meeting.meeting_source: invalid type … at line 1 column 40`): the generated
-/// [`Event::from_json`] decodes through this, straight from the text.
+/// [`Event::from_json`] decodes through this, straight from the text. Tracking the path costs
+/// more than the decoding itself, so it runs only again after a failure.
 pub(crate) fn decode_str<T: serde::de::DeserializeOwned>(
     event: &str,
 ) -> Result<T, serde_json::Error> {
-    let mut de = serde_json::Deserializer::from_str(event);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(with_path)?;
-    de.end()?;
-    Ok(value)
+    serde_json::from_str(event).map_err(|first| {
+        let mut de = serde_json::Deserializer::from_str(event);
+        match serde_path_to_error::deserialize::<_, T>(&mut de) {
+            Err(e) => with_path(e),
+            Ok(_) => first,
+        }
+    })
 }
 
 /// [`decode_str`] for a body already parsed, for the generated [`Event::from_value`].
 pub(crate) fn decode<T: serde::de::DeserializeOwned>(
     event: serde_json::Value,
 ) -> Result<T, serde_json::Error> {
-    serde_path_to_error::deserialize(event).map_err(with_path)
+    T::deserialize(&event).map_err(
+        |first| match serde_path_to_error::deserialize::<_, T>(&event) {
+            Err(e) => with_path(e),
+            Ok(_) => first,
+        },
+    )
 }
 
 fn with_path(e: serde_path_to_error::Error<serde_json::Error>) -> serde_json::Error {
