@@ -402,7 +402,7 @@ fn events_get_their_own_file_with_an_event_enum_and_a_catch_all() {
         events,
         "event_type: other.to_owned(), event: serde_json::from_str(event)?,"
     ));
-    assert!(has(events, "event_type: other.to_owned(), event: event, }"));
+    assert!(has(events, "event_type: other.to_owned(), event, }"));
     assert!(has(events, "Self::RoomOpened(_) => \"x.room.opened_v1\","));
     // `meeting()` returns the one schema every `meeting` property refers to.
     assert!(has(events, "pub fn meeting(&self) -> Option<&Room> {"));

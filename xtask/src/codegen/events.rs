@@ -110,9 +110,14 @@ impl Model<'_> {
                     rust_string(e.event_type)
                 );
             }
+            let event = if raw == "event" {
+                "event".to_owned()
+            } else {
+                format!("event: {raw}")
+            };
             let _ = writeln!(
                 out,
-                "other => Self::Other(crate::events::OtherEvent {{ event_type: other.to_owned(), event: {raw} }}),\n}})\n}}\n"
+                "other => Self::Other(crate::events::OtherEvent {{ event_type: other.to_owned(), {event} }}),\n}})\n}}\n"
             );
         }
         out.push_str("/// The event type, as in `header.event_type`.\npub fn event_type(&self) -> &str {\nmatch self {\n");

@@ -1407,7 +1407,7 @@ impl Event {
                 other => {
                     Self::Other(crate::events::OtherEvent {
                         event_type: other.to_owned(),
-                        event: event,
+                        event,
                     })
                 }
             },
