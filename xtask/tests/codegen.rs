@@ -310,3 +310,157 @@ fn acronyms_in_type_names_become_one_word_in_function_names() {
     assert!(has(types, "fn validate_pattern_sip_part_code("), "{types}");
     assert!(!types.contains("s_i_p"), "{types}");
 }
+
+/// The small schema with two events: a header inside an envelope, a body with a `meeting`, one
+/// without, and a body that shares `Part` with the operation.
+fn schema_with_events() -> Value {
+    let mut s = small_schema();
+    let schemas = s["components"]["schemas"].as_object_mut().unwrap();
+    schemas.insert("Envelope".into(), json!({"type": "object", "x-rust-type": "EventEnvelope", "properties": {
+        "schema": {"type": "string"}, "header": {"$ref": "#/components/schemas/Header"}, "event": {"type": "object"}}}));
+    schemas.insert("Header".into(), json!({"type": "object", "description": "Header.", "required": ["event_id", "event_type"], "properties": {
+        "event_id": {"type": "string", "description": "Id."}, "event_type": {"type": "string", "description": "Type."},
+        "token": {"type": "string", "x-rust-type": "SecretString", "description": "Token."}}}));
+    schemas.insert("Mood".into(), json!({"type": "integer", "description": "Mood.", "enum": [1], "x-enum-varnames": ["Calm"], "x-enum-descriptions": ["Calm."]}));
+    schemas.insert("Room".into(), json!({"type": "object", "description": "A room.", "properties": {"mood": {"$ref": "#/components/schemas/Mood", "description": "Mood."}}}));
+    schemas.insert("RoomOpened".into(), json!({"type": "object", "description": "Opened.", "properties": {
+        "meeting": {"$ref": "#/components/schemas/Room", "description": "The room."},
+        "part": {"$ref": "#/components/schemas/Part", "description": "Shared with the operation."}}}));
+    schemas.insert("Ping".into(), json!({"type": "object", "description": "Ping.", "properties": {"n": {"type": "integer", "description": "N."}}}));
+    let hook = |rust: &str, body: &str| {
+        json!({"post": {"operationId": rust, "x-rust-name": rust, "summary": "Summary.", "description": "Description.",
+            "requestBody": {"content": {"application/json": {"schema": {"allOf": [
+                {"$ref": "#/components/schemas/Envelope"},
+                {"type": "object", "properties": {"event": {"$ref": format!("#/components/schemas/{body}")}}}
+            ]}}}}, "responses": {"200": {"description": "ok"}}}})
+    };
+    s["webhooks"] = json!({
+        "x.room.opened_v1": hook("RoomOpened", "RoomOpened"),
+        "x.ping_v1": hook("Ping", "Ping"),
+    });
+    s
+}
+
+#[test]
+fn events_get_their_own_file_with_an_event_enum_and_a_catch_all() {
+    let files = codegen::generate(&schema_with_events()).unwrap();
+    let names: Vec<&str> = files.iter().map(|f| f.name).collect();
+    assert_eq!(
+        names,
+        [
+            "mod.rs",
+            "types.rs",
+            "error_codes.rs",
+            "operations.rs",
+            "events.rs"
+        ]
+    );
+    assert!(has(file(&files, "mod.rs"), "pub(crate) mod events;"));
+    let events = file(&files, "events.rs");
+    let types = file(&files, "types.rs");
+    // Types reachable only from events are emitted beside them, not in types.rs; a type shared
+    // with an operation stays in types.rs; the hand-written envelope is not emitted.
+    for name in [
+        "pub struct Header",
+        "pub struct Room ",
+        "pub enum Mood",
+        "pub struct Ping",
+    ] {
+        assert!(has(events, name), "{name} missing from events.rs");
+        assert!(!has(types, name), "{name} leaked into types.rs");
+    }
+    assert!(has(types, "pub struct Part") && !has(events, "pub struct Part"));
+    assert!(!has(events, "pub struct Envelope"));
+    // Event types: required fields plain, Eq and Default, no validation.
+    assert!(has(
+        events,
+        "#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, Default)] #[non_exhaustive] pub struct Header"
+    ));
+    assert!(has(events, "pub event_id: String,"));
+    assert!(has(events, "pub token: Option<crate::SecretString>,"));
+    assert!(!events.contains("validate("), "{events}");
+    // The enum: one variant per event, in event-type order, and the catch-all.
+    assert!(has(
+        events,
+        "pub enum Event { /// `x.ping_v1`: Summary. /// /// Description. Ping(Ping),"
+    ));
+    assert!(has(events, "RoomOpened(RoomOpened),"));
+    assert!(has(events, "Other(crate::events::OtherEvent),"));
+    assert!(has(
+        events,
+        "pub const KNOWN_TYPES: &'static [&'static str] = &[\"x.ping_v1\", \"x.room.opened_v1\"];"
+    ));
+    assert!(has(
+        events,
+        "\"x.room.opened_v1\" => Self::RoomOpened(crate::events::decode(event)?),"
+    ));
+    assert!(has(
+        events,
+        "\"x.room.opened_v1\" => Self::RoomOpened(crate::events::decode_str(event)?),"
+    ));
+    assert!(has(
+        events,
+        "event_type: other.to_owned(), event: serde_json::from_str(event)?,"
+    ));
+    assert!(has(events, "event_type: other.to_owned(), event, }"));
+    assert!(has(events, "Self::RoomOpened(_) => \"x.room.opened_v1\","));
+    // `meeting()` returns the one schema every `meeting` property refers to.
+    assert!(has(events, "pub fn meeting(&self) -> Option<&Room> {"));
+    assert!(has(events, "Self::Ping(_) => None,"));
+    assert!(has(events, "Self::RoomOpened(e) => e.meeting.as_ref(),"));
+    assert!(has(events, "Self::Other(o) => Ok(o.event.clone()),"));
+}
+
+#[test]
+fn a_schema_without_events_generates_no_events_file() {
+    let files = codegen::generate(&small_schema()).unwrap();
+    assert!(files.iter().all(|f| f.name != "events.rs"));
+    assert!(!file(&files, "mod.rs").contains("events"));
+}
+
+#[test]
+fn bad_events_are_refused_with_the_reason() {
+    let mut s = schema_with_events();
+    s["webhooks"]["x.ping_v1"]["post"]["x-rust-name"] = json!("Other");
+    let err = codegen::generate(&s).unwrap_err();
+    assert!(
+        err.contains("x.ping_v1") && err.contains("`Other`"),
+        "{err}"
+    );
+
+    let mut s = schema_with_events();
+    s["webhooks"]["x.ping_v1"]["post"]["x-rust-name"] = json!("RoomOpened");
+    let err = codegen::generate(&s).unwrap_err();
+    assert!(err.contains("RoomOpened") && err.contains("twice"), "{err}");
+
+    let mut s = schema_with_events();
+    s["webhooks"]["x.ping_v1"]["post"]["requestBody"]["content"]["application/json"]["schema"]["allOf"]
+        [1]["properties"]["event"] = json!({"type": "object"});
+    let err = codegen::generate(&s).unwrap_err();
+    assert!(err.contains("x.ping_v1") && err.contains("$ref"), "{err}");
+
+    let mut s = schema_with_events();
+    s["webhooks"]["x.ping_v1"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+        ["allOf"]
+        .as_array_mut()
+        .unwrap()
+        .remove(0);
+    let err = codegen::generate(&s).unwrap_err();
+    assert!(
+        err.contains("x.ping_v1") && err.contains("envelope"),
+        "{err}"
+    );
+
+    let mut s = schema_with_events();
+    s["components"]["schemas"]["Ping"]["properties"]["meeting"] =
+        json!({"$ref": "#/components/schemas/Mood"});
+    let err = codegen::generate(&s).unwrap_err();
+    assert!(err.contains("Room") && err.contains("Mood"), "{err}");
+
+    let mut s = schema_with_events();
+    let hook = s["webhooks"]["x.ping_v1"].as_object_mut().unwrap();
+    let post = hook.remove("post").unwrap();
+    hook.insert("get".into(), post);
+    let err = codegen::generate(&s).unwrap_err();
+    assert!(err.contains("x.ping_v1") && err.contains("post"), "{err}");
+}
