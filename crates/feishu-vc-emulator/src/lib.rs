@@ -181,7 +181,9 @@ mod clock;
 mod config;
 mod control;
 mod error;
+mod events;
 mod ids;
+mod meetings;
 mod persist;
 mod ratelimit;
 mod server;
@@ -205,7 +207,9 @@ pub use config::{
     DEMO_USER_BOB, DEMO_USER_CAROL, DOCUMENTED_RATE_LIMIT, DirectoryUser, EmulatorBuilder,
     MEETING_NO_RANGE, OTHER_TENANT_KEY, OTHER_TENANT_USER, TOKEN_LIFETIME, demo_directory,
 };
-pub use control::{MeetingSpec, ParticipantSpec, ReservationSummary, Snapshot};
+pub use control::{
+    LeaveReason, MeetingSpec, ParticipantSpec, RecordingFile, ReservationSummary, Snapshot,
+};
 pub use error::Error;
 pub use feishu_vc_model::RateLimit;
 pub use feishu_vc_transport::Brand;
@@ -309,9 +313,79 @@ impl Emulator {
         self.shared.start_meeting(reserve_id, &spec).await
     }
 
-    /// Ends the meeting in progress of a reservation.
+    /// Ends the meeting in progress of a reservation: a screen share or recording under way
+    /// ends, everyone still in it leaves (reason 2), then `meeting_ended` is pushed.
     pub async fn end_meeting(&self, reserve_id: &str) -> Result<(), Error> {
         self.shared.end_meeting(reserve_id).await
+    }
+
+    /// Someone joins the meeting in progress; returns the meeting as get_active_meeting would.
+    pub async fn join_meeting(
+        &self,
+        reserve_id: &str,
+        participant: ParticipantSpec,
+    ) -> Result<Meeting, Error> {
+        self.shared.join_meeting(reserve_id, &participant).await
+    }
+
+    /// Someone leaves the meeting in progress (their screen share, if any, ends first).
+    pub async fn leave_meeting(
+        &self,
+        reserve_id: &str,
+        user_id: &str,
+        reason: LeaveReason,
+    ) -> Result<Meeting, Error> {
+        self.shared.leave_meeting(reserve_id, user_id, reason).await
+    }
+
+    /// A participant starts sharing their screen (one at a time).
+    pub async fn start_screen_share(
+        &self,
+        reserve_id: &str,
+        user_id: &str,
+    ) -> Result<Meeting, Error> {
+        self.shared.start_screen_share(reserve_id, user_id).await
+    }
+
+    /// The screen share under way ends.
+    pub async fn end_screen_share(&self, reserve_id: &str) -> Result<Meeting, Error> {
+        self.shared.end_screen_share(reserve_id).await
+    }
+
+    /// Recording starts, by `by` (a participant; the host when `None`).
+    pub async fn start_recording(
+        &self,
+        reserve_id: &str,
+        by: Option<&str>,
+    ) -> Result<Meeting, Error> {
+        self.shared.start_recording(reserve_id, by).await
+    }
+
+    /// The recording under way ends.
+    pub async fn end_recording(&self, reserve_id: &str) -> Result<Meeting, Error> {
+        self.shared.end_recording(reserve_id).await
+    }
+
+    /// The recording that ended last (in the meeting in progress, else the last meeting) becomes
+    /// ready: `recording_ready` is pushed with `url` (a minutes link unless given) and the
+    /// recorded length.
+    pub async fn recording_ready(
+        &self,
+        reserve_id: &str,
+        url: Option<String>,
+    ) -> Result<RecordingFile, Error> {
+        self.shared.recording_ready(reserve_id, url).await
+    }
+
+    /// Registers an event callback: sends it the URL-verification challenge and, once it has
+    /// echoed it, pushes every later meeting event there too.
+    pub async fn add_event_callback(&self, url: &str) -> Result<(), Error> {
+        self.shared.events.register(url).await
+    }
+
+    /// The event callbacks, in order of registration.
+    pub fn event_callbacks(&self) -> Vec<String> {
+        self.shared.events.callbacks()
     }
 
     /// What the emulator holds now.
@@ -338,6 +412,7 @@ impl Emulator {
                 .and_then(|r| r.map_err(Error::Server)),
             None => Ok(()),
         };
+        self.shared.events.stop();
         if let Some(p) = &self.shared.persister {
             p.stop();
         }
@@ -358,6 +433,7 @@ impl Drop for Emulator {
         let server = self.server.take();
         let shared = self.shared.clone();
         let stop_writer = move || {
+            shared.events.stop();
             if let Some(p) = &shared.persister {
                 p.stop();
             }
@@ -388,6 +464,10 @@ impl EmulatorBuilder {
             }
             None => (state::State::default(), 0, None),
         };
+        let events = events::Notifier::new(&self.events)?;
+        for url in &self.events.callbacks {
+            events.register(url).await?;
+        }
         let address = format!("{}:{}", self.host, self.port);
         let listener = tokio::net::TcpListener::bind((self.host.as_str(), self.port))
             .await
@@ -408,6 +488,7 @@ impl EmulatorBuilder {
             self.rate_limit.map(ratelimit::RateLimiter::new),
             state,
             persister,
+            events,
         );
         shared.tokens_on_wall_time = self.tokens_on_wall_time;
         shared.hosts = config::Hosts::of(self.brand);
