@@ -479,6 +479,10 @@ async fn get_active_meeting_reflects_participants_screen_share_and_recording() {
     emulator.shutdown().await.unwrap();
 }
 
+/// A control call: method, route under `.../meeting`, body, expected status, what it shows, the
+/// error text expected when refused.
+type Step<'a> = (Method, &'a str, Option<Value>, u16, &'a str, &'a str);
+
 #[tokio::test]
 async fn meeting_steps_through_the_control_api_and_their_refusals() {
     let receiver = Receiver::start(None, true, 0).await;
@@ -488,8 +492,7 @@ async fn meeting_steps_through_the_control_api_and_their_refusals() {
     let bob = json!({"id": DEMO_USER_BOB});
     let bob_shares = json!({"user_id": DEMO_USER_BOB});
     let (post, delete) = (Method::POST, Method::DELETE);
-    // (method, route under .../meeting, body, status, what it shows, error text)
-    let steps: Vec<(Method, &str, Option<Value>, u16, &str, &str)> = vec![
+    let steps: Vec<Step<'_>> = vec![
         (
             post.clone(),
             "/participants",
