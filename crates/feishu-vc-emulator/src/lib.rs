@@ -142,8 +142,11 @@
 //! # The control API
 //!
 //! Under `/_emulator/`, for tests and scripts; no token needed. Errors are `{"error": "…"}` with
-//! HTTP 400, 404 (unknown user, app or reservation) or 409 (expired reservation, meeting already
-//! in progress or not in progress).
+//! HTTP 400, 404 (unknown user, app or reservation), 409 (expired reservation, meeting already
+//! in progress or not in progress, a step the meeting's state does not allow: joining twice,
+//! a second screen share, ending a recording that is not running, ...) or 502 (a callback that
+//! did not answer its challenge). `{"meeting": {…}}` is the meeting as get_active_meeting shows
+//! it, with open ids and participants.
 //!
 //! | endpoint | body | answer |
 //! | --- | --- | --- |
@@ -153,9 +156,56 @@
 //! | `POST /_emulator/user_access_token` | `{"user_id", "app_id"?}` (any id of a directory user) | `{"user_access_token", "expire"}` |
 //! | `POST /_emulator/reserves/{reserve_id}/meeting` | a [`MeetingSpec`] (may be empty) | `{"meeting": {…}}` |
 //! | `DELETE /_emulator/reserves/{reserve_id}/meeting` | | `{}` |
+//! | `POST /_emulator/reserves/{reserve_id}/meeting/participants` | a [`ParticipantSpec`] (`{"id", "user_type"?, "is_cohost"?}`) | `{"meeting": {…}}` |
+//! | `POST /_emulator/reserves/{reserve_id}/meeting/leave` | `{"user_id", "leave_reason"?}` (1 left, the default, or 3 removed) | `{"meeting": {…}}` |
+//! | `POST /_emulator/reserves/{reserve_id}/meeting/screen_share` | `{"user_id"}` (a participant; one share at a time) | `{"meeting": {…}}` |
+//! | `DELETE /_emulator/reserves/{reserve_id}/meeting/screen_share` | | `{"meeting": {…}}` |
+//! | `POST /_emulator/reserves/{reserve_id}/meeting/recording` | `{"user_id"?}` (who starts it; the host unless given) | `{"meeting": {…}}` |
+//! | `DELETE /_emulator/reserves/{reserve_id}/meeting/recording` | | `{"meeting": {…}}` |
+//! | `POST /_emulator/reserves/{reserve_id}/meeting/recording/ready` | `{"url"?}` | a [`RecordingFile`] (`{"url", "duration_ms"}`) |
+//! | `GET /_emulator/event_callbacks` | | `{"callbacks": ["…"]}` |
+//! | `POST /_emulator/event_callbacks` | `{"url"}` | `{"callbacks": […]}` once the URL echoed the challenge; else HTTP 502 |
 //! | `GET /_emulator/state` | | a [`Snapshot`] |
 //!
 //! [`Emulator`] has the same as methods.
+//!
+//! # Meeting events
+//!
+//! Feishu pushes `vc.meeting.*` events for meetings booked through the Open API; the emulator
+//! does the same for its meetings, to every callback given with
+//! [`EmulatorBuilder::event_callback`], `POST /_emulator/event_callbacks` or
+//! [`Emulator::add_event_callback`]. Registering a callback sends it the URL-verification
+//! challenge (`{"challenge", "type": "url_verification", "token"}`), which it must answer with
+//! HTTP 200 and `{"challenge": "<the same>"}`.
+//!
+//! | step | events, in order |
+//! | --- | --- |
+//! | start | `meeting_started_v1`, then `join_meeting_v1` per participant (the host first) |
+//! | join | `join_meeting_v1` (operator: who joined) |
+//! | leave | `share_ended_v1` if they were sharing, `leave_meeting_v1` (`leave_reason` 1 or 3, `leave_user`; the host is the operator of a removal) |
+//! | screen share start / end | `share_started_v1` / `share_ended_v1` (operator: the sharer) |
+//! | recording start / end | `recording_started_v1` / `recording_ended_v1` |
+//! | recording ready | `recording_ready_v1`: the meeting's id, topic, number, source and owner ids only, `url`, `duration` (ms, as a string) |
+//! | end | `share_ended_v1` and `recording_ended_v1` if under way, `leave_meeting_v1` (reason 2) per participant, `meeting_ended_v1` |
+//!
+//! Each event is a schema 2.0 envelope (`header`: a fresh 32-hex-digit `event_id`, `event_type`,
+//! `create_time` in ms by the emulator's clock, `token` = the verification token, `app_id` and
+//! `tenant_key` of the app that booked the reservation). The meeting has its id, topic,
+//! `meeting_no` (the reservation's), `meeting_source` 4, `start_time` (and `end_time` once
+//! ended) in seconds, `host_user`, and `owner` = the reservation's owner, with all three ids of
+//! directory users; `calendar_event_id` only in meeting started and ended. Bodies are built
+//! through `feishu_vc_model::events::Event`, so what is sent is what the model reads.
+//!
+//! With [`EmulatorBuilder::encrypt_key`] every body (challenges too) is
+//! `{"encrypt": base64(iv ‖ AES-256-CBC(SHA-256(key), PKCS#7))}` with a fresh IV, and carries
+//! `X-Lark-Request-Timestamp`, `X-Lark-Request-Nonce` and `X-Lark-Signature` (hex SHA-256 of
+//! timestamp ‖ nonce ‖ key ‖ body).
+//!
+//! Each callback gets its events in order from its own task. An attempt that is not answered
+//! HTTP 200 within 3 s is retried 15 s, 5 min, 1 h and 6 h later (times
+//! [`EmulatorBuilder::event_retry_scale`]) with the same `event_id`, before the next event goes
+//! to that callback. Pending deliveries live in memory only: they do not survive a restart or
+//! [`Emulator::shutdown`].
 //!
 //! # State
 //!
@@ -466,7 +516,10 @@ impl EmulatorBuilder {
         };
         let events = events::Notifier::new(&self.events)?;
         for url in &self.events.callbacks {
-            events.register(url).await?;
+            events.register(url).await.map_err(|e| match e {
+                Error::BadRequest(why) => Error::Config(why),
+                other => other,
+            })?;
         }
         let address = format!("{}:{}", self.host, self.port);
         let listener = tokio::net::TcpListener::bind((self.host.as_str(), self.port))

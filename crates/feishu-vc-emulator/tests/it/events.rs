@@ -642,3 +642,29 @@ async fn meeting_steps_through_the_control_api_and_their_refusals() {
     );
     emulator.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn event_settings_are_checked_and_their_secrets_never_shown() {
+    let builder = Emulator::builder()
+        .encrypt_key("encrypt-key-secret")
+        .verification_token("verification-token-secret");
+    let shown = format!("{builder:?}");
+    assert!(!shown.contains("encrypt-key-secret"), "{shown}");
+    assert!(!shown.contains("verification-token-secret"), "{shown}");
+
+    for scale in [f64::NAN, -1.0, f64::INFINITY] {
+        let refused = Emulator::builder().event_retry_scale(scale).start().await;
+        match refused {
+            Err(Error::Config(why)) => assert!(why.contains("retry scale"), "{why}"),
+            other => panic!("scale {scale} was accepted: {other:?}"),
+        }
+    }
+    let refused = Emulator::builder()
+        .event_callback("ftp://127.0.0.1/x")
+        .start()
+        .await;
+    match refused {
+        Err(Error::Config(why)) => assert!(why.contains("ftp://127.0.0.1/x"), "{why}"),
+        other => panic!("a non-http callback was accepted: {other:?}"),
+    }
+}
