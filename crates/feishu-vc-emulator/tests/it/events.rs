@@ -53,6 +53,8 @@ struct Inbox {
     events: Mutex<Vec<Arrival>>,
     /// How many event deliveries to fail (HTTP 500) before accepting.
     fail: AtomicUsize,
+    /// How many event deliveries to answer only after 5 s, past the emulator's 3 s timeout.
+    hang: AtomicUsize,
     /// Whether to echo challenges.
     echo: bool,
 }
@@ -100,6 +102,13 @@ async fn receive(
         };
     }
     inbox.events.lock().unwrap().push(arrival);
+    let hanging = inbox
+        .hang
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+        .is_ok();
+    if hanging {
+        tokio::time::sleep(Duration::from_secs(5)).await;
+    }
     let failing = inbox
         .fail
         .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
@@ -160,6 +169,18 @@ async fn emulator_for(receiver: &Receiver, builder: EmulatorBuilder) -> Emulator
         .start()
         .await
         .unwrap()
+}
+
+/// An emulator pushing to `receiver` in which Alice has booked a meeting (`topic`) and started
+/// it alone.
+async fn meeting_alone(receiver: &Receiver, builder: EmulatorBuilder, topic: &str) -> Emulator {
+    let emulator = emulator_for(receiver, builder).await;
+    let id = book(&client(&emulator), &emulator, topic).await;
+    emulator
+        .start_meeting(id.as_str(), MeetingSpec::new())
+        .await
+        .unwrap();
+    emulator
 }
 
 #[tokio::test]
@@ -308,13 +329,7 @@ async fn each_meeting_step_pushes_its_event_in_order_with_the_reservations_field
 async fn events_are_encrypted_and_signed_when_a_key_is_set() {
     let key = "test key";
     let receiver = Receiver::start(Some(key), true, 0).await;
-    let emulator = emulator_for(&receiver, Emulator::builder().encrypt_key(key)).await;
-    let client = client(&emulator);
-    let id = book(&client, &emulator, "Secret").await;
-    emulator
-        .start_meeting(id.as_str(), MeetingSpec::new())
-        .await
-        .unwrap();
+    let emulator = meeting_alone(&receiver, Emulator::builder().encrypt_key(key), "Secret").await;
 
     let challenge = &receiver.challenges()[0];
     let got = receiver.events(2).await;
@@ -345,13 +360,12 @@ async fn events_are_encrypted_and_signed_when_a_key_is_set() {
 async fn a_failed_delivery_is_retried_with_the_same_event_id_after_the_scaled_delay() {
     // 15 s × 0.01 = 150 ms before the first retry.
     let receiver = Receiver::start(None, true, 1).await;
-    let emulator = emulator_for(&receiver, Emulator::builder().event_retry_scale(0.01)).await;
-    let client = client(&emulator);
-    let id = book(&client, &emulator, "Flaky").await;
-    emulator
-        .start_meeting(id.as_str(), MeetingSpec::new())
-        .await
-        .unwrap();
+    let emulator = meeting_alone(
+        &receiver,
+        Emulator::builder().event_retry_scale(0.01),
+        "Flaky",
+    )
+    .await;
 
     let got = receiver.events(3).await;
     let types: Vec<&str> = got.iter().map(Arrival::event_type).collect();
@@ -375,6 +389,56 @@ async fn a_failed_delivery_is_retried_with_the_same_event_id_after_the_scaled_de
 async fn register(emulator: &Emulator, url: &str) -> crate::Raw {
     let route = format!("{}/_emulator/event_callbacks", emulator.base_url());
     raw(Method::POST, route, None, Some(json!({ "url": url }))).await
+}
+
+#[tokio::test]
+async fn a_failing_callback_gets_four_retries_on_the_scaled_schedule_then_no_more() {
+    // × 0.0002: 3 ms, 60 ms, 720 ms, 4.32 s after each failure.
+    let receiver = Receiver::start(None, true, usize::MAX).await;
+    let emulator = meeting_alone(
+        &receiver,
+        Emulator::builder().event_retry_scale(0.0002),
+        "Down",
+    )
+    .await;
+    // Five attempts of the started event, then it is given up and the host's join follows.
+    let got = receiver.events(6).await;
+    assert!(
+        got.len() >= 6,
+        "one attempt and four retries, then the next event"
+    );
+    assert!(got[..5].iter().all(|a| a.event_id() == got[0].event_id()));
+    let expected_ms = [3, 60, 720, 4320];
+    for (pair, ms) in got[..5].windows(2).zip(expected_ms) {
+        assert!(pair[1].at - pair[0].at >= Duration::from_millis(ms));
+    }
+    assert_eq!(got[5].event_type(), "vc.meeting.join_meeting_v1");
+    emulator.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn an_attempt_unanswered_within_3_s_is_retried() {
+    let receiver = Receiver::start(None, true, 0).await;
+    receiver.inbox.hang.store(1, Ordering::SeqCst);
+    let emulator = meeting_alone(
+        &receiver,
+        Emulator::builder().event_retry_scale(0.01),
+        "Slow",
+    )
+    .await;
+    let got = receiver.events(2).await;
+    assert!(got.len() >= 2);
+    assert_eq!(got[0].event_id(), got[1].event_id());
+    let gap = got[1].at - got[0].at;
+    assert!(
+        gap >= Duration::from_millis(3150),
+        "3 s timeout + 150 ms: {gap:?}"
+    );
+    assert!(
+        gap < Duration::from_secs(5),
+        "not waiting for the late answer: {gap:?}"
+    );
+    emulator.shutdown().await.unwrap();
 }
 
 #[tokio::test]
