@@ -152,6 +152,23 @@ fn in_progress<'m>(
         .ok_or_else(|| Error::NoMeetingInProgress(reserve_id.to_owned()))
 }
 
+/// The meeting in progress, once `id` (given as `given`) is checked to be in it.
+fn with_participant<'m>(
+    r: &'m mut Reservation,
+    reserve_id: &str,
+    id: &str,
+    given: &str,
+) -> Result<&'m mut ActiveMeeting, Error> {
+    let m = in_progress(r, reserve_id)?;
+    if m.participant(id).is_none() {
+        return Err(step_refused(
+            reserve_id,
+            format!("`{given}` is not in the meeting"),
+        ));
+    }
+    Ok(m)
+}
+
 /// Ends a recording under way, if any, and says so.
 fn stop_recording(h: &mut Happened<'_>, m: &mut ActiveMeeting, by: &str, now: i64) -> bool {
     let Some(since) = m.recording_since.take() else {
@@ -333,13 +350,7 @@ impl Shared {
     ) -> Result<Meeting, Error> {
         let id = self.canonical(user_id);
         self.step(reserve_id, |r, h, now| {
-            let m = in_progress(r, reserve_id)?;
-            if m.participant(&id).is_none() {
-                return Err(step_refused(
-                    reserve_id,
-                    format!("`{user_id}` is not in the meeting"),
-                ));
-            }
+            let m = with_participant(r, reserve_id, &id, user_id)?;
             if m.sharer.as_deref() == Some(id.as_str()) {
                 stop_share(h, m);
             }
@@ -362,13 +373,7 @@ impl Shared {
     ) -> Result<Meeting, Error> {
         let id = self.canonical(user_id);
         self.step(reserve_id, |r, h, now| {
-            let m = in_progress(r, reserve_id)?;
-            if m.participant(&id).is_none() {
-                return Err(step_refused(
-                    reserve_id,
-                    format!("`{user_id}` is not in the meeting"),
-                ));
-            }
+            let m = with_participant(r, reserve_id, &id, user_id)?;
             if let Some(sharer) = &m.sharer {
                 return Err(step_refused(
                     reserve_id,
@@ -403,16 +408,13 @@ impl Shared {
     ) -> Result<Meeting, Error> {
         let by = by.map(|id| (id, self.canonical(id)));
         self.step(reserve_id, |r, h, now| {
-            let m = in_progress(r, reserve_id)?;
-            let operator = match &by {
-                Some((given, id)) if m.participant(id).is_none() => {
-                    return Err(step_refused(
-                        reserve_id,
-                        format!("`{given}` is not in the meeting"),
-                    ));
+            let (m, operator) = match &by {
+                Some((given, id)) => (with_participant(r, reserve_id, id, given)?, id.clone()),
+                None => {
+                    let m = in_progress(r, reserve_id)?;
+                    let chair = h.chair(m);
+                    (m, chair)
                 }
-                Some((_, id)) => id.clone(),
-                None => h.chair(m),
             };
             if m.recording_since.is_some() {
                 return Err(step_refused(

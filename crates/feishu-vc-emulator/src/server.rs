@@ -686,12 +686,21 @@ fn meeting_now(meeting: feishu_vc_model::Meeting) -> Value {
     json!({ "meeting": meeting })
 }
 
-async fn join_meeting(State(shared): Shr, Path(reserve_id): Path<String>, body: Bytes) -> Response {
-    let result = async {
-        let spec: ParticipantSpec = control_body(&body)?;
-        Ok(meeting_now(shared.join_meeting(&reserve_id, &spec).await?))
-    };
+/// A control call with a JSON body: reads it as `B` and answers what `then` makes of it.
+async fn with_body<B, F>(body: &[u8], then: impl FnOnce(B) -> F) -> Response
+where
+    B: DeserializeOwned,
+    F: Future<Output = Result<Value, Error>>,
+{
+    let result = async { then(control_body(body)?).await };
     control(result.await)
+}
+
+async fn join_meeting(State(shared): Shr, Path(reserve_id): Path<String>, body: Bytes) -> Response {
+    with_body(&body, |spec: ParticipantSpec| async move {
+        Ok(meeting_now(shared.join_meeting(&reserve_id, &spec).await?))
+    })
+    .await
 }
 
 async fn leave_meeting(
@@ -699,8 +708,7 @@ async fn leave_meeting(
     Path(reserve_id): Path<String>,
     body: Bytes,
 ) -> Response {
-    let result = async {
-        let body: LeaveBody = control_body(&body)?;
+    with_body(&body, |body: LeaveBody| async move {
         let reason = match body.leave_reason {
             None => LeaveReason::Left,
             Some(n) => LeaveReason::from_value(n).ok_or_else(|| {
@@ -711,8 +719,8 @@ async fn leave_meeting(
             .leave_meeting(&reserve_id, &body.user_id, reason)
             .await?;
         Ok(meeting_now(meeting))
-    };
-    control(result.await)
+    })
+    .await
 }
 
 async fn start_screen_share(
@@ -720,16 +728,15 @@ async fn start_screen_share(
     Path(reserve_id): Path<String>,
     body: Bytes,
 ) -> Response {
-    let result = async {
-        let body: ByBody = control_body(&body)?;
+    with_body(&body, |body: ByBody| async move {
         let user = body
             .user_id
             .ok_or_else(|| Error::BadRequest("user_id: who shares is required".to_owned()))?;
         Ok(meeting_now(
             shared.start_screen_share(&reserve_id, &user).await?,
         ))
-    };
-    control(result.await)
+    })
+    .await
 }
 
 async fn end_screen_share(State(shared): Shr, Path(reserve_id): Path<String>) -> Response {
@@ -741,14 +748,11 @@ async fn start_recording(
     Path(reserve_id): Path<String>,
     body: Bytes,
 ) -> Response {
-    let result = async {
-        let body: ByBody = control_body(&body)?;
-        let meeting = shared
-            .start_recording(&reserve_id, body.user_id.as_deref())
-            .await?;
-        Ok(meeting_now(meeting))
-    };
-    control(result.await)
+    with_body(&body, |body: ByBody| async move {
+        let by = body.user_id.as_deref();
+        Ok(meeting_now(shared.start_recording(&reserve_id, by).await?))
+    })
+    .await
 }
 
 async fn end_recording(State(shared): Shr, Path(reserve_id): Path<String>) -> Response {
@@ -760,12 +764,11 @@ async fn recording_ready(
     Path(reserve_id): Path<String>,
     body: Bytes,
 ) -> Response {
-    let result = async {
-        let body: ReadyBody = control_body(&body)?;
+    with_body(&body, |body: ReadyBody| async move {
         let file = shared.recording_ready(&reserve_id, body.url).await?;
         serde_json::to_value(file).map_err(|e| Error::BadRequest(e.to_string()))
-    };
-    control(result.await)
+    })
+    .await
 }
 
 async fn event_callbacks(State(shared): Shr) -> Response {
@@ -773,12 +776,11 @@ async fn event_callbacks(State(shared): Shr) -> Response {
 }
 
 async fn add_event_callback(State(shared): Shr, body: Bytes) -> Response {
-    let result = async {
-        let body: CallbackBody = control_body(&body)?;
+    with_body(&body, |body: CallbackBody| async move {
         shared.events.register(&body.url).await?;
         Ok(json!({ "callbacks": shared.events.callbacks() }))
-    };
-    control(result.await)
+    })
+    .await
 }
 
 async fn state(State(shared): Shr) -> Response {
