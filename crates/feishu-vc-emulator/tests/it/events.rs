@@ -732,3 +732,47 @@ async fn event_settings_are_checked_and_their_secrets_never_shown() {
         other => panic!("a non-http callback was accepted: {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn a_meetings_share_and_recording_survive_a_restart_on_the_state_file() {
+    let dir = crate::temp_dir("meeting-steps");
+    let file = dir.join("state.db");
+    let emulator = Emulator::builder().state_file(&file).start().await.unwrap();
+    let id = book(&client(&emulator), &emulator, "Kept").await;
+    let r = id.as_str();
+    emulator
+        .start_meeting(r, MeetingSpec::new().participant(DEMO_USER_BOB))
+        .await
+        .unwrap();
+    emulator.start_screen_share(r, DEMO_USER_BOB).await.unwrap();
+    emulator.start_recording(r, None).await.unwrap();
+    emulator.advance(Duration::from_secs(12)).await.unwrap();
+    emulator.shutdown().await.unwrap();
+
+    let receiver = Receiver::start(None, true, 0).await;
+    let emulator = emulator_for(&receiver, Emulator::builder().state_file(&file)).await;
+    let m = emulator.end_screen_share(r).await.unwrap();
+    assert_eq!(m.ability.unwrap().use_share_screen, Some(true));
+    emulator.end_meeting(r).await.unwrap();
+    let file = emulator.recording_ready(r, None).await.unwrap();
+    assert_eq!(
+        file.duration_ms, 12_000,
+        "recorded before and after the restart"
+    );
+    let got = receiver.events(6).await;
+    let types: Vec<&str> = got.iter().map(Arrival::event_type).collect();
+    assert_eq!(
+        types,
+        [
+            "vc.meeting.share_ended_v1",
+            "vc.meeting.recording_ended_v1",
+            "vc.meeting.leave_meeting_v1",
+            "vc.meeting.leave_meeting_v1",
+            "vc.meeting.meeting_ended_v1",
+            "vc.meeting.recording_ready_v1",
+        ]
+    );
+    assert_eq!(got[0].event()["operator"]["id"], ids_of(DEMO_USER_BOB));
+    emulator.shutdown().await.unwrap();
+    let _ = std::fs::remove_dir_all(dir);
+}
