@@ -198,8 +198,9 @@
 //!
 //! With [`EmulatorBuilder::encrypt_key`] every body (challenges too) is
 //! `{"encrypt": base64(iv ‖ AES-256-CBC(SHA-256(key), PKCS#7))}` with a fresh IV, and carries
-//! `X-Lark-Request-Timestamp`, `X-Lark-Request-Nonce` and `X-Lark-Signature` (hex SHA-256 of
-//! timestamp ‖ nonce ‖ key ‖ body).
+//! `X-Lark-Request-Timestamp` (Unix seconds by the system clock, per attempt),
+//! `X-Lark-Request-Nonce` and `X-Lark-Signature` (hex SHA-256 of timestamp ‖ nonce ‖ key ‖ body).
+//! An event is queued as its step is made, before the step is written to the state file.
 //!
 //! Each callback gets its events in order from its own task. An attempt that is not answered
 //! HTTP 200 within 3 s is retried 15 s, 5 min, 1 h and 6 h later (times
