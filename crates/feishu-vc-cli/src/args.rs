@@ -291,6 +291,19 @@ pub(crate) struct EmulatorArgs {
     /// Persist every change to this file, and load it at start.
     #[arg(long, value_name = "FILE")]
     pub(crate) state: Option<PathBuf>,
+
+    /// Push meeting events (vc.meeting.*) to this URL, as Feishu pushes them to an app's request
+    /// URL; repeatable. Each URL must answer the URL-verification challenge at start.
+    #[arg(long = "event-callback", value_name = "URL")]
+    pub(crate) event_callbacks: Vec<String>,
+
+    /// Encrypt (AES-256-CBC) and sign every pushed event and challenge with this Encrypt Key.
+    #[arg(long, value_name = "KEY")]
+    pub(crate) encrypt_key: Option<SecretString>,
+
+    /// The Verification Token sent in every pushed event and challenge.
+    #[arg(long, value_name = "TOKEN")]
+    pub(crate) verification_token: Option<SecretString>,
 }
 
 /// What `feishu-vc emulator` does instead of serving.

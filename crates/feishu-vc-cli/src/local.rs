@@ -165,6 +165,15 @@ pub(crate) async fn serve(args: &EmulatorArgs) -> Result<(), Failure> {
     if let Some(path) = &args.state {
         builder = builder.state_file(path.clone());
     }
+    for url in &args.event_callbacks {
+        builder = builder.event_callback(url.clone());
+    }
+    if let Some(key) = &args.encrypt_key {
+        builder = builder.encrypt_key(key.expose_secret());
+    }
+    if let Some(token) = &args.verification_token {
+        builder = builder.verification_token(token.expose_secret());
+    }
     let emulator = builder
         .start()
         .await
@@ -188,6 +197,9 @@ pub(crate) async fn serve(args: &EmulatorArgs) -> Result<(), Failure> {
         note(&format!(
             "  demo app: --app-id {DEMO_APP_ID} --app-secret {DEMO_APP_SECRET}"
         ));
+    }
+    for url in emulator.event_callbacks() {
+        note(&format!("  meeting events to: {url}"));
     }
     note("  users (open_id / union_id / user_id, tenant):");
     for user in feishu_vc_emulator::demo_directory() {

@@ -141,6 +141,24 @@ impl Served {
     }
 }
 
+impl Served {
+    /// `feishu-vc reserve apply` of a one-hour meeting owned by Alice; its JSON answer.
+    fn book(&self, topic: &str) -> Value {
+        let out = run(&self.args(&[
+            "reserve",
+            "apply",
+            "--topic",
+            topic,
+            "--end-time",
+            "+1h",
+            "--owner",
+            "ou_3ec3f6a28a0d08c45d895276e8e5e19b",
+        ]));
+        assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+}
+
 impl Drop for Served {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -422,18 +440,7 @@ fn body_file_and_flags_combine() {
 #[test]
 fn the_served_emulator_takes_all_five_operations_from_the_cli() {
     let served = Served::start(&[]);
-    let out = run(&served.args(&[
-        "reserve",
-        "apply",
-        "--topic",
-        "t",
-        "--end-time",
-        "+1h",
-        "--owner",
-        "ou_3ec3f6a28a0d08c45d895276e8e5e19b",
-    ]));
-    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
-    let booked: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let booked = served.book("t");
     let id = booked["reserve"]["id"].as_str().unwrap().to_owned();
     let out = run(&served.args(&[
         "reserve",
@@ -1021,4 +1028,111 @@ fn emulator_commands_run_at_the_same_time_lose_no_booking() {
         let got = run_with_state(&state, &["--emulator", "reserve", "get", id]);
         assert_eq!(code(&got), 0, "{id} was kept: {}", text(&got.stderr));
     }
+}
+
+/// What the receiver of `served_emulator_pushes_encrypted_signed_events_to_its_callback` got:
+/// (headers, raw body) per request.
+type Deliveries = std::sync::Arc<std::sync::Mutex<Vec<(axum::http::HeaderMap, String)>>>;
+
+/// Decrypts an `encrypt` field as Feishu's receivers do (AES-256-CBC, key SHA-256 of the key).
+fn decrypt(key: &str, sealed: &str) -> Value {
+    use aes::cipher::{BlockDecryptMut, KeyIvInit, block_padding::Pkcs7};
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(sealed)
+        .unwrap();
+    let key: [u8; 32] = sha2::Sha256::digest(key.as_bytes()).into();
+    let (iv, ciphertext) = raw.split_at(16);
+    let plain = cbc::Decryptor::<aes::Aes256>::new(&key.into(), iv.into())
+        .decrypt_padded_vec_mut::<Pkcs7>(ciphertext)
+        .unwrap();
+    serde_json::from_slice(&plain).unwrap()
+}
+
+#[test]
+fn served_emulator_pushes_encrypted_signed_events_to_its_callback() {
+    const KEY: &str = "cli-encrypt-key";
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let got: Deliveries = Default::default();
+    let url = runtime.block_on(async {
+        let got = got.clone();
+        let app = axum::Router::new().route(
+            "/hook",
+            axum::routing::post(
+                move |headers: axum::http::HeaderMap, body: String| async move {
+                    let outer: Value = serde_json::from_str(&body).unwrap();
+                    let plain = decrypt(KEY, outer["encrypt"].as_str().unwrap());
+                    got.lock().unwrap().push((headers, body));
+                    axum::Json(serde_json::json!({ "challenge": plain["challenge"] }))
+                },
+            ),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        url
+    });
+
+    let served = Served::start(&[
+        "--event-callback",
+        &url,
+        "--encrypt-key",
+        KEY,
+        "--verification-token",
+        "cli-v-token",
+    ]);
+    let first = got.lock().unwrap()[0].1.clone();
+    let challenge = decrypt(
+        KEY,
+        serde_json::from_str::<Value>(&first).unwrap()["encrypt"]
+            .as_str()
+            .unwrap(),
+    );
+    assert_eq!(challenge["type"], "url_verification");
+    assert_eq!(challenge["token"], "cli-v-token");
+
+    let booked = served.book("events");
+    let id = booked["reserve"]["id"].as_str().unwrap().to_owned();
+    let started = runtime.block_on(async {
+        reqwest::Client::new()
+            .post(format!(
+                "{}/_emulator/reserves/{id}/meeting",
+                served.base_url
+            ))
+            .send()
+            .await
+            .unwrap()
+            .status()
+    });
+    assert_eq!(started.as_u16(), 200);
+
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while got.lock().unwrap().len() < 2 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let (headers, body) = got.lock().unwrap()[1].clone();
+    let envelope = decrypt(
+        KEY,
+        serde_json::from_str::<Value>(&body).unwrap()["encrypt"]
+            .as_str()
+            .unwrap(),
+    );
+    assert_eq!(
+        envelope["header"]["event_type"],
+        "vc.meeting.meeting_started_v1"
+    );
+    assert_eq!(envelope["header"]["token"], "cli-v-token");
+    assert_eq!(
+        envelope["event"]["meeting"]["meeting_no"],
+        booked["reserve"]["meeting_no"]
+    );
+    let header = |name: &str| headers.get(name).unwrap().to_str().unwrap().to_owned();
+    use sha2::Digest as _;
+    let mut hash = sha2::Sha256::new();
+    hash.update(header("x-lark-request-timestamp"));
+    hash.update(header("x-lark-request-nonce"));
+    hash.update(KEY);
+    hash.update(body.as_bytes());
+    assert_eq!(header("x-lark-signature"), format!("{:x}", hash.finalize()));
 }

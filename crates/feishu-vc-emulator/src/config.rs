@@ -222,6 +222,7 @@ pub struct EmulatorBuilder {
     pub(crate) tokens_on_wall_time: bool,
     pub(crate) header_read_timeout: Duration,
     pub(crate) brand: Brand,
+    pub(crate) events: crate::events::EventSettings,
 }
 
 impl Default for EmulatorBuilder {
@@ -242,6 +243,10 @@ impl Default for EmulatorBuilder {
             tokens_on_wall_time: false,
             header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
             brand: Brand::Feishu,
+            events: crate::events::EventSettings {
+                retry_scale: 1.0,
+                ..Default::default()
+            },
         }
     }
 }
@@ -364,6 +369,37 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Adds a URL that meeting events (`vc.meeting.*`) are pushed to, as Feishu pushes them to an
+    /// app's request URL; may be given several times. At start each gets the URL-verification
+    /// challenge and must echo it (HTTP 200, `{"challenge": "…"}`), else the emulator does not
+    /// start ([`crate::Error::CallbackRejected`]).
+    pub fn event_callback(mut self, url: impl Into<String>) -> Self {
+        self.events.callbacks.push(url.into());
+        self
+    }
+
+    /// The app's Encrypt Key: every event and challenge body is then `{"encrypt": "…"}`
+    /// (AES-256-CBC) and signed with `X-Lark-Signature`.
+    pub fn encrypt_key(mut self, key: impl Into<String>) -> Self {
+        self.events.encrypt_key = Some(feishu_vc_model::SecretString::new(key));
+        self
+    }
+
+    /// The app's Verification Token, sent as `header.token` of every event and `token` of the
+    /// challenge.
+    pub fn verification_token(mut self, token: impl Into<String>) -> Self {
+        self.events.verification_token = Some(feishu_vc_model::SecretString::new(token));
+        self
+    }
+
+    /// Multiplies Feishu's retry schedule for failed event deliveries (15 s, 5 min, 1 h, 6 h)
+    /// by `scale` (1.0 unless set; 0.001 retries after 15 ms, 300 ms, …): for tests. Must be
+    /// finite and not negative.
+    pub fn event_retry_scale(mut self, scale: f64) -> Self {
+        self.events.retry_scale = scale;
+        self
+    }
+
     /// Checks the configuration.
     pub(crate) fn check(&self) -> Result<(), String> {
         if !(MEETING_NO_RANGE.contains(self.meeting_no_pool.start())
@@ -386,6 +422,20 @@ impl EmulatorBuilder {
             if seen.insert(app.app_id.as_str(), ()).is_some() {
                 return Err(format!("app `{}` is configured twice", app.app_id));
             }
+        }
+        if !(self.events.retry_scale.is_finite() && self.events.retry_scale >= 0.0) {
+            return Err(format!(
+                "the event retry scale must be a finite number of at least 0, not {}",
+                self.events.retry_scale
+            ));
+        }
+        if self
+            .events
+            .encrypt_key
+            .as_ref()
+            .is_some_and(|k| k.is_empty())
+        {
+            return Err("the encrypt key is empty".to_owned());
         }
         if let Some(limit) = self.rate_limit
             && (limit.per_second == 0 || limit.per_minute == 0)

@@ -142,3 +142,44 @@ pub struct ReservationSummary {
     /// The id of its meeting in progress, if any.
     pub meeting_id: Option<MeetingId>,
 }
+
+/// Why someone left a meeting (`leave_reason` of `vc.meeting.leave_meeting_v1`). Participants
+/// still in a meeting when it ends leave with reason 2 (the meeting ended) by themselves.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LeaveReason {
+    /// 1: they left.
+    #[default]
+    Left,
+    /// 3: they were removed (the host is the operator).
+    Removed,
+}
+
+impl LeaveReason {
+    /// The wire value: 1 or 3.
+    pub fn value(self) -> i64 {
+        match self {
+            Self::Left => 1,
+            Self::Removed => 3,
+        }
+    }
+
+    /// The reason with this wire value (1 or 3; 2 is the emulator's own, when a meeting ends).
+    pub fn from_value(value: i64) -> Option<Self> {
+        match value {
+            1 => Some(Self::Left),
+            3 => Some(Self::Removed),
+            _ => None,
+        }
+    }
+}
+
+/// A recording that has become ready (`vc.meeting.recording_ready_v1`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct RecordingFile {
+    /// The recording's link.
+    pub url: String,
+    /// How long was recorded, in milliseconds (by the emulator's time).
+    pub duration_ms: i64,
+}

@@ -83,6 +83,24 @@ pub enum Error {
         /// The furthest the emulator's time may run ahead of its clock.
         max_offset_seconds: i64,
     },
+    /// An event callback did not pass URL verification: the challenge could not be delivered,
+    /// or its answer was not HTTP 200 with the challenge echoed.
+    #[error("event callback {url} was not verified: {reason}")]
+    CallbackRejected {
+        /// The callback URL.
+        url: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// A meeting step cannot be taken in the meeting's present state (the user is already in
+    /// the meeting or not in it, nobody is sharing, a recording is already running, ...).
+    #[error("reservation `{reserve_id}`: {reason}")]
+    MeetingStep {
+        /// The reservation.
+        reserve_id: String,
+        /// Why the step cannot be taken.
+        reason: String,
+    },
     /// A control request could not be read.
     #[error("invalid control request: {0}")]
     BadRequest(String),
@@ -95,7 +113,9 @@ impl Error {
             Self::UnknownUser(_) | Self::UnknownApp(_) | Self::UnknownReservation(_) => 404,
             Self::ReservationExpired(_)
             | Self::MeetingInProgress(_)
-            | Self::NoMeetingInProgress(_) => 409,
+            | Self::NoMeetingInProgress(_)
+            | Self::MeetingStep { .. } => 409,
+            Self::CallbackRejected { .. } => 502,
             Self::BadRequest(_) | Self::Config(_) | Self::ClockOutOfRange { .. } => 400,
             _ => 500,
         }

@@ -142,8 +142,11 @@
 //! # The control API
 //!
 //! Under `/_emulator/`, for tests and scripts; no token needed. Errors are `{"error": "…"}` with
-//! HTTP 400, 404 (unknown user, app or reservation) or 409 (expired reservation, meeting already
-//! in progress or not in progress).
+//! HTTP 400, 404 (unknown user, app or reservation), 409 (expired reservation, meeting already
+//! in progress or not in progress, a step the meeting's state does not allow: joining twice,
+//! a second screen share, ending a recording that is not running, ...) or 502 (a callback that
+//! did not answer its challenge). `{"meeting": {…}}` is the meeting as get_active_meeting shows
+//! it, with open ids and participants.
 //!
 //! | endpoint | body | answer |
 //! | --- | --- | --- |
@@ -153,9 +156,57 @@
 //! | `POST /_emulator/user_access_token` | `{"user_id", "app_id"?}` (any id of a directory user) | `{"user_access_token", "expire"}` |
 //! | `POST /_emulator/reserves/{reserve_id}/meeting` | a [`MeetingSpec`] (may be empty) | `{"meeting": {…}}` |
 //! | `DELETE /_emulator/reserves/{reserve_id}/meeting` | | `{}` |
+//! | `POST /_emulator/reserves/{reserve_id}/meeting/participants` | a [`ParticipantSpec`] (`{"id", "user_type"?, "is_cohost"?}`) | `{"meeting": {…}}` |
+//! | `POST /_emulator/reserves/{reserve_id}/meeting/leave` | `{"user_id", "leave_reason"?}` (1 left, the default, or 3 removed) | `{"meeting": {…}}` |
+//! | `POST /_emulator/reserves/{reserve_id}/meeting/screen_share` | `{"user_id"}` (a participant; one share at a time) | `{"meeting": {…}}` |
+//! | `DELETE /_emulator/reserves/{reserve_id}/meeting/screen_share` | | `{"meeting": {…}}` |
+//! | `POST /_emulator/reserves/{reserve_id}/meeting/recording` | `{"user_id"?}` (who starts it; the host unless given) | `{"meeting": {…}}` |
+//! | `DELETE /_emulator/reserves/{reserve_id}/meeting/recording` | | `{"meeting": {…}}` |
+//! | `POST /_emulator/reserves/{reserve_id}/meeting/recording/ready` | `{"url"?}` | a [`RecordingFile`] (`{"url", "duration_ms"}`) |
+//! | `GET /_emulator/event_callbacks` | | `{"callbacks": ["…"]}` |
+//! | `POST /_emulator/event_callbacks` | `{"url"}` | `{"callbacks": […]}` once the URL echoed the challenge; else HTTP 502 |
 //! | `GET /_emulator/state` | | a [`Snapshot`] |
 //!
 //! [`Emulator`] has the same as methods.
+//!
+//! # Meeting events
+//!
+//! Feishu pushes `vc.meeting.*` events for meetings booked through the Open API; the emulator
+//! does the same for its meetings, to every callback given with
+//! [`EmulatorBuilder::event_callback`], `POST /_emulator/event_callbacks` or
+//! [`Emulator::add_event_callback`]. Registering a callback sends it the URL-verification
+//! challenge (`{"challenge", "type": "url_verification", "token"}`), which it must answer with
+//! HTTP 200 and `{"challenge": "<the same>"}`.
+//!
+//! | step | events, in order |
+//! | --- | --- |
+//! | start | `meeting_started_v1`, then `join_meeting_v1` per participant (the host first) |
+//! | join | `join_meeting_v1` (operator: who joined) |
+//! | leave | `share_ended_v1` if they were sharing, `leave_meeting_v1` (`leave_reason` 1 or 3, `leave_user`; the host is the operator of a removal) |
+//! | screen share start / end | `share_started_v1` / `share_ended_v1` (operator: the sharer) |
+//! | recording start / end | `recording_started_v1` / `recording_ended_v1` |
+//! | recording ready | `recording_ready_v1`: the meeting's id, topic, number, source and owner ids only, `url`, `duration` (ms, as a string) |
+//! | end | `share_ended_v1` and `recording_ended_v1` if under way, `leave_meeting_v1` (reason 2) per participant, `meeting_ended_v1` |
+//!
+//! Each event is a schema 2.0 envelope (`header`: a fresh 32-hex-digit `event_id`, `event_type`,
+//! `create_time` in ms by the emulator's clock, `token` = the verification token, `app_id` and
+//! `tenant_key` of the app that booked the reservation). The meeting has its id, topic,
+//! `meeting_no` (the reservation's), `meeting_source` 4, `start_time` (and `end_time` once
+//! ended) in seconds, `host_user`, and `owner` = the reservation's owner, with all three ids of
+//! directory users; `calendar_event_id` only in meeting started and ended. Bodies are built
+//! through `feishu_vc_model::events::Event`, so what is sent is what the model reads.
+//!
+//! With [`EmulatorBuilder::encrypt_key`] every body (challenges too) is
+//! `{"encrypt": base64(iv ‖ AES-256-CBC(SHA-256(key), PKCS#7))}` with a fresh IV, and carries
+//! `X-Lark-Request-Timestamp` (Unix seconds by the system clock, per attempt),
+//! `X-Lark-Request-Nonce` and `X-Lark-Signature` (hex SHA-256 of timestamp ‖ nonce ‖ key ‖ body).
+//! An event is queued as its step is made, before the step is written to the state file.
+//!
+//! Each callback gets its events in order from its own task. An attempt that is not answered
+//! HTTP 200 within 3 s is retried 15 s, 5 min, 1 h and 6 h later (times
+//! [`EmulatorBuilder::event_retry_scale`]) with the same `event_id`, before the next event goes
+//! to that callback. Pending deliveries live in memory only: they do not survive a restart or
+//! [`Emulator::shutdown`].
 //!
 //! # State
 //!
@@ -181,7 +232,9 @@ mod clock;
 mod config;
 mod control;
 mod error;
+mod events;
 mod ids;
+mod meetings;
 mod persist;
 mod ratelimit;
 mod server;
@@ -205,7 +258,9 @@ pub use config::{
     DEMO_USER_BOB, DEMO_USER_CAROL, DOCUMENTED_RATE_LIMIT, DirectoryUser, EmulatorBuilder,
     MEETING_NO_RANGE, OTHER_TENANT_KEY, OTHER_TENANT_USER, TOKEN_LIFETIME, demo_directory,
 };
-pub use control::{MeetingSpec, ParticipantSpec, ReservationSummary, Snapshot};
+pub use control::{
+    LeaveReason, MeetingSpec, ParticipantSpec, RecordingFile, ReservationSummary, Snapshot,
+};
 pub use error::Error;
 pub use feishu_vc_model::RateLimit;
 pub use feishu_vc_transport::Brand;
@@ -309,9 +364,79 @@ impl Emulator {
         self.shared.start_meeting(reserve_id, &spec).await
     }
 
-    /// Ends the meeting in progress of a reservation.
+    /// Ends the meeting in progress of a reservation: a screen share or recording under way
+    /// ends, everyone still in it leaves (reason 2), then `meeting_ended` is pushed.
     pub async fn end_meeting(&self, reserve_id: &str) -> Result<(), Error> {
         self.shared.end_meeting(reserve_id).await
+    }
+
+    /// Someone joins the meeting in progress; returns the meeting as get_active_meeting would.
+    pub async fn join_meeting(
+        &self,
+        reserve_id: &str,
+        participant: ParticipantSpec,
+    ) -> Result<Meeting, Error> {
+        self.shared.join_meeting(reserve_id, &participant).await
+    }
+
+    /// Someone leaves the meeting in progress (their screen share, if any, ends first).
+    pub async fn leave_meeting(
+        &self,
+        reserve_id: &str,
+        user_id: &str,
+        reason: LeaveReason,
+    ) -> Result<Meeting, Error> {
+        self.shared.leave_meeting(reserve_id, user_id, reason).await
+    }
+
+    /// A participant starts sharing their screen (one at a time).
+    pub async fn start_screen_share(
+        &self,
+        reserve_id: &str,
+        user_id: &str,
+    ) -> Result<Meeting, Error> {
+        self.shared.start_screen_share(reserve_id, user_id).await
+    }
+
+    /// The screen share under way ends.
+    pub async fn end_screen_share(&self, reserve_id: &str) -> Result<Meeting, Error> {
+        self.shared.end_screen_share(reserve_id).await
+    }
+
+    /// Recording starts, by `by` (a participant; the host when `None`).
+    pub async fn start_recording(
+        &self,
+        reserve_id: &str,
+        by: Option<&str>,
+    ) -> Result<Meeting, Error> {
+        self.shared.start_recording(reserve_id, by).await
+    }
+
+    /// The recording under way ends.
+    pub async fn end_recording(&self, reserve_id: &str) -> Result<Meeting, Error> {
+        self.shared.end_recording(reserve_id).await
+    }
+
+    /// The recording that ended last (in the meeting in progress, else the last meeting) becomes
+    /// ready: `recording_ready` is pushed with `url` (a minutes link unless given) and the
+    /// recorded length.
+    pub async fn recording_ready(
+        &self,
+        reserve_id: &str,
+        url: Option<String>,
+    ) -> Result<RecordingFile, Error> {
+        self.shared.recording_ready(reserve_id, url).await
+    }
+
+    /// Registers an event callback: sends it the URL-verification challenge and, once it has
+    /// echoed it, pushes every later meeting event there too.
+    pub async fn add_event_callback(&self, url: &str) -> Result<(), Error> {
+        self.shared.events.register(url).await
+    }
+
+    /// The event callbacks, in order of registration.
+    pub fn event_callbacks(&self) -> Vec<String> {
+        self.shared.events.callbacks()
     }
 
     /// What the emulator holds now.
@@ -338,6 +463,7 @@ impl Emulator {
                 .and_then(|r| r.map_err(Error::Server)),
             None => Ok(()),
         };
+        self.shared.events.stop();
         if let Some(p) = &self.shared.persister {
             p.stop();
         }
@@ -358,6 +484,7 @@ impl Drop for Emulator {
         let server = self.server.take();
         let shared = self.shared.clone();
         let stop_writer = move || {
+            shared.events.stop();
             if let Some(p) = &shared.persister {
                 p.stop();
             }
@@ -388,6 +515,13 @@ impl EmulatorBuilder {
             }
             None => (state::State::default(), 0, None),
         };
+        let events = events::Notifier::new(&self.events)?;
+        for url in &self.events.callbacks {
+            events.register(url).await.map_err(|e| match e {
+                Error::BadRequest(why) => Error::Config(why),
+                other => other,
+            })?;
+        }
         let address = format!("{}:{}", self.host, self.port);
         let listener = tokio::net::TcpListener::bind((self.host.as_str(), self.port))
             .await
@@ -408,6 +542,7 @@ impl EmulatorBuilder {
             self.rate_limit.map(ratelimit::RateLimiter::new),
             state,
             persister,
+            events,
         );
         shared.tokens_on_wall_time = self.tokens_on_wall_time;
         shared.hosts = config::Hosts::of(self.brand);

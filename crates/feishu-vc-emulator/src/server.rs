@@ -27,7 +27,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
-use crate::control::MeetingSpec;
+use crate::control::{LeaveReason, MeetingSpec, ParticipantSpec};
 use crate::error::Error;
 use crate::ids;
 use crate::service::{Caller, Failure, Outcome, Shared, first_violation};
@@ -68,6 +68,30 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route(
             "/_emulator/reserves/{reserve_id}/meeting",
             post(start_meeting).delete(end_meeting),
+        )
+        .route(
+            "/_emulator/reserves/{reserve_id}/meeting/participants",
+            post(join_meeting),
+        )
+        .route(
+            "/_emulator/reserves/{reserve_id}/meeting/leave",
+            post(leave_meeting),
+        )
+        .route(
+            "/_emulator/reserves/{reserve_id}/meeting/screen_share",
+            post(start_screen_share).delete(end_screen_share),
+        )
+        .route(
+            "/_emulator/reserves/{reserve_id}/meeting/recording",
+            post(start_recording).delete(end_recording),
+        )
+        .route(
+            "/_emulator/reserves/{reserve_id}/meeting/recording/ready",
+            post(recording_ready),
+        )
+        .route(
+            "/_emulator/event_callbacks",
+            get(event_callbacks).post(add_event_callback),
         )
         .route("/_emulator/state", get(state))
         .fallback(not_found)
@@ -631,6 +655,132 @@ async fn end_meeting(State(shared): Shr, Path(reserve_id): Path<String>) -> Resp
         Ok(json!({}))
     };
     control(result.await)
+}
+
+#[derive(serde::Deserialize)]
+struct LeaveBody {
+    user_id: String,
+    #[serde(default)]
+    leave_reason: Option<i64>,
+}
+
+#[derive(serde::Deserialize)]
+struct ByBody {
+    #[serde(default)]
+    user_id: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct ReadyBody {
+    #[serde(default)]
+    url: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct CallbackBody {
+    url: String,
+}
+
+/// The answer of a meeting step: the meeting as it is now.
+fn meeting_now(meeting: feishu_vc_model::Meeting) -> Value {
+    json!({ "meeting": meeting })
+}
+
+/// A control call with a JSON body: reads it as `B` and answers what `then` makes of it.
+async fn with_body<B, F>(body: &[u8], then: impl FnOnce(B) -> F) -> Response
+where
+    B: DeserializeOwned,
+    F: Future<Output = Result<Value, Error>>,
+{
+    let result = async { then(control_body(body)?).await };
+    control(result.await)
+}
+
+async fn join_meeting(State(shared): Shr, Path(reserve_id): Path<String>, body: Bytes) -> Response {
+    with_body(&body, |spec: ParticipantSpec| async move {
+        Ok(meeting_now(shared.join_meeting(&reserve_id, &spec).await?))
+    })
+    .await
+}
+
+async fn leave_meeting(
+    State(shared): Shr,
+    Path(reserve_id): Path<String>,
+    body: Bytes,
+) -> Response {
+    with_body(&body, |body: LeaveBody| async move {
+        let reason = match body.leave_reason {
+            None => LeaveReason::Left,
+            Some(n) => LeaveReason::from_value(n).ok_or_else(|| {
+                Error::BadRequest(format!("leave_reason: {n} is not 1 (left) or 3 (removed)"))
+            })?,
+        };
+        let meeting = shared
+            .leave_meeting(&reserve_id, &body.user_id, reason)
+            .await?;
+        Ok(meeting_now(meeting))
+    })
+    .await
+}
+
+async fn start_screen_share(
+    State(shared): Shr,
+    Path(reserve_id): Path<String>,
+    body: Bytes,
+) -> Response {
+    with_body(&body, |body: ByBody| async move {
+        let user = body
+            .user_id
+            .ok_or_else(|| Error::BadRequest("user_id: who shares is required".to_owned()))?;
+        Ok(meeting_now(
+            shared.start_screen_share(&reserve_id, &user).await?,
+        ))
+    })
+    .await
+}
+
+async fn end_screen_share(State(shared): Shr, Path(reserve_id): Path<String>) -> Response {
+    control(shared.end_screen_share(&reserve_id).await.map(meeting_now))
+}
+
+async fn start_recording(
+    State(shared): Shr,
+    Path(reserve_id): Path<String>,
+    body: Bytes,
+) -> Response {
+    with_body(&body, |body: ByBody| async move {
+        let by = body.user_id.as_deref();
+        Ok(meeting_now(shared.start_recording(&reserve_id, by).await?))
+    })
+    .await
+}
+
+async fn end_recording(State(shared): Shr, Path(reserve_id): Path<String>) -> Response {
+    control(shared.end_recording(&reserve_id).await.map(meeting_now))
+}
+
+async fn recording_ready(
+    State(shared): Shr,
+    Path(reserve_id): Path<String>,
+    body: Bytes,
+) -> Response {
+    with_body(&body, |body: ReadyBody| async move {
+        let file = shared.recording_ready(&reserve_id, body.url).await?;
+        serde_json::to_value(file).map_err(|e| Error::BadRequest(e.to_string()))
+    })
+    .await
+}
+
+async fn event_callbacks(State(shared): Shr) -> Response {
+    control(Ok(json!({ "callbacks": shared.events.callbacks() })))
+}
+
+async fn add_event_callback(State(shared): Shr, body: Bytes) -> Response {
+    with_body(&body, |body: CallbackBody| async move {
+        shared.events.register(&body.url).await?;
+        Ok(json!({ "callbacks": shared.events.callbacks() }))
+    })
+    .await
 }
 
 async fn state(State(shared): Shr) -> Response {

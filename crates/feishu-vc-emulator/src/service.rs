@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use feishu_vc_model::{
     ApplyReserveData, ApplyReserveRequest, DeleteReserveData, ErrorCode, FieldViolation,
-    GetActiveMeetingData, GetReserveData, Meeting, ReserveAssignHost, ReserveCorrectionCheckInfo,
+    GetActiveMeetingData, GetReserveData, ReserveAssignHost, ReserveCorrectionCheckInfo,
     ReserveMeetingSetting, Timestamp, TokenKind, UpdateReserveBody, UpdateReserveData,
     UpdateReserveRequest, UserId, UserIdType,
 };
@@ -15,14 +15,13 @@ use serde::Serialize;
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::{App, Hosts, TOKEN_LIFETIME};
-use crate::control::{MeetingSpec, ReservationSummary, Snapshot};
+use crate::control::{ReservationSummary, Snapshot};
 use crate::error::Error;
+use crate::events::Notifier;
 use crate::ids;
 use crate::persist::Persister;
 use crate::ratelimit::{RateLimiter, Throttled};
-use crate::state::{
-    ActiveMeeting, Directory, Kind, Participant, Reservation, State, TokenRecord, View,
-};
+use crate::state::{Directory, Kind, Reservation, State, TokenRecord, View};
 
 /// A tenant token with at least this long to live is handed out again rather than replaced:
 /// Feishu issues a new one only when less than 30 minutes are left.
@@ -144,6 +143,8 @@ pub(crate) struct Shared {
     pub(crate) tokens_on_wall_time: bool,
     /// Where links point: Feishu's hosts or Lark's.
     pub(crate) hosts: Hosts,
+    /// Where meeting events go.
+    pub(crate) events: Notifier,
 }
 
 impl Shared {
@@ -157,6 +158,7 @@ impl Shared {
         limiter: Option<RateLimiter>,
         state: State,
         persister: Option<Persister>,
+        events: Notifier,
     ) -> Self {
         Self {
             apps,
@@ -169,6 +171,7 @@ impl Shared {
             persister,
             tokens_on_wall_time: false,
             hosts: Hosts::FEISHU,
+            events,
         }
     }
 
@@ -203,7 +206,7 @@ impl Shared {
             .map_err(|e| Failure::internal(format!("the change could not be persisted: {e}")))
     }
 
-    async fn commit_control(&self, version: u64) -> Result<(), Error> {
+    pub(crate) async fn commit_control(&self, version: u64) -> Result<(), Error> {
         self.persisted(version).await.map_err(Error::Persist)
     }
 
@@ -427,6 +430,7 @@ impl Shared {
                 live_link: format!("{}/s/{}", self.hosts.meetings, ids::live_code()),
                 settings,
                 meeting: None,
+                last_meeting: None,
             };
             let reserve =
                 reservation.render(View::Apply, now_s, &self.directory, &self.hosts, kind);
@@ -633,88 +637,6 @@ impl Shared {
         };
         self.commit_control(version).await?;
         Ok(self.now())
-    }
-
-    /// Starts the meeting of a live reservation.
-    pub(crate) async fn start_meeting(
-        &self,
-        reserve_id: &str,
-        spec: &MeetingSpec,
-    ) -> Result<Meeting, Error> {
-        let now = self.now().unix_seconds();
-        let canonical = |id: &str| {
-            self.directory
-                .find_any(id)
-                .map_or_else(|| id.to_owned(), |u| u.open_id().to_owned())
-        };
-        let (version, meeting) = {
-            let mut state = self.lock();
-            let r = state
-                .reservation_mut(reserve_id)
-                .ok_or_else(|| Error::UnknownReservation(reserve_id.to_owned()))?;
-            if !r.is_live(now) {
-                return Err(Error::ReservationExpired(reserve_id.to_owned()));
-            }
-            if r.meeting.is_some() {
-                return Err(Error::MeetingInProgress(reserve_id.to_owned()));
-            }
-            let host = spec
-                .host_id
-                .as_deref()
-                .map_or_else(|| r.owner.clone(), canonical);
-            let mut participants: Vec<Participant> = Vec::new();
-            for p in &spec.participants {
-                let id = canonical(&p.id);
-                if participants.iter().any(|q| q.id == id) {
-                    continue;
-                }
-                participants.push(Participant {
-                    is_host: id == host,
-                    id,
-                    user_type: p.user_type,
-                    is_cohost: p.is_cohost,
-                    first_join_time: now,
-                });
-            }
-            if !participants.iter().any(|p| p.is_host) {
-                participants.insert(
-                    0,
-                    Participant {
-                        id: host,
-                        user_type: 1,
-                        is_host: true,
-                        is_cohost: false,
-                        first_join_time: now,
-                    },
-                );
-            }
-            r.meeting = Some(ActiveMeeting {
-                id: ids::id_19(),
-                start_time: now,
-                participants,
-            });
-            let meeting = r
-                .render_meeting(now, &self.directory, &self.hosts, UserIdType::OpenId, true)
-                .unwrap_or_default();
-            (state.touch(), meeting)
-        };
-        self.commit_control(version).await?;
-        Ok(meeting)
-    }
-
-    /// Ends the meeting in progress of a reservation.
-    pub(crate) async fn end_meeting(&self, reserve_id: &str) -> Result<(), Error> {
-        let version = {
-            let mut state = self.lock();
-            let r = state
-                .reservation_mut(reserve_id)
-                .ok_or_else(|| Error::UnknownReservation(reserve_id.to_owned()))?;
-            if r.meeting.take().is_none() {
-                return Err(Error::NoMeetingInProgress(reserve_id.to_owned()));
-            }
-            state.touch()
-        };
-        self.commit_control(version).await
     }
 
     /// What the emulator holds now.

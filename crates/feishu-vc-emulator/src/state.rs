@@ -96,6 +96,50 @@ pub(crate) struct ActiveMeeting {
     pub(crate) id: String,
     pub(crate) start_time: i64,
     pub(crate) participants: Vec<Participant>,
+    /// Who shares their screen now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) sharer: Option<String>,
+    /// Whether anyone has shared their screen in this meeting.
+    #[serde(default)]
+    pub(crate) shared: bool,
+    /// Since when it is being recorded, by the emulator's time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) recording_since: Option<i64>,
+    /// Seconds recorded so far (recordings that have ended).
+    #[serde(default)]
+    pub(crate) recorded_seconds: i64,
+    /// Whether a recording has ended, so that a recording can become ready.
+    #[serde(default)]
+    pub(crate) recorded: bool,
+    /// How many people have been in the meeting, counting each once.
+    #[serde(default)]
+    pub(crate) accumulated: usize,
+    /// When it ended (for the last meeting of a reservation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) end_time: Option<i64>,
+}
+
+impl ActiveMeeting {
+    /// A meeting starting now with these participants.
+    pub(crate) fn new(id: String, start_time: i64, participants: Vec<Participant>) -> Self {
+        Self {
+            id,
+            start_time,
+            accumulated: participants.len(),
+            participants,
+            sharer: None,
+            shared: false,
+            recording_since: None,
+            recorded_seconds: 0,
+            recorded: false,
+            end_time: None,
+        }
+    }
+
+    /// The participant with this (stored) id.
+    pub(crate) fn participant(&self, id: &str) -> Option<&Participant> {
+        self.participants.iter().find(|p| p.id == id)
+    }
 }
 
 /// One reservation.
@@ -117,6 +161,9 @@ pub(crate) struct Reservation {
     pub(crate) settings: ReserveMeetingSetting,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) meeting: Option<ActiveMeeting>,
+    /// The meeting that ended last, whose recording may still become ready.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) last_meeting: Option<ActiveMeeting>,
 }
 
 /// Which operation's subset of [`Reserve`] to answer (they differ, see the reference).
@@ -216,15 +263,20 @@ impl Reservation {
                     .set_user_type(UserType::from_value(host.user_type)),
             );
         }
-        let count = i64::try_from(active.participants.len()).unwrap_or(i64::MAX);
-        m.participant_count = Some(count);
-        m.participant_count_accumulated = Some(count);
+        let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+        m.participant_count = Some(count(active.participants.len()));
+        m.participant_count_accumulated =
+            Some(count(active.accumulated.max(active.participants.len())));
         let mut ability = MeetingAbility::default();
         ability.use_audio = Some(true);
         ability.use_video = Some(true);
-        ability.use_share_screen = Some(false);
+        ability.use_share_screen = Some(active.shared);
         ability.use_follow_screen = Some(false);
-        ability.use_recording = Some(self.settings.auto_record == Some(true));
+        ability.use_recording = Some(
+            self.settings.auto_record == Some(true)
+                || active.recorded
+                || active.recording_since.is_some(),
+        );
         ability.use_pstn = Some(
             active
                 .participants

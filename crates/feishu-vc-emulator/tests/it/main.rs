@@ -4,6 +4,7 @@ mod brand;
 mod concurrency;
 mod connections;
 mod errors;
+mod events;
 mod expiry;
 mod hardening;
 mod kill;
