@@ -44,8 +44,8 @@
 mod booked;
 mod enums;
 mod envelope;
-pub mod events;
 mod error_code;
+pub mod events;
 mod ids;
 mod password;
 mod request;

@@ -1,0 +1,7 @@
+//! Integration tests of feishu-vc-events: one binary (see STYLE.md).
+
+mod decode;
+mod dedup;
+mod lookup;
+mod router;
+mod support;
