@@ -64,7 +64,9 @@ pub use decode::{
 };
 pub use dedup::{DEFAULT_CAPACITY, DEFAULT_WINDOW, DedupStore, InMemoryDedup};
 pub use error::{DecodeError, ReceiveError, StoreError, Undecryptable};
-pub use lookup::{BookedReservation, InMemoryReservations, OwnerId, ReservationLookup};
+pub use lookup::{
+    BookedReservation, InMemoryReservations, MAX_RESERVATION_LIFETIME, OwnerId, ReservationLookup,
+};
 pub use receiver::{Accepted, Receiver};
 #[cfg(feature = "axum")]
 pub use router::{ACCEPT_DEADLINE, EventHandler, HandlerError, router};

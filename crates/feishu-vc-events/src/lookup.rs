@@ -126,7 +126,7 @@ impl InMemoryReservations {
     }
 
     /// Records a booking, or replaces the record of the same reservation (an update).
-    pub fn record(&self, booking: BookedReservation) {
+    pub fn record(&self, mut booking: BookedReservation) {
         let mut records = self.lock();
         match records
             .iter_mut()
@@ -134,8 +134,10 @@ impl InMemoryReservations {
         {
             Some(existing) => {
                 let booked_at = existing.booked_at.min(booking.booked_at);
+                let owner = booking.owner.take().or_else(|| existing.owner.take());
                 *existing = booking;
                 existing.booked_at = booked_at;
+                existing.owner = owner;
             }
             None => records.push(booking),
         }
@@ -178,6 +180,37 @@ impl InMemoryReservations {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<BookedReservation>> {
         self.records.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// The longest a reservation lives (its `end_time` is at most 30 days out): the lifetime assumed
+/// when a booking does not say when it ends.
+pub const MAX_RESERVATION_LIFETIME: std::time::Duration =
+    std::time::Duration::from_secs(30 * 24 * 60 * 60);
+
+#[cfg(feature = "facade")]
+impl feishu_vc::BookingObserver for InMemoryReservations {
+    fn booked(&self, booking: &feishu_vc::Booking) {
+        let end_time = booking.end_time.unwrap_or_else(|| {
+            booking
+                .at
+                .checked_add(MAX_RESERVATION_LIFETIME)
+                .unwrap_or(booking.at)
+        });
+        let mut record = BookedReservation::new(
+            booking.reserve_id.clone(),
+            booking.meeting_no.clone(),
+            booking.at,
+            end_time,
+        );
+        if let Some(owner) = booking.owner_id.as_ref().filter(|o| !o.is_empty()) {
+            record = record.with_owner(OwnerId::new(booking.user_id_type, owner.as_str()));
+        }
+        self.record(record);
+    }
+
+    fn deleted(&self, reserve_id: &ReserveId, at: Timestamp) {
+        self.end(reserve_id, at);
     }
 }
 

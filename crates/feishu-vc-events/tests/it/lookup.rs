@@ -2,12 +2,12 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use feishu_vc_events::{
-    Accepted, BookedReservation, InMemoryReservations, OwnerId, Receiver, ReservationLookup,
+    BookedReservation, InMemoryReservations, OwnerId, Receiver, ReservationLookup,
 };
 use feishu_vc_model::events::{Event, MeetingEventMeeting};
 use feishu_vc_model::{MeetingNo, ReserveId, Timestamp, UserIdType};
 
-use crate::support::{KEY, as_pairs, decoder, encrypt, meeting_started, signed_headers};
+use crate::support::{attributed, decoder, meeting_started};
 
 const NO: &str = "235812466";
 const DAY: i64 = 86_400;
@@ -131,19 +131,10 @@ async fn the_receiver_fills_reserve_id_on_accepted_events() {
         ts(T0 + DAY),
     ));
     let receiver = Receiver::new(decoder()).reservation_lookup(ledger);
-    let body = encrypt(KEY, meeting_started("ev-r", NO, T0).as_bytes());
-    let headers = signed_headers(KEY, body.as_bytes());
     let now = SystemTime::UNIX_EPOCH + Duration::from_secs(T0 as u64);
-    let Accepted::Event(mut delivery) = receiver
-        .accept(as_pairs(&headers).as_slice(), body.as_bytes(), now)
-        .await
-        .unwrap()
-    else {
-        panic!("expected an event");
-    };
-    receiver.attribute(&mut delivery, now).await.unwrap();
+    let plain = meeting_started("ev-r", NO, T0);
     assert_eq!(
-        delivery.reserve_id,
+        attributed(&receiver, &plain, now).await,
         Some(ReserveId::new("6911203090614632451"))
     );
 }

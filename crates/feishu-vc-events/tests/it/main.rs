@@ -2,6 +2,7 @@
 
 mod decode;
 mod dedup;
+mod facade;
 mod lookup;
 mod router;
 mod support;

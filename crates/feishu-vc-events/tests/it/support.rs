@@ -16,6 +16,16 @@ pub(crate) const NONCE: &str = "1234567890";
 /// The documented meeting_started_v1 example (reference §1.3), with `event_id` and `meeting_no`
 /// given.
 pub(crate) fn meeting_started(event_id: &str, meeting_no: &str, start: i64) -> String {
+    meeting_started_by(event_id, meeting_no, start, "ou_owner")
+}
+
+/// [`meeting_started`] with the meeting's owner (open id) given.
+pub(crate) fn meeting_started_by(
+    event_id: &str,
+    meeting_no: &str,
+    start: i64,
+    owner: &str,
+) -> String {
     serde_json::json!({
         "schema": "2.0",
         "header": {
@@ -34,10 +44,10 @@ pub(crate) fn meeting_started(event_id: &str, meeting_no: &str, start: i64) -> S
                 "meeting_source": 4,
                 "start_time": start.to_string(),
                 "end_time": (start + 600).to_string(),
-                "owner": {"id": {"union_id": "on_8ed6", "user_id": "e33ggbyz", "open_id": "ou_owner"}, "user_role": 1, "user_type": 1},
+                "owner": {"id": {"union_id": "on_8ed6", "user_id": "e33ggbyz", "open_id": owner}, "user_role": 1, "user_type": 1},
                 "calendar_event_id": "efa67a98-06a8-4df5-8559-746c8f4477ef_0"
             },
-            "operator": {"id": {"open_id": "ou_owner"}, "user_role": 1, "user_type": 1}
+            "operator": {"id": {"open_id": owner}, "user_role": 1, "user_type": 1}
         }
     })
     .to_string()
@@ -75,4 +85,24 @@ pub(crate) fn as_pairs<'a>(headers: &'a [(&'static str, String)]) -> Vec<(&'stat
 
 pub(crate) fn decoder() -> Decoder {
     Decoder::new().encrypt_key(KEY).verification_token(TOKEN)
+}
+
+/// Encrypts and signs `plain`, has `receiver` accept it at `now`, and gives the reservation it was
+/// attributed to.
+pub(crate) async fn attributed(
+    receiver: &feishu_vc_events::Receiver,
+    plain: &str,
+    now: std::time::SystemTime,
+) -> Option<feishu_vc_model::ReserveId> {
+    let body = encrypt(KEY, plain.as_bytes());
+    let headers = signed_headers(KEY, body.as_bytes());
+    let accepted = receiver
+        .accept(as_pairs(&headers).as_slice(), body.as_bytes(), now)
+        .await
+        .unwrap();
+    let feishu_vc_events::Accepted::Event(mut delivery) = accepted else {
+        panic!("expected an event, got {accepted:?}");
+    };
+    receiver.attribute(&mut delivery, now).await.unwrap();
+    delivery.reserve_id
 }
