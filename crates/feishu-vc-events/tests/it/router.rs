@@ -126,3 +126,52 @@ async fn the_challenge_is_answered_in_plain_json_and_bad_requests_are_refused() 
     let response = app.oneshot(request("nope".to_owned(), &[])).await.unwrap();
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
 }
+
+/// A dedup store that fails, or never answers.
+#[derive(Debug)]
+enum BrokenStore {
+    Failing,
+    Hanging,
+}
+
+impl feishu_vc_events::DedupStore for BrokenStore {
+    fn first_sighting<'a>(
+        &'a self,
+        _event_id: &'a str,
+        _now: std::time::SystemTime,
+    ) -> feishu_vc_events::BoxFuture<'a, Result<bool, feishu_vc_events::StoreError>> {
+        match self {
+            Self::Failing => Box::pin(std::future::ready(Err(feishu_vc_events::StoreError::new(
+                "dedup",
+                "connection refused",
+                None,
+            )))),
+            Self::Hanging => Box::pin(std::future::pending()),
+        }
+    }
+}
+
+/// A store that fails or hangs makes the router answer 503 (Feishu retries, nothing is lost),
+/// within the accept deadline, and the handler does not run.
+#[tokio::test(start_paused = true)]
+async fn a_broken_dedup_store_answers_503_in_time_and_runs_no_handler() {
+    for store in [BrokenStore::Failing, BrokenStore::Hanging] {
+        let (seen, mut seen_rx) = mpsc::unbounded_channel();
+        let receiver = Receiver::new(decoder()).dedup_store(std::sync::Arc::new(store));
+        let app = router(receiver, move |delivery: Delivery| {
+            let seen = seen.clone();
+            async move {
+                let _ = seen.send(delivery.header.event_id);
+                Ok::<(), HandlerError>(())
+            }
+        });
+        let body = encrypt(KEY, meeting_started("ev-store", "1", 1).as_bytes());
+        let headers = signed_headers(KEY, body.as_bytes());
+        let started = tokio::time::Instant::now();
+        let response = app.oneshot(request(body, &headers)).await.unwrap();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(started.elapsed() <= feishu_vc_events::ACCEPT_DEADLINE);
+        assert!(feishu_vc_events::ACCEPT_DEADLINE < Duration::from_secs(3));
+        assert!(seen_rx.try_recv().is_err());
+    }
+}
