@@ -17,7 +17,8 @@ use crate::error::StoreError;
 /// How long ids are remembered by default: 24 h, well past Feishu's ~7.1 h retry schedule.
 pub const DEFAULT_WINDOW: Duration = Duration::from_secs(24 * 60 * 60);
 
-/// How many ids the in-memory store keeps by default (about 10 MB at most).
+/// How many ids the in-memory store keeps by default (each id is held twice: in a map and in the
+/// eviction queue).
 pub const DEFAULT_CAPACITY: usize = 100_000;
 
 /// Remembers which event ids were accepted. A shared backend (Redis...) lets several receiver

@@ -65,7 +65,8 @@ pub use decode::{
 pub use dedup::{DEFAULT_CAPACITY, DEFAULT_WINDOW, DedupStore, InMemoryDedup};
 pub use error::{DecodeError, ReceiveError, StoreError, Undecryptable};
 pub use lookup::{
-    BookedReservation, InMemoryReservations, MAX_RESERVATION_LIFETIME, OwnerId, ReservationLookup,
+    BookedReservation, InMemoryReservations, KEEP_AFTER_END, MAX_RESERVATION_LIFETIME, OwnerId,
+    ReservationLookup,
 };
 pub use receiver::{Accepted, Receiver};
 #[cfg(feature = "axum")]

@@ -125,9 +125,14 @@ impl InMemoryReservations {
         Self::default()
     }
 
-    /// Records a booking, or replaces the record of the same reservation (an update).
+    /// Records a booking, or replaces the record of the same reservation (an update). Records
+    /// that ended more than [`KEEP_AFTER_END`] before this booking are forgotten, so the ledger
+    /// stays as small as the reservations still live.
     pub fn record(&self, mut booking: BookedReservation) {
         let mut records = self.lock();
+        if let Some(cutoff) = booking.booked_at.checked_sub(KEEP_AFTER_END) {
+            records.retain(|r| r.end_time >= cutoff);
+        }
         match records
             .iter_mut()
             .find(|r| r.reserve_id == booking.reserve_id)
@@ -182,6 +187,10 @@ impl InMemoryReservations {
         self.records.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
+
+/// How long [`InMemoryReservations`] keeps a reservation after it ended: Feishu resends an event
+/// for up to about 7.1 h.
+pub const KEEP_AFTER_END: std::time::Duration = std::time::Duration::from_secs(24 * 60 * 60);
 
 /// The longest a reservation lives (its `end_time` is at most 30 days out): the lifetime assumed
 /// when a booking does not say when it ends.

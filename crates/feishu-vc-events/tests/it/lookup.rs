@@ -138,3 +138,24 @@ async fn the_receiver_fills_reserve_id_on_accepted_events() {
         Some(ReserveId::new("6911203090614632451"))
     );
 }
+
+#[test]
+fn the_ledger_forgets_reservations_a_day_after_they_ended() {
+    let ledger = InMemoryReservations::new();
+    for i in 0..1000 {
+        let booked = T0 + i * DAY;
+        ledger.record(BookedReservation::new(
+            ReserveId::new(format!("r{i}")),
+            MeetingNo::new(NO),
+            ts(booked),
+            ts(booked + 3600),
+        ));
+    }
+    // Only the last booking and the one that ended less than a day before it are kept.
+    assert_eq!(ledger.len(), 2);
+    let last = meeting_of(&meeting_started("e", NO, T0 + 999 * DAY + 60));
+    assert_eq!(
+        ledger.find_now(&last, ts(T0 + 999 * DAY + 60)),
+        Some(ReserveId::new("r999"))
+    );
+}
