@@ -36,7 +36,32 @@ pub type HandlerError = Box<dyn std::error::Error + Send + Sync>;
 /// Handles accepted events, one call per event, in a background task. Match on
 /// [`Delivery::event`] for a handler per event type; [`Event::Other`](feishu_vc_model::events::Event::Other)
 /// is the catch-all for types this crate does not model. Implemented for async closures
-/// `Fn(Delivery) -> impl Future<Output = Result<(), HandlerError>>`.
+/// `Fn(Delivery) -> impl Future<Output = Result<(), HandlerError>>`, or by hand:
+///
+/// ```
+/// use feishu_vc_events::{Delivery, EventHandler, HandlerError};
+/// use feishu_vc_model::events::Event;
+///
+/// struct Meetings;
+///
+/// impl EventHandler for Meetings {
+///     async fn handle(&self, delivery: Delivery) -> Result<(), HandlerError> {
+///         match &delivery.event {
+///             Event::MeetingStarted(e) => {
+///                 let number = e.meeting.as_ref().and_then(|m| m.meeting_no.as_ref());
+///                 println!("{number:?} started, reservation {:?}", delivery.reserve_id);
+///             }
+///             Event::RecordingReady(e) => println!("recording at {:?}", e.url),
+///             Event::Other(other) => println!("not handled: {}", other.event_type),
+///             _ => {}
+///         }
+///         Ok(())
+///     }
+/// }
+///
+/// let receiver = feishu_vc_events::Receiver::new(feishu_vc_events::Decoder::new());
+/// let _router: axum::Router = feishu_vc_events::router(receiver, Meetings);
+/// ```
 pub trait EventHandler: Send + Sync + 'static {
     /// Handles one event.
     fn handle(&self, delivery: Delivery) -> impl Future<Output = Result<(), HandlerError>> + Send;
