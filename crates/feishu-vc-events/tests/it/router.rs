@@ -22,11 +22,9 @@ async fn body_of(response: axum::response::Response) -> String {
     String::from_utf8(bytes.to_vec()).unwrap()
 }
 
-/// The handler sleeps 10 s (real time); the answer comes back at once, the handler has started,
-/// and the test does not wait for it.
-#[tokio::test]
-async fn the_answer_does_not_wait_for_a_slow_handler() {
-    let (started, mut started_rx) = mpsc::unbounded_channel();
+/// A router whose handler reports each event id it starts on, then sleeps 10 s (real time).
+fn sleeping_router() -> (axum::Router, mpsc::UnboundedReceiver<String>) {
+    let (started, started_rx) = mpsc::unbounded_channel();
     let app = router(Receiver::new(decoder()), move |delivery: Delivery| {
         let started = started.clone();
         async move {
@@ -35,6 +33,14 @@ async fn the_answer_does_not_wait_for_a_slow_handler() {
             Ok::<(), HandlerError>(())
         }
     });
+    (app, started_rx)
+}
+
+/// The handler sleeps 10 s (real time); the answer comes back at once, the handler has started,
+/// and the test does not wait for it.
+#[tokio::test]
+async fn the_answer_does_not_wait_for_a_slow_handler() {
+    let (app, mut started_rx) = sleeping_router();
     let body = encrypt(
         KEY,
         meeting_started("ev-slow", "235812466", 1_700_000_000).as_bytes(),
@@ -174,4 +180,30 @@ async fn a_broken_dedup_store_answers_503_in_time_and_runs_no_handler() {
         assert!(feishu_vc_events::ACCEPT_DEADLINE < Duration::from_secs(3));
         assert!(seen_rx.try_recv().is_err());
     }
+}
+
+/// The same over real HTTP on loopback: the client's answer comes back while the handler still
+/// sleeps its 10 s.
+#[tokio::test]
+async fn over_http_the_answer_comes_back_while_the_handler_sleeps() {
+    let (app, mut started_rx) = sleeping_router();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let body = encrypt(KEY, meeting_started("ev-http", "235812466", 1).as_bytes());
+    let headers = signed_headers(KEY, body.as_bytes());
+    let mut request = reqwest::Client::new()
+        .post(format!("http://{addr}/"))
+        .timeout(Duration::from_secs(2))
+        .body(body);
+    for (name, value) in &headers {
+        request = request.header(*name, value);
+    }
+    let response = request.send().await.expect("answered within 2 s");
+    assert_eq!(response.status(), reqwest::StatusCode::OK);
+    assert_eq!(
+        started_rx.recv().await.as_deref(),
+        Some("ev-http"),
+        "the handler was started"
+    );
 }
