@@ -78,3 +78,47 @@ impl EncryptKey {
 pub(crate) fn secrets_equal(a: &str, b: &str) -> bool {
     bool::from(a.as_bytes().ct_eq(b.as_bytes()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reference §2.4 vector 1, byte for byte, with the computed key.
+    #[test]
+    fn documented_vector_1_gives_hello_world() {
+        let key = EncryptKey::new(SecretString::new("test key"));
+        let hex: String = key.aes_key.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(
+            hex,
+            "fa2bdca424f01f01ffb48df93acc35d439c7fd331a1a7fba6ac2fd83aa9ab31a"
+        );
+        let plain = key
+            .decrypt("P37w+VZImNgPEO1RBhJ6RtKl7n6zymIbEG1pReEzghk=")
+            .unwrap();
+        assert_eq!(plain, b"hello world");
+    }
+
+    /// Reference §2.4 vector 2 (fifteen bytes of padding), byte for byte.
+    #[test]
+    fn documented_vector_2_gives_its_exact_plaintext() {
+        let key = EncryptKey::new(SecretString::new("1212121212"));
+        let encrypted = "4T4ivT/PR2APX9OYkhRKtu54s1rtIpj9xJU69Hs1yWQ/1RutbufsBs9xjx5YC3u/0hMRF49sN0kevQiEL8iB3bVEdpfyJXzXGDfKUjvKQTmG64GbMdTW6qRpadVPem3f32jHuT6fc+4TRg4BigwoUId+l/D+vcIwu3mDgAEbaqzWfmvccmpiRMfQbh9JhdK/akmrRjo/CXPLM+hZciFXJMSpKueV3SjZJoSls5y0ZTHC8zak/Mp/DSl1wa4mYe5laP367Lnl4ylGiXBKx3Ku29oWv79rYcO/5QT63H4rkl8bwYmAzScpb2KNnV11L3xiDzJp3hFdfXczUvm93FXu4Lw8eDAsRzIWCccKrqHh0UvtDJD95tNn6LvYew4+Xbk1RD4k7UzWJS9AMobOK778NLNxfQ+Kn7MKzBHilXnSIVY5V+dcsOOdfqJviW4yWmT73JHYKq1qJip7Cw7lbkmRMUmettUwdVFWxeXH6iTex3YXCgqoriCx/MzeQhdNEycipooB/vHItRt1CF44uFWj9tf8n3TdbdH4dNMD0hw8ejHJSbEHb9HAGCugUniN8BzL9wxE959JU4cu3BKjDuIk5oS9hLR1mSc3vKBuSa3VKOE=";
+        let expected = r#"{"schema":"2.0","header":{"event_id":"f7984f25108f8137722bb63cee927e66","event_type":"contact.user.created_v3","app_id":"cli_xxxxxxxx","tenant_key":"xxxxxxx","create_time":"1603977298000000","token":"v"},"event":{"object":{"open_id":"ou_7dab8a3d3cdcc9da365777c7ad535d62","union_id":"on_576833b917gda3d939b9a3c2d53e72c8","user_id":"e33ggbyz","name":"张三","employee_no":"employee_no"}},"challenge":"1212","type":"url_verification1"}"#;
+        assert_eq!(
+            String::from_utf8(key.decrypt(encrypted).unwrap()).unwrap(),
+            expected
+        );
+    }
+
+    /// Reference §2.5 computed vector, and the constant-time check both ways.
+    #[test]
+    fn the_signature_formula_gives_the_reference_hex() {
+        let key = EncryptKey::new(SecretString::new("test key"));
+        let body = br#"{"encrypt":"P37w+VZImNgPEO1RBhJ6RtKl7n6zymIbEG1pReEzghk="}"#;
+        let expected = "b322b5c524c73507f884ce6160ad6dc89b01398815a5e04d98b67ba828f54803";
+        assert_eq!(key.sign("1700000000", "1234567890", body), expected);
+        assert!(key.signature_matches("1700000000", "1234567890", body, expected));
+        assert!(!key.signature_matches("1700000001", "1234567890", body, expected));
+        assert!(!key.signature_matches("1700000000", "1234567890", body, &expected[..63]));
+    }
+}
