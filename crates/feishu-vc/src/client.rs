@@ -9,7 +9,7 @@ use feishu_vc_transport::{
     TransportBuilder,
 };
 
-use crate::Reserves;
+use crate::{BookingObserver, Reserves};
 
 /// The clock local validation checks `end_time` against.
 pub(crate) type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
@@ -21,6 +21,7 @@ pub struct Client {
     pub(crate) validation: bool,
     pub(crate) strict_host_check: bool,
     pub(crate) clock: Option<Clock>,
+    pub(crate) observer: Option<Arc<dyn BookingObserver>>,
 }
 
 impl std::fmt::Debug for Client {
@@ -30,6 +31,7 @@ impl std::fmt::Debug for Client {
             .field("validation", &self.validation)
             .field("strict_host_check", &self.strict_host_check)
             .field("clock", &self.clock.as_ref().map_or("system", |_| "custom"))
+            .field("observer", &self.observer)
             .finish()
     }
 }
@@ -67,6 +69,7 @@ pub struct ClientBuilder {
     validation: bool,
     strict_host_check: bool,
     clock: Option<Clock>,
+    observer: Option<Arc<dyn BookingObserver>>,
 }
 
 impl std::fmt::Debug for ClientBuilder {
@@ -75,6 +78,7 @@ impl std::fmt::Debug for ClientBuilder {
             .field("transport", &self.transport)
             .field("validation", &self.validation)
             .field("strict_host_check", &self.strict_host_check)
+            .field("observer", &self.observer)
             .finish_non_exhaustive()
     }
 }
@@ -86,6 +90,7 @@ impl Default for ClientBuilder {
             validation: true,
             strict_host_check: false,
             clock: None,
+            observer: None,
         }
     }
 }
@@ -184,6 +189,13 @@ impl ClientBuilder {
         self
     }
 
+    /// Tells `observer` what each successful apply, update and delete booked (e.g. a ledger that
+    /// ties meeting events back to their reservation).
+    pub fn booking_observer(mut self, observer: Arc<dyn BookingObserver>) -> Self {
+        self.observer = Some(observer);
+        self
+    }
+
     /// The client. Fails only on configuration; no I/O happens here.
     pub fn build(self) -> Result<Client> {
         Ok(Client {
@@ -191,6 +203,7 @@ impl ClientBuilder {
             validation: self.validation,
             strict_host_check: self.strict_host_check,
             clock: self.clock,
+            observer: self.observer,
         })
     }
 }

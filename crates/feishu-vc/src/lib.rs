@@ -60,6 +60,7 @@
 #![deny(missing_docs)]
 
 mod client;
+mod observer;
 mod reserves;
 
 #[doc(inline)]
@@ -76,5 +77,6 @@ pub use feishu_vc_transport::{
     AccessToken, Brand, CallOptions, Error, RawRequest, Response, Result, RetryPolicy,
     TokenProvider, Warning,
 };
+pub use observer::{Booking, BookingObserver};
 #[doc(inline)]
 pub use reserves::{Call, IntoReserveId, ReserveOperation, Reserves};

@@ -9,8 +9,8 @@ use feishu_vc_model::{
     ApiRequest, ApiResponse, ApplyReserveData, ApplyReserveRequest, Booked, DeleteReserveData,
     DeleteReserveRequest, GetActiveMeetingData, GetActiveMeetingRequest, GetReserveData,
     GetReserveRequest, IncompleteResponse, Method, Reserve, ReserveCorrectionCheckInfo, ReserveId,
-    ReserveMeetingSetting, SecretString, TokenKind, UpdateReserveBody, UpdateReserveData,
-    UpdateReserveRequest, UserIdType,
+    ReserveMeetingSetting, SecretString, Timestamp, TokenKind, UpdateReserveBody,
+    UpdateReserveData, UpdateReserveRequest, UserIdType,
 };
 use feishu_vc_transport::{
     CallOptions, DecodeError, Error, HostsRejected, Response, Result, Warning,
@@ -18,7 +18,7 @@ use feishu_vc_transport::{
 use feishu_vc_validate::{Context, Validate};
 use serde::de::DeserializeOwned;
 
-use crate::Client;
+use crate::{Booking, BookingObserver, Client};
 
 /// Meeting reservations, from [`Client::reserves`].
 #[derive(Clone, Copy, Debug)]
@@ -208,6 +208,9 @@ pub trait ReserveOperation:
     fn meeting_settings(&self) -> Option<&ReserveMeetingSetting> {
         None
     }
+
+    /// Tells `observer` what this successful call booked or deleted, at `at`.
+    fn observe(&self, _output: &Self::Output, _observer: &dyn BookingObserver, _at: Timestamp) {}
 }
 
 impl ReserveOperation for ApplyReserveRequest {
@@ -216,6 +219,12 @@ impl ReserveOperation for ApplyReserveRequest {
 
     fn output(data: Self::Data) -> std::result::Result<Booked, IncompleteResponse> {
         Booked::try_from(data)
+    }
+
+    fn observe(&self, booked: &Booked, observer: &dyn BookingObserver, at: Timestamp) {
+        let mut booking = booking(booked, self.body.end_time, self.user_id_type, at);
+        booking.owner_id = self.body.owner_id.clone();
+        observer.booked(&booking);
     }
 
     fn meeting_settings(&self) -> Option<&ReserveMeetingSetting> {
@@ -236,6 +245,12 @@ impl ReserveOperation for UpdateReserveRequest {
 
     fn output(data: Self::Data) -> std::result::Result<Booked, IncompleteResponse> {
         Booked::try_from(data)
+    }
+
+    fn observe(&self, booked: &Booked, observer: &dyn BookingObserver, at: Timestamp) {
+        let mut booking = booking(booked, self.body.end_time, self.user_id_type, at);
+        booking.is_update = true;
+        observer.booked(&booking);
     }
 
     fn meeting_settings(&self) -> Option<&ReserveMeetingSetting> {
@@ -265,6 +280,10 @@ impl ReserveOperation for DeleteReserveRequest {
 
     fn output(data: Self::Data) -> std::result::Result<Self::Output, IncompleteResponse> {
         Ok(data)
+    }
+
+    fn observe(&self, _output: &Self::Output, observer: &dyn BookingObserver, at: Timestamp) {
+        observer.deleted(&self.reserve_id, at);
     }
 }
 
@@ -326,8 +345,34 @@ impl<'c, R: ReserveOperation> IntoFuture for Call<'c, R> {
                     response = response.with_warning(Warning::InvalidHostIds(rejected));
                 }
             }
-            finish::<R>(response)
+            let response = finish::<R>(response)?;
+            if let Some(observer) = &client.observer {
+                let at = client
+                    .clock
+                    .as_ref()
+                    .map_or_else(Timestamp::now, |now| now());
+                request.observe(&response.data, observer.as_ref(), at);
+            }
+            Ok(response)
         })
+    }
+}
+
+/// What an apply or update booked, owner unknown.
+fn booking(
+    booked: &Booked,
+    requested_end: Option<Timestamp>,
+    user_id_type: Option<UserIdType>,
+    at: Timestamp,
+) -> Booking {
+    Booking {
+        reserve_id: booked.reserve_id.clone(),
+        meeting_no: booked.meeting_no.clone(),
+        end_time: booked.end_time.or(requested_end),
+        owner_id: None,
+        user_id_type: user_id_type.unwrap_or_default(),
+        at,
+        is_update: false,
     }
 }
 

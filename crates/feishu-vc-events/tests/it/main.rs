@@ -1,0 +1,8 @@
+//! Integration tests of feishu-vc-events: one binary (see STYLE.md).
+
+mod decode;
+mod dedup;
+mod facade;
+mod lookup;
+mod router;
+mod support;
