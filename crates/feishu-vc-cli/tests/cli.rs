@@ -1152,8 +1152,12 @@ fn event_types(lines: &[Value]) -> Vec<String> {
         .collect()
 }
 
+/// The README's events demo, run here as `feishu-vc events listen --emulator`.
 #[test]
 fn events_listen_emulator_demo_prints_the_meeting_events_in_order_with_the_reservation() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
+    assert!(readme.contains("cargo run -p feishu-vc-cli -- events listen --emulator\n"));
     let home = TempDir::new("home");
     let out = command(home.path())
         .env("FEISHU_ENCRYPT_KEY", EVENTS_KEY)
