@@ -245,14 +245,19 @@ async fn a_booked_meeting_end_to_end_in_plain_json() {
     a_meeting_end_to_end(false).await;
 }
 
-/// A pool of one meeting number: once the first reservation has expired, the emulator gives its
-/// number to the next. The first meeting's events are the first reservation's; the second
-/// meeting's are the new reservation's only.
-#[tokio::test]
-async fn a_reused_meeting_number_is_attributed_to_the_new_reservation_only() {
+/// An emulator with a pool of one meeting number, pushing encrypted events to a receiver whose
+/// ledger the client fills.
+struct OneNumber {
+    emulator: Emulator,
+    clock: ManualClock,
+    client: Client,
+    seen: mpsc::UnboundedReceiver<Seen>,
+}
+
+async fn one_number() -> OneNumber {
     let ledger = Arc::new(InMemoryReservations::new());
     let receiver = Receiver::new(receiver_decoder(true)).reservation_lookup(ledger.clone());
-    let (receiver_url, mut seen) = serve_receiver(receiver).await;
+    let (receiver_url, seen) = serve_receiver(receiver).await;
     let clock = clock();
     let emulator = emulator_builder(&receiver_url, &clock, true)
         .meeting_no_pool(123_456_789..=123_456_789)
@@ -260,30 +265,56 @@ async fn a_reused_meeting_number_is_attributed_to_the_new_reservation_only() {
         .await
         .unwrap();
     let client = client(&emulator, &clock, &ledger);
+    OneNumber {
+        emulator,
+        clock,
+        client,
+        seen,
+    }
+}
 
-    let (old, old_no) = book(&client, emulator.now(), "first").await;
-    emulator
-        .start_meeting(old.as_str(), MeetingSpec::new().host(DEMO_USER_ALICE))
-        .await
-        .unwrap();
+impl OneNumber {
+    /// Starts the meeting of `id`, hosted by its owner.
+    async fn start(&self, id: &ReserveId) {
+        self.emulator
+            .start_meeting(id.as_str(), MeetingSpec::new().host(DEMO_USER_ALICE))
+            .await
+            .unwrap();
+    }
+
+    /// Lets every reservation expire (they last an hour), then books again: the new reservation
+    /// gets the one number, `meeting_no`.
+    async fn expire_and_book(&self, meeting_no: &str) -> ReserveId {
+        self.clock.advance(Duration::from_secs(2 * 3600));
+        let (new, new_no) = book(&self.client, self.emulator.now(), "next").await;
+        assert_eq!(new_no, meeting_no, "the pool has one number");
+        new
+    }
+}
+
+/// A pool of one meeting number: once the first reservation has expired, the emulator gives its
+/// number to the next. The first meeting's events are the first reservation's; the second
+/// meeting's are the new reservation's only.
+#[tokio::test]
+async fn a_reused_meeting_number_is_attributed_to_the_new_reservation_only() {
+    let mut one = one_number().await;
+    let emulator = &one.emulator;
+    let (old, old_no) = book(&one.client, emulator.now(), "first").await;
+    one.start(&old).await;
     emulator.end_meeting(old.as_str()).await.unwrap();
-    let first = take(&mut seen, 4).await;
+    let first = take(&mut one.seen, 4).await;
 
-    // The first reservation expires (it ended an hour after booking); its number is free again.
-    clock.advance(Duration::from_secs(2 * 3600));
-    let (new, new_no) = book(&client, emulator.now(), "second").await;
-    assert_eq!(new_no, old_no, "the pool has one number");
+    // The first reservation expires; its number is free again.
+    let new = one.expire_and_book(&old_no).await;
     assert_ne!(new, old);
-    emulator
-        .start_meeting(new.as_str(), MeetingSpec::new().host(DEMO_USER_ALICE))
-        .await
-        .unwrap();
+    one.start(&new).await;
+    let emulator = &one.emulator;
     emulator
         .join_meeting(new.as_str(), ParticipantSpec::new(DEMO_USER_BOB))
         .await
         .unwrap();
     emulator.end_meeting(new.as_str()).await.unwrap();
-    let second = take(&mut seen, 6).await;
+    let second = take(&mut one.seen, 6).await;
 
     for s in &first {
         assert_eq!(s.reserve_id.as_ref(), Some(&old), "{s:?}");
@@ -293,5 +324,31 @@ async fn a_reused_meeting_number_is_attributed_to_the_new_reservation_only() {
     for s in &second {
         assert_eq!(s.reserve_id.as_ref(), Some(&new), "{s:?}");
     }
-    emulator.shutdown().await.unwrap();
+    one.emulator.shutdown().await.unwrap();
+}
+
+/// A recording becomes ready after its meeting ended and its reservation expired, once the
+/// meeting number went to a new reservation: `recording_ready` carries no start time, and still
+/// goes to the reservation whose meeting was recorded, never to the new one.
+#[tokio::test]
+async fn a_recording_ready_after_its_number_was_reused_stays_with_its_own_reservation() {
+    let mut one = one_number().await;
+    let emulator = &one.emulator;
+    let (old, old_no) = book(&one.client, emulator.now(), "recorded").await;
+    one.start(&old).await;
+    emulator.start_recording(old.as_str(), None).await.unwrap();
+    emulator.end_meeting(old.as_str()).await.unwrap();
+    // started, the host joins, recording started and ended, the host leaves, ended.
+    let during = take(&mut one.seen, 6).await;
+    assert!(during.iter().all(|s| s.reserve_id.as_ref() == Some(&old)));
+
+    let new = one.expire_and_book(&old_no).await;
+    one.emulator
+        .recording_ready(old.as_str(), None)
+        .await
+        .unwrap();
+    let late = take(&mut one.seen, 1).await;
+    assert_eq!(late[0].event_type, "recording_ready_v1");
+    assert_eq!(late[0].reserve_id.as_ref(), Some(&old), "not {new:?}");
+    one.emulator.shutdown().await.unwrap();
 }
