@@ -1460,3 +1460,22 @@ fn events_listen_webhook_prints_what_a_served_emulator_pushes() {
         assert!(!rest.contains(secret), "{secret} in {rest}");
     }
 }
+
+/// Ctrl-C (SIGINT) stops `events listen --webhook` cleanly, with exit code 0.
+#[cfg(unix)]
+#[test]
+fn events_listen_webhook_stops_on_ctrl_c() {
+    let mut listener = Listener::start(&["--verification-token", EVENTS_TOKEN]);
+    let pid = listener.child.id().to_string();
+    let sent = Command::new("kill").args(["-INT", &pid]).status().unwrap();
+    assert!(sent.success());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = listener.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(std::time::Instant::now() < deadline, "still listening");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(0), "{}", listener.drain());
+}
