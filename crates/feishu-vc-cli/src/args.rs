@@ -153,6 +153,11 @@ pub(crate) enum Command {
     /// Serve the emulator of the reserve API until interrupted; prints its base URL first, then
     /// its demo app and users on stderr. `reset` empties the state that --emulator keeps.
     Emulator(EmulatorArgs),
+    /// Meeting events (vc.meeting.*): what happens to booked meetings.
+    Events {
+        #[command(subcommand)]
+        action: EventsAction,
+    },
     /// Print a completion script for a shell, such as `feishu-vc completions bash >
     /// ~/.local/share/bash-completion/completions/feishu-vc`.
     Completions {
@@ -303,6 +308,49 @@ pub(crate) struct EmulatorArgs {
 
     /// The Verification Token sent in every pushed event and challenge.
     #[arg(long, value_name = "TOKEN")]
+    pub(crate) verification_token: Option<SecretString>,
+}
+
+/// `feishu-vc events ...`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum EventsAction {
+    /// Receive meeting events and print one JSON line per event on stdout (its envelope's header
+    /// without the verification token, the event, and `reserve_id` when known) until Ctrl-C.
+    /// Refused deliveries are answered as Feishu expects and reported on stderr.
+    Listen(ListenArgs),
+}
+
+/// How `feishu-vc events listen` receives events.
+#[derive(Debug, Args)]
+pub(crate) struct ListenArgs {
+    /// Serve the app's request URL on this address, such as 0.0.0.0:8080: Feishu POSTs each event
+    /// to `/` there.
+    #[arg(long, value_name = "ADDR", conflicts_with = "emulator")]
+    pub(crate) webhook: Option<String>,
+
+    /// A local demo instead: an in-memory emulator books a meeting, starts it, a participant joins
+    /// and leaves, the meeting ends; the events are printed as they arrive, and the command ends
+    /// after the meeting-ended event.
+    #[arg(long)]
+    pub(crate) emulator: bool,
+
+    /// The app's Encrypt Key: deliveries must then be signed and are decrypted (prefer the
+    /// environment variable: arguments show in `ps`).
+    #[arg(
+        long,
+        value_name = "KEY",
+        env = "FEISHU_ENCRYPT_KEY",
+        hide_env_values = true
+    )]
+    pub(crate) encrypt_key: Option<SecretString>,
+
+    /// The app's Verification Token: every delivery must carry it.
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "FEISHU_VERIFICATION_TOKEN",
+        hide_env_values = true
+    )]
     pub(crate) verification_token: Option<SecretString>,
 }
 

@@ -218,7 +218,7 @@ pub(crate) async fn serve(args: &EmulatorArgs) -> Result<(), Failure> {
 }
 
 /// Resolves on Ctrl-C, or on SIGTERM where there is one.
-async fn interrupted() {
+pub(crate) async fn interrupted() {
     #[cfg(unix)]
     {
         let mut term =

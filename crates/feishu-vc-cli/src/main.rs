@@ -2,6 +2,7 @@
 //! the command line, and `docs/architecture.md` for how the modules divide the work.
 
 mod args;
+mod events;
 mod input;
 mod local;
 mod outcome;
@@ -24,7 +25,9 @@ use feishu_vc::{Brand, Client, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::args::{ApplyArgs, BrandArg, Cli, Command, Connection, Reserve, Settings, UpdateArgs};
+use crate::args::{
+    ApplyArgs, BrandArg, Cli, Command, Connection, EventsAction, Reserve, Settings, UpdateArgs,
+};
 use crate::outcome::Failure;
 use crate::output::{Effect, Printer, note};
 
@@ -39,9 +42,10 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return clap_exit(&e),
     };
-    if let Command::Emulator(_) = &cli.command {
-        // The emulator takes its app from its own flags; reserve flags given before it would be
-        // ignored, so they are refused. (Their environment variables are simply not read.)
+    if let Some(own) = own_flags_command(&cli.command) {
+        // The emulator and events commands take what they need from their own flags; reserve
+        // flags given before them would be ignored, so they are refused. (Their environment
+        // variables are simply not read.)
         let connection = <Connection as clap::Args>::augment_args(clap::Command::new("reserve"));
         if let Some(flag) = connection
             .get_arguments()
@@ -49,17 +53,20 @@ fn main() -> ExitCode {
             .find(|id| matches.value_source(id) == Some(ValueSource::CommandLine))
         {
             return Failure::usage(format!(
-                "--{} is for reserve commands; see `feishu-vc emulator --help` for the emulator's own flags",
+                "--{} is for reserve commands; see `feishu-vc {own} --help` for its own flags",
                 flag.replace('_', "-")
             ))
             .report();
         }
     }
     init_tracing(cli.verbose);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    // Events are printed in the order they were acknowledged: on one thread, the router's
+    // handler tasks run in the order it spawned them.
+    let mut runtime = match &cli.command {
+        Command::Events { .. } => tokio::runtime::Builder::new_current_thread(),
+        _ => tokio::runtime::Builder::new_multi_thread(),
+    };
+    let runtime = match runtime.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             return Failure::usage(format!("could not start the async runtime: {e}")).report();
@@ -68,6 +75,15 @@ fn main() -> ExitCode {
     match runtime.block_on(run(cli, offset)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => failure.report(),
+    }
+}
+
+/// The commands that refuse the reserve commands' connection flags, by name.
+fn own_flags_command(command: &Command) -> Option<&'static str> {
+    match command {
+        Command::Emulator(_) => Some("emulator"),
+        Command::Events { .. } => Some("events"),
+        Command::Reserve(_) | Command::Completions { .. } => None,
     }
 }
 
@@ -125,6 +141,9 @@ fn init_tracing(verbose: u8) {
 async fn run(cli: Cli, offset: time::UtcOffset) -> Result<(), Failure> {
     let reserve = match cli.command {
         Command::Emulator(args) => return local::serve(&args).await,
+        Command::Events {
+            action: EventsAction::Listen(args),
+        } => return events::listen(&args).await,
         Command::Completions { shell } => {
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut command(), "feishu-vc", &mut script);

@@ -157,6 +157,12 @@ impl Served {
         assert_eq!(code(&out), 0, "{}", text(&out.stderr));
         serde_json::from_slice(&out.stdout).unwrap()
     }
+
+    /// Starts the meeting of reservation `id` through the control API; the HTTP status.
+    fn start_meeting(&self, id: &str) -> u16 {
+        let url = format!("{}/_emulator/reserves/{id}/meeting", self.base_url);
+        post(&url, String::new(), &[])
+    }
 }
 
 impl Drop for Served {
@@ -1094,18 +1100,7 @@ fn served_emulator_pushes_encrypted_signed_events_to_its_callback() {
 
     let booked = served.book("events");
     let id = booked["reserve"]["id"].as_str().unwrap().to_owned();
-    let started = runtime.block_on(async {
-        reqwest::Client::new()
-            .post(format!(
-                "{}/_emulator/reserves/{id}/meeting",
-                served.base_url
-            ))
-            .send()
-            .await
-            .unwrap()
-            .status()
-    });
-    assert_eq!(started.as_u16(), 200);
+    assert_eq!(served.start_meeting(&id), 200);
 
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     while got.lock().unwrap().len() < 2 && std::time::Instant::now() < deadline {
@@ -1135,4 +1130,352 @@ fn served_emulator_pushes_encrypted_signed_events_to_its_callback() {
     hash.update(KEY);
     hash.update(body.as_bytes());
     assert_eq!(header("x-lark-signature"), format!("{:x}", hash.finalize()));
+}
+
+// `feishu-vc events listen`.
+
+/// The keys given to `events listen` in these tests; neither may ever be printed.
+const EVENTS_KEY: &str = "cli-events-encrypt-key";
+const EVENTS_TOKEN: &str = "cli-events-verification-token";
+
+/// The event types of JSON lines, without `vc.meeting.`.
+fn event_types(lines: &[Value]) -> Vec<String> {
+    lines
+        .iter()
+        .map(|l| {
+            l["header"]["event_type"]
+                .as_str()
+                .unwrap()
+                .trim_start_matches("vc.meeting.")
+                .to_owned()
+        })
+        .collect()
+}
+
+/// The README's events demo, run here as `feishu-vc events listen --emulator`.
+#[test]
+fn events_listen_emulator_demo_prints_the_meeting_events_in_order_with_the_reservation() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
+    assert!(readme.contains("cargo run -p feishu-vc-cli -- events listen --emulator\n"));
+    let home = TempDir::new("home");
+    let out = command(home.path())
+        .env("FEISHU_ENCRYPT_KEY", EVENTS_KEY)
+        .env("FEISHU_VERIFICATION_TOKEN", EVENTS_TOKEN)
+        .args(["events", "listen", "--emulator"])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(code(&out), 0, "{stderr}");
+    assert!(stderr.contains("in-memory emulator"), "{stderr}");
+    let booked = stderr
+        .split("booked reservation ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .unwrap_or_else(|| panic!("the reservation on stderr: {stderr}"));
+    let lines: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        event_types(&lines),
+        [
+            "meeting_started_v1",
+            "join_meeting_v1",
+            "join_meeting_v1",
+            "leave_meeting_v1",
+            "leave_meeting_v1",
+            "meeting_ended_v1"
+        ]
+    );
+    for line in &lines {
+        assert_eq!(line["reserve_id"], booked, "{line}");
+        assert_eq!(line["schema"], "2.0");
+        assert!(line["header"].get("token").is_none(), "{line}");
+        assert!(line["event"]["meeting"]["meeting_no"].is_string(), "{line}");
+    }
+    // Bob joined and left; the owner left when the meeting ended.
+    assert_eq!(lines[3]["event"]["leave_reason"], 1);
+    assert_eq!(lines[4]["event"]["leave_reason"], 2);
+    for secret in [EVENTS_KEY, EVENTS_TOKEN] {
+        assert!(
+            !stdout.contains(secret) && !stderr.contains(secret),
+            "{secret}"
+        );
+    }
+}
+
+#[test]
+fn events_listen_needs_a_mode_and_a_closed_stdout_ends_the_demo_quietly() {
+    let out = run(&["events", "listen"]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        text(&out.stderr).contains("--webhook"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run(&["events", "listen", "--webhook", "127.0.0.1:0", "--emulator"]);
+    assert_eq!(code(&out), 2, "{}", text(&out.stderr));
+    // Connection flags of reserve commands are refused before `events`.
+    let out = run(&["--app-id", "cli_x", "events", "listen", "--emulator"]);
+    assert_eq!(code(&out), 2);
+    assert!(text(&out.stderr).contains("feishu-vc events --help"));
+
+    let dir = TempDir::new("events-closed-pipe");
+    let out = run_into_closed_pipe(
+        &dir.path().join("state"),
+        &["events", "listen", "--emulator"],
+    );
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    assert!(!text(&out.stderr).contains("panicked"));
+}
+
+/// `feishu-vc events listen --webhook 127.0.0.1:0 ...` in the background, its stdout and stderr
+/// read line by line; killed on drop.
+struct Listener {
+    child: Child,
+    url: String,
+    stdout: std::sync::mpsc::Receiver<String>,
+    stderr: std::sync::mpsc::Receiver<String>,
+}
+
+impl Listener {
+    fn start(extra: &[&str]) -> Self {
+        let home = TempDir::new("home");
+        let mut child = command(home.path())
+            .args(["events", "listen", "--webhook", "127.0.0.1:0"])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let lines = |stream: Box<dyn std::io::Read + Send>| {
+            let (send, receive) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    let _ = send.send(line);
+                }
+            });
+            receive
+        };
+        let stdout = lines(Box::new(child.stdout.take().unwrap()));
+        let stderr = lines(Box::new(child.stderr.take().unwrap()));
+        let first = next_line(&stderr);
+        let url = first
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .unwrap_or_else(|| panic!("the address on stderr: {first}"))
+            .to_owned();
+        // Then what it checks.
+        let checks = next_line(&stderr);
+        assert!(checks.contains("verification token"), "{checks}");
+        Self {
+            child,
+            url,
+            stdout,
+            stderr,
+        }
+    }
+
+    /// The lines printed so far after its start, stderr and stdout, for checking secrets.
+    fn drain(&self) -> String {
+        let mut all = String::new();
+        for rx in [&self.stdout, &self.stderr] {
+            while let Ok(line) = rx.try_recv() {
+                all.push_str(&line);
+                all.push('\n');
+            }
+        }
+        all
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn next_line(rx: &std::sync::mpsc::Receiver<String>) -> String {
+    rx.recv_timeout(std::time::Duration::from_secs(10))
+        .expect("a line within 10 s")
+}
+
+/// `{"encrypt": …}` of `plain` under `key`, as Feishu sends it, and its signature headers.
+fn sealed_delivery(key: &str, plain: &Value) -> (String, Vec<(&'static str, String)>) {
+    use aes::cipher::{BlockEncryptMut, KeyIvInit, block_padding::Pkcs7};
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let aes_key: [u8; 32] = sha2::Sha256::digest(key.as_bytes()).into();
+    let iv = [9u8; 16];
+    let mut sealed = iv.to_vec();
+    sealed.extend(
+        cbc::Encryptor::<aes::Aes256>::new(&aes_key.into(), &iv.into())
+            .encrypt_padded_vec_mut::<Pkcs7>(plain.to_string().as_bytes()),
+    );
+    let body = serde_json::json!({
+        "encrypt": base64::engine::general_purpose::STANDARD.encode(sealed)
+    })
+    .to_string();
+    let (timestamp, nonce) = ("1700000000", "cli-nonce");
+    let signature = sha2::Sha256::new()
+        .chain_update(timestamp)
+        .chain_update(nonce)
+        .chain_update(key)
+        .chain_update(&body)
+        .finalize();
+    let headers = vec![
+        ("X-Lark-Request-Timestamp", timestamp.to_owned()),
+        ("X-Lark-Request-Nonce", nonce.to_owned()),
+        ("X-Lark-Signature", format!("{signature:x}")),
+    ];
+    (body, headers)
+}
+
+/// A meeting_started_v1 delivery with `token` in its header.
+fn meeting_started(event_id: &str, token: &str) -> Value {
+    serde_json::json!({
+        "schema": "2.0",
+        "header": {
+            "event_id": event_id,
+            "event_type": "vc.meeting.meeting_started_v1",
+            "create_time": "1700000000000",
+            "token": token,
+            "app_id": "cli_demo",
+            "tenant_key": "tenant_demo"
+        },
+        "event": {
+            "meeting": {"id": "6911188411934433028", "meeting_no": "235812466", "meeting_source": 4, "start_time": "1700000000"},
+            "operator": {"id": {"open_id": "ou_x"}, "user_role": 1, "user_type": 1}
+        }
+    })
+}
+
+/// POSTs `body` (JSON, when not empty) with `headers`; the HTTP status.
+fn post(url: &str, body: String, headers: &[(&'static str, String)]) -> u16 {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let mut request = reqwest::Client::new().post(url);
+        if !body.is_empty() {
+            request = request
+                .header("content-type", "application/json")
+                .body(body);
+        }
+        for (name, value) in headers {
+            request = request.header(*name, value);
+        }
+        request.send().await.unwrap().status().as_u16()
+    })
+}
+
+#[test]
+fn events_listen_webhook_prints_a_signed_encrypted_delivery_and_refuses_a_wrong_token() {
+    let listener = Listener::start(&[
+        "--encrypt-key",
+        EVENTS_KEY,
+        "--verification-token",
+        EVENTS_TOKEN,
+    ]);
+
+    let (body, headers) = sealed_delivery(EVENTS_KEY, &meeting_started("ev-good", EVENTS_TOKEN));
+    assert_eq!(post(&listener.url, body.clone(), &headers), 200);
+    let line: Value = serde_json::from_str(&next_line(&listener.stdout)).unwrap();
+    assert_eq!(line["header"]["event_id"], "ev-good");
+    assert_eq!(
+        line["header"]["event_type"],
+        "vc.meeting.meeting_started_v1"
+    );
+    assert_eq!(line["event"]["meeting"]["meeting_no"], "235812466");
+    assert!(line["header"].get("token").is_none(), "{line}");
+    // Nothing booked it through this command: no reservation is known.
+    assert!(line.get("reserve_id").is_none(), "{line}");
+    // Delivered again (a Feishu retry): acknowledged, not printed twice.
+    assert_eq!(post(&listener.url, body, &headers), 200);
+
+    let wrong = "not-the-app-token";
+    let (body, headers) = sealed_delivery(EVENTS_KEY, &meeting_started("ev-bad", wrong));
+    assert_eq!(post(&listener.url, body, &headers), 401);
+    let report = next_line(&listener.stderr);
+    assert!(
+        report.contains("refused") && report.contains("wrong verification token"),
+        "{report}"
+    );
+    // A body that does not match its signature.
+    let (body, mut headers) =
+        sealed_delivery(EVENTS_KEY, &meeting_started("ev-forged", EVENTS_TOKEN));
+    headers[2].1 = "0".repeat(64);
+    assert_eq!(post(&listener.url, body, &headers), 401);
+    let report = next_line(&listener.stderr);
+    assert!(report.contains("bad signature"), "{report}");
+
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let rest = listener.drain();
+    assert!(!rest.contains("ev-good"), "printed twice: {rest}");
+    assert!(
+        !rest.contains("ev-bad") && !rest.contains("ev-forged"),
+        "{rest}"
+    );
+    for secret in [EVENTS_KEY, EVENTS_TOKEN, wrong] {
+        assert!(!rest.contains(secret), "{secret} in {rest}");
+        assert!(!line.to_string().contains(secret));
+    }
+}
+
+#[test]
+fn events_listen_webhook_prints_what_a_served_emulator_pushes() {
+    let listener = Listener::start(&[
+        "--encrypt-key",
+        EVENTS_KEY,
+        "--verification-token",
+        EVENTS_TOKEN,
+    ]);
+    let served = Served::start(&[
+        "--event-callback",
+        &listener.url,
+        "--encrypt-key",
+        EVENTS_KEY,
+        "--verification-token",
+        EVENTS_TOKEN,
+    ]);
+    let booked = served.book("events listen");
+    let id = booked["reserve"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(served.start_meeting(&id), 200);
+    let lines: Vec<Value> = (0..2)
+        .map(|_| serde_json::from_str(&next_line(&listener.stdout)).unwrap())
+        .collect();
+    assert_eq!(
+        event_types(&lines),
+        ["meeting_started_v1", "join_meeting_v1"]
+    );
+    assert_eq!(
+        lines[0]["event"]["meeting"]["meeting_no"],
+        booked["reserve"]["meeting_no"]
+    );
+    let rest = listener.drain();
+    for secret in [EVENTS_KEY, EVENTS_TOKEN] {
+        assert!(!rest.contains(secret), "{secret} in {rest}");
+    }
+}
+
+/// Ctrl-C (SIGINT) stops `events listen --webhook` cleanly, with exit code 0.
+#[cfg(unix)]
+#[test]
+fn events_listen_webhook_stops_on_ctrl_c() {
+    let mut listener = Listener::start(&["--verification-token", EVENTS_TOKEN]);
+    let pid = listener.child.id().to_string();
+    let sent = Command::new("kill").args(["-INT", &pid]).status().unwrap();
+    assert!(sent.success());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = listener.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(std::time::Instant::now() < deadline, "still listening");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(0), "{}", listener.drain());
 }

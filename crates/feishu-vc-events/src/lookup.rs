@@ -6,10 +6,11 @@
 //! lifetime (booked at ..= end time), and, when both sides know the owner by the same kind of id,
 //! the owner is the same.
 
+use std::collections::HashMap;
 use std::sync::Mutex;
 
 use feishu_vc_model::events::{MeetingEventMeeting, MeetingEventUserId};
-use feishu_vc_model::{MeetingNo, ReserveId, Timestamp, UserIdType};
+use feishu_vc_model::{MeetingId, MeetingNo, ReserveId, Timestamp, UserIdType};
 
 use crate::BoxFuture;
 use crate::error::StoreError;
@@ -114,9 +115,15 @@ pub trait ReservationLookup: Send + Sync + std::fmt::Debug {
 
 /// The in-memory ledger of bookings, filled as the app books (see the facade's
 /// `BookingObserver`, implemented for this type with the default `facade` feature).
+///
+/// A meeting found through an event that carries its `start_time` is remembered by its meeting
+/// id: a later event of the same meeting without `start_time` (`recording_ready` comes after the
+/// meeting, maybe after its number went to a new reservation) goes to the same reservation,
+/// not to whichever reservation holds the number when it arrives.
 #[derive(Debug, Default)]
 pub struct InMemoryReservations {
     records: Mutex<Vec<BookedReservation>>,
+    meetings: Mutex<HashMap<MeetingId, ReserveId>>,
 }
 
 impl InMemoryReservations {
@@ -146,6 +153,7 @@ impl InMemoryReservations {
             }
             None => records.push(booking),
         }
+        self.forget_meetings_of_gone(&records);
     }
 
     /// Ends a reservation's lifetime at `at` (it was deleted): later meetings with its number are
@@ -160,7 +168,15 @@ impl InMemoryReservations {
 
     /// Forgets reservations that ended before `before`, to keep the ledger small.
     pub fn prune(&self, before: Timestamp) {
-        self.lock().retain(|r| r.end_time >= before);
+        let mut records = self.lock();
+        records.retain(|r| r.end_time >= before);
+        self.forget_meetings_of_gone(&records);
+    }
+
+    /// Drops the remembered meetings of reservations no longer recorded.
+    fn forget_meetings_of_gone(&self, records: &[BookedReservation]) {
+        self.meetings_lock()
+            .retain(|_, id| records.iter().any(|r| &r.reserve_id == id));
     }
 
     /// How many reservations are recorded.
@@ -175,16 +191,40 @@ impl InMemoryReservations {
 
     /// The synchronous form of [`ReservationLookup::find`]. When several records match (which
     /// Feishu's number reuse should not produce), the most recently booked wins.
+    ///
+    /// An event without the meeting's `start_time` goes to the reservation an earlier event of
+    /// the same meeting (same meeting id and number) was attributed to, when there was one.
     pub fn find_now(&self, meeting: &MeetingEventMeeting, at: Timestamp) -> Option<ReserveId> {
-        self.lock()
+        let records = self.lock();
+        let mut meetings = self.meetings_lock();
+        if let (None, Some(meeting_id)) = (meeting.start_time, &meeting.id) {
+            let known = meetings.get(meeting_id).and_then(|id| {
+                records.iter().find(|r| {
+                    &r.reserve_id == id && meeting.meeting_no.as_ref() == Some(&r.meeting_no)
+                })
+            });
+            if let Some(record) = known {
+                return Some(record.reserve_id.clone());
+            }
+        }
+        let found = records
             .iter()
             .filter(|r| r.matches(meeting, at))
             .max_by_key(|r| r.booked_at)
-            .map(|r| r.reserve_id.clone())
+            .map(|r| r.reserve_id.clone());
+        if let (Some(found), Some(meeting_id), Some(_)) = (&found, &meeting.id, meeting.start_time)
+        {
+            meetings.insert(meeting_id.clone(), found.clone());
+        }
+        found
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<BookedReservation>> {
         self.records.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn meetings_lock(&self) -> std::sync::MutexGuard<'_, HashMap<MeetingId, ReserveId>> {
+        self.meetings.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 

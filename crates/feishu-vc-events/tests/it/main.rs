@@ -2,6 +2,7 @@
 
 mod decode;
 mod dedup;
+mod end_to_end;
 mod facade;
 mod lookup;
 mod router;
