@@ -50,6 +50,8 @@ mod crypto;
 mod decode;
 mod dedup;
 mod error;
+#[cfg(feature = "frames")]
+pub mod longconn;
 mod lookup;
 mod receiver;
 #[cfg(feature = "axum")]
