@@ -234,6 +234,7 @@ mod control;
 mod error;
 mod events;
 mod ids;
+mod longconn;
 mod meetings;
 mod persist;
 mod ratelimit;
@@ -262,8 +263,10 @@ pub use control::{
     LeaveReason, MeetingSpec, ParticipantSpec, RecordingFile, ReservationSummary, Snapshot,
 };
 pub use error::Error;
+pub use feishu_vc_events::longconn::frame::ClientConfig;
 pub use feishu_vc_model::RateLimit;
 pub use feishu_vc_transport::Brand;
+pub use longconn::LongConnectionStats;
 
 pub(crate) use service::Shared;
 
@@ -432,6 +435,23 @@ impl Emulator {
     /// echoed it, pushes every later meeting event there too.
     pub async fn add_event_callback(&self, url: &str) -> Result<(), Error> {
         self.shared.events.register(url).await
+    }
+
+    /// What the long-connection server (`/callback/ws/endpoint`, `/ws`) has seen so far.
+    pub fn long_connection_stats(&self) -> LongConnectionStats {
+        self.shared.events.long_connections().stats()
+    }
+
+    /// Closes every long connection now, as a network failure would; their unacknowledged events
+    /// are sent again once a client is back.
+    pub fn drop_long_connections(&self) {
+        self.shared.events.long_connections().drop_connections();
+    }
+
+    /// Closes the long connection that carries the `n`-th event sent from now, right after
+    /// sending it and before its acknowledgement can arrive (a drop mid-stream).
+    pub fn drop_long_connection_after(&self, n: u64) {
+        self.shared.events.long_connections().drop_after(n);
     }
 
     /// The event callbacks, in order of registration.
