@@ -228,13 +228,13 @@ impl LongConnection {
                 },
             };
             tracing::warn!(attempts, why = failure, "long connection attempt failed");
-            if let Ok(limit) = u64::try_from(config.reconnect_count) {
-                if attempts >= limit.max(1) {
-                    return Err(LongConnectionError::GaveUp {
-                        attempts,
-                        last: failure,
-                    });
-                }
+            if let Ok(limit) = u64::try_from(config.reconnect_count)
+                && attempts >= limit.max(1)
+            {
+                return Err(LongConnectionError::GaveUp {
+                    attempts,
+                    last: failure,
+                });
             }
             if !pause(Duration::from_secs(config.reconnect_interval), shutdown).await {
                 return Ok(None);

@@ -359,15 +359,15 @@ impl Reassembler {
             return Err(bad(HEADER_SEQ, format!("{seq} is not below sum {sum}")));
         }
         let id = frame.header(HEADER_MESSAGE_ID).unwrap_or("").to_owned();
-        if !self.pending.contains_key(&id) && self.pending.len() >= self.limits.max_pending {
-            if let Some(oldest) = self
+        if !self.pending.contains_key(&id)
+            && self.pending.len() >= self.limits.max_pending
+            && let Some(oldest) = self
                 .pending
                 .iter()
                 .min_by_key(|(_, p)| p.touched)
                 .map(|(k, _)| k.clone())
-            {
-                self.pending.remove(&oldest);
-            }
+        {
+            self.pending.remove(&oldest);
         }
         let partial = self.pending.entry(id.clone()).or_insert_with(|| Partial {
             slots: vec![None; sum],

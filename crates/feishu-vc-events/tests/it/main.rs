@@ -3,6 +3,7 @@
 mod decode;
 mod dedup;
 mod facade;
+mod longconn;
 mod lookup;
 mod router;
 mod support;
