@@ -77,6 +77,8 @@ pub struct LongConnectionStats {
     pub pending: usize,
     /// Pings answered.
     pub pongs: u64,
+    /// Events sent in more than one fragment (each sending counted).
+    pub fragmented: u64,
 }
 
 /// The server's state: tickets, open connections, events waiting for their acknowledgement.
@@ -201,14 +203,18 @@ impl Hub {
             }
             let message_id = format!("msg_{}_{}", p.seq_id, fastrand::u32(..));
             let trace_id = format!("trace_{:016x}", fastrand::u64(..));
-            for f in Frame::event_fragments(
+            let fragments = Frame::event_fragments(
                 SERVICE_ID,
                 p.seq_id,
                 &message_id,
                 &trace_id,
                 p.payload.as_bytes(),
                 self.settings.max_fragment,
-            ) {
+            );
+            if fragments.len() > 1 {
+                stats.fragmented += 1;
+            }
+            for f in fragments {
                 let _ = client.out.send(Out::Frame(f.to_bytes()));
             }
             p.on = Some(client.id);
