@@ -208,6 +208,23 @@
 //! to that callback. Pending deliveries live in memory only: they do not survive a restart or
 //! [`Emulator::shutdown`].
 //!
+//! # Long connection
+//!
+//! The same events also go to clients of Feishu's long connection, as Feishu sends them to apps
+//! without a public URL. `POST /callback/ws/endpoint` with `{"AppID", "AppSecret"}` answers a
+//! one-time `ws://…/ws?device_id=…&service_id=…&ticket=…` URL and the client config
+//! ([`EmulatorBuilder::long_connection_client_config`]); wrong credentials answer code 10014.
+//! The WebSocket speaks `pbbp2.Frame` (the codec of `feishu_vc_events::longconn::frame`): pings
+//! get pongs carrying the config; each event goes to one random connected client of its app, in
+//! fragments when longer than [`EmulatorBuilder::long_connection_fragment_size`], and is sent again
+//! (same `event_id`) until acknowledged with `{"code":200}` and `biz_rt`, within
+//! [`EmulatorBuilder::long_connection_ack_timeout`] (3 s) or after its connection dropped. Past
+//! [`EmulatorBuilder::long_connection_limit`] connections (50) the upgrade is refused with
+//! `Handshake-Status: 514` and `Handshake-Autherrcode: 1000040350`. For tests:
+//! [`Emulator::long_connection_stats`], [`Emulator::drop_long_connections`] and
+//! [`Emulator::drop_long_connection_after`]. The official SDKs connect to it with their domain set
+//! to [`Emulator::base_url`] (CI runs lark-oapi's Python client against it).
+//!
 //! # State
 //!
 //! In memory unless [`EmulatorBuilder::state_file`] names a database file: an SQLite database in
