@@ -260,7 +260,7 @@ impl LongConnection {
                 Ok((socket, service))
             }
             Err(tungstenite::Error::Http(response)) => Err(refusal(&response)),
-            Err(error) => Err(Failed::Retry(format!("connect: {error}"))),
+            Err(error) => Err(Failed::Retry(format!("connect: {}", describe(&error)))),
         }
     }
 
@@ -427,6 +427,14 @@ async fn pause<S: Future<Output = ()>>(wait: Duration, shutdown: &mut Pin<&mut S
     tokio::select! {
         () = shutdown.as_mut() => false,
         () = tokio::time::sleep(wait) => true,
+    }
+}
+
+/// A dial error, without the URL (it carries a ticket): tungstenite's URL errors may quote it.
+fn describe(error: &tungstenite::Error) -> String {
+    match error {
+        tungstenite::Error::Url(_) => "the endpoint's URL could not be dialled".to_owned(),
+        other => other.to_string(),
     }
 }
 

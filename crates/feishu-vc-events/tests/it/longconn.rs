@@ -370,3 +370,41 @@ async fn empty_credentials_are_refused_before_anything_is_sent() {
         }
     ));
 }
+
+#[tokio::test]
+async fn the_ticket_url_stays_out_of_errors_when_reconnecting_gives_up() {
+    // An endpoint handing out a URL nobody listens on, with a ticket, and one attempt allowed.
+    let dead = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let dead_port = dead.local_addr().unwrap().port();
+    drop(dead);
+    let answer = serde_json::json!({
+        "code": 0,
+        "msg": "ok",
+        "data": {
+            "URL": format!("ws://127.0.0.1:{dead_port}/ws?device_id=1&service_id=2&ticket=TICKET-5ecret"),
+            "ClientConfig": {"ReconnectCount": 1, "ReconnectInterval": 0, "ReconnectNonce": 0, "PingInterval": 30},
+        },
+    });
+    let app = axum::Router::new().route(
+        "/callback/ws/endpoint",
+        axum::routing::post(move || {
+            let answer = answer.clone();
+            async move { axum::Json(answer) }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let error = LongConnection::new("cli_a1b2c3d4e5f60718", "app-5ecret")
+        .base_url(base)
+        .run(Recorder(Heard::default()), std::future::pending())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, LongConnectionError::GaveUp { attempts: 1, .. }),
+        "{error:?}"
+    );
+    let shown = format!("{error} {error:?}");
+    assert!(!shown.contains("5ecret"), "{shown}");
+}
