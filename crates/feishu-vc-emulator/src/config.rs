@@ -369,6 +369,34 @@ impl EmulatorBuilder {
         self
     }
 
+    /// How many long connections one app may hold (Feishu: 50); one more is refused with
+    /// `Handshake-Autherrcode` 1000040350.
+    pub fn long_connection_limit(mut self, limit: usize) -> Self {
+        self.events.long_connection.connection_limit = limit;
+        self
+    }
+
+    /// What the long-connection endpoint and every pong tell clients (reconnect count, interval
+    /// and jitter, ping interval, in seconds). The emulator's default: reconnect forever after
+    /// 1 s with up to 1 s of jitter, ping every 30 s.
+    pub fn long_connection_client_config(mut self, config: crate::ClientConfig) -> Self {
+        self.events.long_connection.client_config = config;
+        self
+    }
+
+    /// Events longer than `bytes` go out over the long connection in fragments (default 16 KiB).
+    pub fn long_connection_fragment_size(mut self, bytes: usize) -> Self {
+        self.events.long_connection.max_fragment = bytes.max(1);
+        self
+    }
+
+    /// How long a long-connection event waits for its acknowledgement before it is sent again
+    /// (Feishu: 3 s, the default).
+    pub fn long_connection_ack_timeout(mut self, timeout: Duration) -> Self {
+        self.events.long_connection.ack_timeout = timeout;
+        self
+    }
+
     /// Adds a URL that meeting events (`vc.meeting.*`) are pushed to, as Feishu pushes them to an
     /// app's request URL; may be given several times. At start each gets the URL-verification
     /// challenge and must echo it (HTTP 200, `{"challenge": "…"}`), else the emulator does not

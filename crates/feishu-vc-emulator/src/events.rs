@@ -44,6 +44,8 @@ pub(crate) struct EventSettings {
     pub(crate) verification_token: Option<SecretString>,
     /// The retry schedule is multiplied by this (1.0: Feishu's own).
     pub(crate) retry_scale: f64,
+    /// The long-connection server's settings.
+    pub(crate) long_connection: crate::longconn::LongConnSettings,
 }
 
 /// One event ready to go: its envelope as JSON text (the same on every attempt).
@@ -68,6 +70,8 @@ pub(crate) struct Notifier {
     sender: Arc<Sender>,
     verification_token: Option<SecretString>,
     callbacks: Mutex<Vec<Callback>>,
+    /// Long-connection clients get every event too.
+    long_connections: Arc<crate::longconn::Hub>,
 }
 
 #[derive(Debug)]
@@ -99,6 +103,7 @@ impl Notifier {
             }),
             verification_token: settings.verification_token.clone(),
             callbacks: Mutex::new(Vec::new()),
+            long_connections: crate::longconn::Hub::start(settings.long_connection.clone()),
         })
     }
 
@@ -180,9 +185,6 @@ impl Notifier {
             .callbacks
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if callbacks.is_empty() {
-            return;
-        }
         let event_id = crate::ids::token("");
         let mut header = json!({
             "event_id": event_id,
@@ -200,9 +202,16 @@ impl Notifier {
             event_type: event.event_type().to_owned(),
             plaintext: envelope.to_string(),
         };
+        self.long_connections
+            .push(app_id, &delivery.event_id, &delivery.plaintext);
         for callback in callbacks.iter() {
             let _ = callback.queue.send(delivery.clone());
         }
+    }
+
+    /// The long-connection server.
+    pub(crate) fn long_connections(&self) -> Arc<crate::longconn::Hub> {
+        self.long_connections.clone()
     }
 
     /// Stops every delivery task; what was not delivered yet is dropped.
@@ -214,6 +223,7 @@ impl Notifier {
         for callback in callbacks.iter() {
             callback.task.abort();
         }
+        self.long_connections.stop();
     }
 }
 

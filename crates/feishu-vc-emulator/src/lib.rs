@@ -208,6 +208,23 @@
 //! to that callback. Pending deliveries live in memory only: they do not survive a restart or
 //! [`Emulator::shutdown`].
 //!
+//! # Long connection
+//!
+//! The same events also go to clients of Feishu's long connection, as Feishu sends them to apps
+//! without a public URL. `POST /callback/ws/endpoint` with `{"AppID", "AppSecret"}` answers a
+//! one-time `ws://…/ws?device_id=…&service_id=…&ticket=…` URL and the client config
+//! ([`EmulatorBuilder::long_connection_client_config`]); wrong credentials answer code 10014.
+//! The WebSocket speaks `pbbp2.Frame` (the codec of `feishu_vc_events::longconn::frame`): pings
+//! get pongs carrying the config; each event goes to one random connected client of its app, in
+//! fragments when longer than [`EmulatorBuilder::long_connection_fragment_size`], and is sent again
+//! (same `event_id`) until acknowledged with `{"code":200}` and `biz_rt`, within
+//! [`EmulatorBuilder::long_connection_ack_timeout`] (3 s) or after its connection dropped. Past
+//! [`EmulatorBuilder::long_connection_limit`] connections (50) the upgrade is refused with
+//! `Handshake-Status: 514` and `Handshake-Autherrcode: 1000040350`. For tests:
+//! [`Emulator::long_connection_stats`], [`Emulator::drop_long_connections`] and
+//! [`Emulator::drop_long_connection_after`]. The official SDKs connect to it with their domain set
+//! to [`Emulator::base_url`] (CI runs lark-oapi's Python client against it).
+//!
 //! # State
 //!
 //! In memory unless [`EmulatorBuilder::state_file`] names a database file: an SQLite database in
@@ -234,6 +251,7 @@ mod control;
 mod error;
 mod events;
 mod ids;
+mod longconn;
 mod meetings;
 mod persist;
 mod ratelimit;
@@ -262,8 +280,10 @@ pub use control::{
     LeaveReason, MeetingSpec, ParticipantSpec, RecordingFile, ReservationSummary, Snapshot,
 };
 pub use error::Error;
+pub use feishu_vc_events::longconn::frame::ClientConfig;
 pub use feishu_vc_model::RateLimit;
 pub use feishu_vc_transport::Brand;
+pub use longconn::LongConnectionStats;
 
 pub(crate) use service::Shared;
 
@@ -432,6 +452,23 @@ impl Emulator {
     /// echoed it, pushes every later meeting event there too.
     pub async fn add_event_callback(&self, url: &str) -> Result<(), Error> {
         self.shared.events.register(url).await
+    }
+
+    /// What the long-connection server (`/callback/ws/endpoint`, `/ws`) has seen so far.
+    pub fn long_connection_stats(&self) -> LongConnectionStats {
+        self.shared.events.long_connections().stats()
+    }
+
+    /// Closes every long connection now, as a network failure would; their unacknowledged events
+    /// are sent again once a client is back.
+    pub fn drop_long_connections(&self) {
+        self.shared.events.long_connections().drop_connections();
+    }
+
+    /// Closes the long connection that carries the `n`-th event sent from now, right after
+    /// sending it and before its acknowledgement can arrive (a drop mid-stream).
+    pub fn drop_long_connection_after(&self, n: u64) {
+        self.shared.events.long_connections().drop_after(n);
     }
 
     /// The event callbacks, in order of registration.

@@ -20,7 +20,6 @@ use feishu_vc_model::{
 use feishu_vc_validate::{Context, Validate};
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -61,6 +60,11 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             "/open-apis/vc/v1/reserves/{reserve_id}/get_active_meeting",
             get(get_active_meeting),
         )
+        .route(
+            feishu_vc_events::longconn::frame::ENDPOINT_PATH,
+            post(crate::longconn::endpoint),
+        )
+        .route("/ws", get(crate::longconn::upgrade))
         .route("/_emulator/clock", get(clock))
         .route("/_emulator/clock/advance", post(advance))
         .route("/_emulator/tenant_access_token", post(control_tenant_token))
@@ -193,7 +197,11 @@ pub(crate) async fn serve(
         .header_read_timeout(limits.header_read_timeout)
         .title_case_headers(true)
         .keep_alive(true);
-    let graceful = GracefulShutdown::new();
+    // Graceful shutdown by hand: hyper-util's `GracefulShutdown` does not take connections that
+    // may upgrade (the long connection's WebSocket). `stopping` tells every connection to finish
+    // its request and close; each holds a clone of `live`, so `all_closed` ends when they have.
+    let (stopping, _) = tokio::sync::watch::channel(false);
+    let (live, mut all_closed) = tokio::sync::mpsc::channel::<()>(1);
     tokio::pin!(stop);
     loop {
         let stream = tokio::select! {
@@ -209,17 +217,31 @@ pub(crate) async fn serve(
             () = &mut stop => break,
         };
         let _ = stream.set_nodelay(true);
-        let connection =
-            http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()));
-        let connection = graceful.watch(connection);
+        let connection = http
+            .serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()))
+            // The long connection's WebSocket upgrade.
+            .with_upgrades();
+        let mut stopping = stopping.subscribe();
+        let live = live.clone();
         tokio::spawn(async move {
-            if let Err(e) = connection.await {
+            let _live = live;
+            tokio::pin!(connection);
+            let outcome = tokio::select! {
+                outcome = connection.as_mut() => outcome,
+                () = async { let _ = stopping.wait_for(|stop| *stop).await; } => {
+                    connection.as_mut().graceful_shutdown();
+                    connection.await
+                }
+            };
+            if let Err(e) = outcome {
                 tracing::debug!(error = %e, "emulator connection closed");
             }
         });
     }
     drop(listener);
-    graceful.shutdown().await;
+    let _ = stopping.send(true);
+    drop(live);
+    let _ = all_closed.recv().await;
     Ok(())
 }
 

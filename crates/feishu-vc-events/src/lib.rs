@@ -1,5 +1,35 @@
-//! Receive Feishu / Lark meeting events (`vc.meeting.*`) over webhooks, and tie each back to the
-//! reservation that booked its meeting.
+//! Receive Feishu / Lark meeting events (`vc.meeting.*`) over the long connection or webhooks, and
+//! tie each back to the reservation that booked its meeting.
+//!
+//! # Long connection: no public URL needed
+//!
+//! The app dials out over WebSocket ([`longconn::LongConnection`], feature `long-connection`, on
+//! by default); events go through the same [`Receiver`] (dedup, reservation lookup) and
+//! [`EventHandler`] as webhooks, and each is acknowledged once handled.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//!
+//! use feishu_vc_events::longconn::LongConnection;
+//! use feishu_vc_events::{Decoder, Delivery, HandlerError, InMemoryReservations, Receiver};
+//!
+//! # async fn run() -> Result<(), feishu_vc_events::longconn::LongConnectionError> {
+//! let reservations = Arc::new(InMemoryReservations::new());
+//! // Give `reservations` to `feishu_vc::ClientBuilder::booking_observer` so it fills as you book.
+//! LongConnection::new("cli_a1b2c3d4e5f60718", "the app secret")
+//!     .receiver(Receiver::new(Decoder::new()).reservation_lookup(reservations))
+//!     .run(
+//!         |delivery: Delivery| async move {
+//!             println!("{}: {:?}", delivery.event.event_type(), delivery.reserve_id);
+//!             Ok::<(), HandlerError>(())
+//!         },
+//!         std::future::pending::<()>(), // or a shutdown signal
+//!     )
+//!     .await
+//! # }
+//! ```
+//!
+//! # Webhooks
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -40,6 +70,8 @@
 //!   lookup ([`ReservationLookup`], [`InMemoryReservations`]).
 //! - [`router`] (feature `axum`, on by default) answers Feishu at once and runs an
 //!   [`EventHandler`] in the background.
+//! - [`longconn`] (features `frames` and `long-connection`): the long connection's protocol and
+//!   client.
 //!
 //! The Encrypt Key and Verification Token are held as [`SecretString`](feishu_vc_model::SecretString):
 //! `Debug` prints them redacted, and no error or log line carries them.
@@ -50,6 +82,8 @@ mod crypto;
 mod decode;
 mod dedup;
 mod error;
+#[cfg(feature = "frames")]
+pub mod longconn;
 mod lookup;
 mod receiver;
 #[cfg(feature = "axum")]

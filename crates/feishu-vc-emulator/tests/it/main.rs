@@ -8,6 +8,7 @@ mod events;
 mod expiry;
 mod hardening;
 mod kill;
+mod longconn;
 mod meetings;
 mod ownership;
 mod persistence;

@@ -4,36 +4,18 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use feishu_vc::Client;
-use feishu_vc::model::{ApplyReserveRequest, ReserveMeetingSetting};
 use feishu_vc_emulator::{DEMO_USER_ALICE, Emulator};
 use feishu_vc_events::{InMemoryReservations, Receiver};
 
-use crate::support::{attributed, decoder, meeting_started_by};
+use crate::support::{attributed, book_an_hour, booking_client, decoder, meeting_started_by};
 
 #[tokio::test]
 async fn what_the_client_books_is_attributed_and_a_deleted_reservation_is_not() {
     let emulator = Emulator::start_default().await.unwrap();
     let ledger = Arc::new(InMemoryReservations::new());
     let now = emulator.now();
-    let client = Client::builder()
-        .app_credentials(emulator.app_id(), emulator.app_secret())
-        .base_url(emulator.base_url())
-        .validation_clock(move || now)
-        .booking_observer(ledger.clone())
-        .build()
-        .unwrap();
-    let end = now.checked_add(Duration::from_secs(3600)).unwrap();
-    let booked = client
-        .reserves()
-        .apply(
-            ApplyReserveRequest::new(ReserveMeetingSetting::default().set_topic("sync"))
-                .set_end_time(end)
-                .set_owner_id(DEMO_USER_ALICE),
-        )
-        .await
-        .unwrap()
-        .data;
+    let client = booking_client(&emulator, &ledger);
+    let booked = book_an_hour(&client, &emulator).await;
     assert_eq!(ledger.len(), 1);
     let receiver = Receiver::new(decoder()).reservation_lookup(ledger.clone());
     let start = now.unix_seconds() + 60;

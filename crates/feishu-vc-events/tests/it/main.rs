@@ -4,6 +4,7 @@ mod decode;
 mod dedup;
 mod end_to_end;
 mod facade;
+mod longconn;
 mod lookup;
 mod router;
 mod support;

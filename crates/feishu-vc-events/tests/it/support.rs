@@ -106,3 +106,41 @@ pub(crate) async fn attributed(
     receiver.attribute(&mut delivery, now).await.unwrap();
     delivery.reserve_id
 }
+
+/// A facade client of the emulator's app whose booking hook fills `ledger`, validating against
+/// the emulator's clock.
+pub(crate) fn booking_client(
+    emulator: &feishu_vc_emulator::Emulator,
+    ledger: &std::sync::Arc<feishu_vc_events::InMemoryReservations>,
+) -> feishu_vc::Client {
+    let now = emulator.now();
+    feishu_vc::Client::builder()
+        .app_credentials(emulator.app_id(), emulator.app_secret())
+        .base_url(emulator.base_url())
+        .validation_clock(move || now)
+        .booking_observer(ledger.clone())
+        .build()
+        .unwrap()
+}
+
+/// Books an hour-long meeting owned by Alice through `client`.
+pub(crate) async fn book_an_hour(
+    client: &feishu_vc::Client,
+    emulator: &feishu_vc_emulator::Emulator,
+) -> feishu_vc_model::Booked {
+    use feishu_vc::model::{ApplyReserveRequest, ReserveMeetingSetting};
+    let end = emulator
+        .now()
+        .checked_add(std::time::Duration::from_secs(3600))
+        .unwrap();
+    client
+        .reserves()
+        .apply(
+            ApplyReserveRequest::new(ReserveMeetingSetting::default().set_topic("sync"))
+                .set_end_time(end)
+                .set_owner_id(feishu_vc_emulator::DEMO_USER_ALICE),
+        )
+        .await
+        .unwrap()
+        .data
+}

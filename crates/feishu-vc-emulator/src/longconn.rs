@@ -1,0 +1,426 @@
+//! The long connection (长连接), server side: `POST /callback/ws/endpoint` hands out a one-time
+//! ticket URL, `GET /ws` upgrades it to a WebSocket speaking `pbbp2.Frame` (the protocol module of
+//! `feishu-vc-events`, so both ends share one codec). Every event the notifier pushes goes to one
+//! random connected client of its app, fragmented past a size, and stays pending until that
+//! client acknowledges it with `{"code":200}`; an event not acknowledged in time, or whose
+//! connection dropped, is sent again (same `event_id`), as Feishu does. Pings get pongs carrying
+//! the client config; a connection past the limit is refused with Feishu's code.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use feishu_vc_events::longconn::frame::{
+    self, ClientConfig, EndpointData, EndpointResponse, Frame, METHOD_CONTROL, METHOD_DATA,
+};
+use futures_util::{SinkExt as _, StreamExt as _};
+use serde::Deserialize;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use crate::service::Shared;
+
+/// The `service_id` in every connection URL (and so in every frame).
+pub(crate) const SERVICE_ID: i32 = 33_554_678;
+
+/// How the long-connection server behaves.
+#[derive(Clone, Debug)]
+pub(crate) struct LongConnSettings {
+    /// Connections an app may hold at once (Feishu: 50).
+    pub(crate) connection_limit: usize,
+    /// What the endpoint answer and every pong tell clients.
+    pub(crate) client_config: ClientConfig,
+    /// Largest fragment payload, in bytes.
+    pub(crate) max_fragment: usize,
+    /// How long an event waits for its acknowledgement before it is sent again (Feishu: 3 s).
+    pub(crate) ack_timeout: Duration,
+}
+
+impl Default for LongConnSettings {
+    fn default() -> Self {
+        Self {
+            connection_limit: 50,
+            client_config: ClientConfig {
+                reconnect_count: -1,
+                reconnect_interval: 1,
+                reconnect_nonce: 1,
+                ping_interval: 30,
+            },
+            max_fragment: 16 * 1024,
+            ack_timeout: Duration::from_secs(3),
+        }
+    }
+}
+
+/// What the long-connection server has seen, for tests.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LongConnectionStats {
+    /// Calls to `POST /callback/ws/endpoint` that handed out a URL.
+    pub endpoint_requests: u64,
+    /// WebSocket connections accepted.
+    pub connections_accepted: u64,
+    /// Connections open now.
+    pub connections_open: usize,
+    /// Connections refused for the connection limit.
+    pub refused_over_limit: u64,
+    /// The `event_id` of each acknowledged event, in the order the acknowledgements came.
+    pub acknowledged: Vec<String>,
+    /// Events sent again (not acknowledged in time, or their connection dropped).
+    pub redeliveries: u64,
+    /// Events still waiting for an acknowledgement.
+    pub pending: usize,
+    /// Pings answered.
+    pub pongs: u64,
+    /// Events sent in more than one fragment (each sending counted).
+    pub fragmented: u64,
+}
+
+/// The server's state: tickets, open connections, events waiting for their acknowledgement.
+#[derive(Debug)]
+pub(crate) struct Hub {
+    settings: LongConnSettings,
+    inner: Mutex<Inner>,
+    ticker: Mutex<Option<JoinHandle<()>>>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    next_id: u64,
+    tickets: HashMap<String, String>,
+    clients: Vec<Client>,
+    pending: Vec<Pending>,
+    stats: LongConnectionStats,
+    drop_after: Option<u64>,
+}
+
+#[derive(Debug)]
+struct Client {
+    id: u64,
+    app_id: String,
+    out: mpsc::UnboundedSender<Out>,
+}
+
+#[derive(Debug)]
+enum Out {
+    Frame(Vec<u8>),
+    Close,
+}
+
+#[derive(Debug)]
+struct Pending {
+    seq_id: u64,
+    app_id: String,
+    event_id: String,
+    payload: Arc<str>,
+    on: Option<u64>,
+    due: Instant,
+}
+
+impl Hub {
+    /// A hub that re-sends overdue events every 100 ms for as long as it lives.
+    pub(crate) fn start(settings: LongConnSettings) -> Arc<Self> {
+        let hub = Arc::new(Self {
+            settings,
+            inner: Mutex::new(Inner::default()),
+            ticker: Mutex::new(None),
+        });
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            let weak = Arc::downgrade(&hub);
+            *lock(&hub.ticker) = Some(runtime.spawn(tick(weak)));
+        }
+        hub
+    }
+
+    /// Stops the re-send task and closes every connection.
+    pub(crate) fn stop(&self) {
+        if let Some(task) = lock(&self.ticker).take() {
+            task.abort();
+        }
+        self.drop_connections();
+    }
+
+    /// Queues an event for one random client of `app_id` (sent now if one is connected).
+    pub(crate) fn push(&self, app_id: &str, event_id: &str, plaintext: &str) {
+        let mut inner = lock(&self.inner);
+        inner.next_id += 1;
+        let seq_id = inner.next_id;
+        inner.pending.push(Pending {
+            seq_id,
+            app_id: app_id.to_owned(),
+            event_id: event_id.to_owned(),
+            payload: plaintext.into(),
+            on: None,
+            due: Instant::now(),
+        });
+        self.flush(&mut inner);
+    }
+
+    /// Closes every open connection (their unacknowledged events are sent again elsewhere).
+    pub(crate) fn drop_connections(&self) {
+        for client in &lock(&self.inner).clients {
+            let _ = client.out.send(Out::Close);
+        }
+    }
+
+    /// Closes the connection that carries the `n`-th event sent from now, right after sending it.
+    pub(crate) fn drop_after(&self, n: u64) {
+        lock(&self.inner).drop_after = Some(n.max(1));
+    }
+
+    pub(crate) fn stats(&self) -> LongConnectionStats {
+        let inner = lock(&self.inner);
+        let mut stats = inner.stats.clone();
+        stats.connections_open = inner.clients.len();
+        stats.pending = inner.pending.len();
+        stats
+    }
+
+    /// Sends every due event to a random client of its app, in the order they were pushed.
+    fn flush(&self, inner: &mut Inner) {
+        let now = Instant::now();
+        let Inner {
+            clients,
+            pending,
+            stats,
+            drop_after,
+            ..
+        } = inner;
+        for p in pending.iter_mut().filter(|p| p.due <= now) {
+            let candidates: Vec<&Client> =
+                clients.iter().filter(|c| c.app_id == p.app_id).collect();
+            if candidates.is_empty() {
+                continue;
+            }
+            let client = candidates[fastrand::usize(..candidates.len())];
+            if p.on.is_some() {
+                stats.redeliveries += 1;
+            }
+            let message_id = format!("msg_{}_{}", p.seq_id, fastrand::u32(..));
+            let trace_id = format!("trace_{:016x}", fastrand::u64(..));
+            let fragments = Frame::event_fragments(
+                SERVICE_ID,
+                p.seq_id,
+                &message_id,
+                &trace_id,
+                p.payload.as_bytes(),
+                self.settings.max_fragment,
+            );
+            if fragments.len() > 1 {
+                stats.fragmented += 1;
+            }
+            for f in fragments {
+                let _ = client.out.send(Out::Frame(f.to_bytes()));
+            }
+            p.on = Some(client.id);
+            p.due = now + self.settings.ack_timeout;
+            if let Some(left) = drop_after {
+                *left -= 1;
+                if *left == 0 {
+                    *drop_after = None;
+                    let _ = client.out.send(Out::Close);
+                }
+            }
+        }
+    }
+
+    fn connect(&self, app_id: String, out: mpsc::UnboundedSender<Out>) -> u64 {
+        let mut inner = lock(&self.inner);
+        inner.next_id += 1;
+        let id = inner.next_id;
+        inner.clients.push(Client { id, app_id, out });
+        inner.stats.connections_accepted += 1;
+        self.flush(&mut inner);
+        id
+    }
+
+    fn disconnect(&self, id: u64) {
+        let mut inner = lock(&self.inner);
+        inner.clients.retain(|c| c.id != id);
+        let now = Instant::now();
+        for p in inner.pending.iter_mut().filter(|p| p.on == Some(id)) {
+            p.due = now;
+        }
+        self.flush(&mut inner);
+    }
+
+    /// A frame from a client: a ping is answered, an acknowledgement settles its event.
+    fn receive(&self, bytes: &[u8], out: &mpsc::UnboundedSender<Out>) {
+        let Ok(frame) = Frame::decode_bytes(bytes) else {
+            tracing::debug!("long connection: undecodable frame ignored");
+            return;
+        };
+        match (frame.method, frame.kind()) {
+            (METHOD_CONTROL, "ping") => {
+                let pong = Frame::pong(frame.service, Some(&self.settings.client_config));
+                let _ = out.send(Out::Frame(pong.to_bytes()));
+                lock(&self.inner).stats.pongs += 1;
+            }
+            (METHOD_DATA, _) if frame.ack_code() == Some(200) => {
+                if frame.header(frame::HEADER_BIZ_RT).is_none() {
+                    tracing::info!("long connection: acknowledgement without biz_rt ignored");
+                    return;
+                }
+                let mut inner = lock(&self.inner);
+                if let Some(at) = inner.pending.iter().position(|p| p.seq_id == frame.seq_id) {
+                    let settled = inner.pending.remove(at);
+                    inner.stats.acknowledged.push(settled.event_id);
+                }
+            }
+            (METHOD_DATA, _) => {
+                tracing::info!(code = ?frame.ack_code(), "long connection: event not acknowledged with 200; it will be sent again");
+            }
+            _ => {}
+        }
+    }
+}
+
+async fn tick(hub: Weak<Hub>) {
+    let mut every = tokio::time::interval(Duration::from_millis(100));
+    loop {
+        every.tick().await;
+        let Some(hub) = hub.upgrade() else { return };
+        let mut inner = lock(&hub.inner);
+        hub.flush(&mut inner);
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct EndpointRequest {
+    #[serde(rename = "AppID", default)]
+    app_id: String,
+    #[serde(default)]
+    app_secret: String,
+}
+
+/// `POST /callback/ws/endpoint`: the app's credentials in, a one-time connection URL out.
+pub(crate) async fn endpoint(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let answer = |code: i64, msg: &str, data: Option<EndpointData>| {
+        let body = EndpointResponse {
+            code,
+            msg: msg.to_owned(),
+            data,
+        };
+        (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+            serde_json::to_string(&body).unwrap_or_default(),
+        )
+            .into_response()
+    };
+    let Ok(request) = serde_json::from_slice::<EndpointRequest>(&body) else {
+        return answer(10003, "invalid param", None);
+    };
+    let known = shared
+        .app(&request.app_id)
+        .is_some_and(|app| !request.app_secret.is_empty() && app.app_secret == request.app_secret);
+    if !known {
+        return answer(10014, "app id or secret invalid", None);
+    }
+    let hub = shared.events.long_connections();
+    let ticket = crate::ids::token("");
+    let device_id = fastrand::u64(1..);
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1");
+    let url =
+        format!("ws://{host}/ws?device_id={device_id}&service_id={SERVICE_ID}&ticket={ticket}");
+    {
+        let mut inner = lock(&hub.inner);
+        inner.tickets.insert(ticket, request.app_id);
+        inner.stats.endpoint_requests += 1;
+    }
+    answer(
+        0,
+        "ok",
+        Some(EndpointData {
+            url,
+            client_config: Some(hub.settings.client_config),
+        }),
+    )
+}
+
+#[derive(Deserialize)]
+pub(crate) struct Ticket {
+    #[serde(default)]
+    ticket: String,
+}
+
+/// `GET /ws?ticket=…`: the WebSocket upgrade, refused as Feishu refuses (a non-101 answer with
+/// `Handshake-Status`, `Handshake-Msg` and `Handshake-Autherrcode`).
+pub(crate) async fn upgrade(
+    State(shared): State<Arc<Shared>>,
+    Query(ticket): Query<Ticket>,
+    ws: WebSocketUpgrade,
+) -> Response {
+    let hub = shared.events.long_connections();
+    let refuse = |code: i64, msg: &str| {
+        (
+            StatusCode::FORBIDDEN,
+            [
+                (
+                    frame::HANDSHAKE_STATUS,
+                    frame::HANDSHAKE_AUTH_FAILED.to_string(),
+                ),
+                (frame::HANDSHAKE_MSG, msg.to_owned()),
+                (frame::HANDSHAKE_AUTH_ERRCODE, code.to_string()),
+            ],
+        )
+            .into_response()
+    };
+    let app_id = {
+        let mut inner = lock(&hub.inner);
+        let Some(app_id) = inner.tickets.remove(&ticket.ticket) else {
+            return refuse(1_000_040_351, "ticket invalid or used");
+        };
+        let open = inner.clients.iter().filter(|c| c.app_id == app_id).count();
+        if open >= hub.settings.connection_limit {
+            inner.stats.refused_over_limit += 1;
+            return refuse(frame::CODE_EXCEED_CONN_LIMIT, "exceed connection limit");
+        }
+        app_id
+    };
+    ws.on_upgrade(move |socket| serve(hub, app_id, socket))
+}
+
+async fn serve(hub: Arc<Hub>, app_id: String, socket: WebSocket) {
+    let (mut sink, mut stream) = socket.split();
+    let (out, mut outgoing) = mpsc::unbounded_channel();
+    let id = hub.connect(app_id, out.clone());
+    loop {
+        tokio::select! {
+            next = outgoing.recv() => match next {
+                Some(Out::Frame(bytes)) => {
+                    if sink.send(Message::Binary(bytes.into())).await.is_err() {
+                        break;
+                    }
+                }
+                Some(Out::Close) | None => {
+                    let _ = sink.close().await;
+                    break;
+                }
+            },
+            incoming = stream.next() => match incoming {
+                Some(Ok(Message::Binary(bytes))) => hub.receive(&bytes, &out),
+                Some(Ok(Message::Close(_)) | Err(_)) | None => break,
+                Some(Ok(_)) => {}
+            },
+        }
+    }
+    hub.disconnect(id);
+}
