@@ -74,8 +74,8 @@ pub use feishu_vc_validate as validate;
 pub use client::{Client, ClientBuilder};
 #[doc(inline)]
 pub use feishu_vc_transport::{
-    AccessToken, Brand, CallOptions, Error, RawRequest, Response, Result, RetryPolicy,
-    TokenProvider, Warning,
+    AccessToken, Brand, CallOptions, Error, RateLimiter, RateScope, RawRequest, Response, Result,
+    RetryPolicy, SharedToken, TokenCache, TokenProvider, Warning,
 };
 pub use observer::{Booking, BookingObserver};
 #[doc(inline)]
