@@ -44,7 +44,6 @@
 mod dedup;
 mod health;
 mod limiter;
-mod pace;
 mod tokens;
 
 use std::fmt;
@@ -53,8 +52,9 @@ use std::time::Duration;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
 pub use dedup::RedisDedup;
+/// The quota type, from the transport, for [`RedisRateLimiter::new`].
+pub use feishu_vc_transport::RateQuota;
 pub use limiter::RedisRateLimiter;
-pub use pace::RateQuota;
 pub use tokens::RedisTokenCache;
 
 /// The prefix of every key unless [`RedisBuilder::prefix`] says otherwise.

@@ -1,19 +1,17 @@
 //! The distributed rate limiter: one Lua script per call reserves the scope's next slot in Redis.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::Instant;
-
-use feishu_vc_transport::{BoxFuture, RateLimiter, RateScope};
+use feishu_vc_transport::{BoxFuture, InProcessRateLimiter, RateLimiter, RateQuota, RateScope};
 use redis::Script;
 
 use crate::Redis;
 use crate::health::Health;
-use crate::pace::{Cells, MINUTE_US, RateQuota, Schedule, reserve};
 
-/// `pace::reserve`, inside Redis: KEYS[1] holds the next slot of the second's limit, KEYS[2] the
-/// list of the last `per_minute` slots. Time is Redis's own, so processes on different machines
-/// agree. Returns the wait in µs.
+/// The minute's window, in microseconds.
+const MINUTE_US: u64 = 60_000_000;
+
+/// The transport's pacing rule (`feishu_vc_transport::InProcessRateLimiter`), inside Redis:
+/// KEYS[1] holds the next slot of the second's limit, KEYS[2] the list of the last `per_minute`
+/// slots. Time is Redis's own, so processes on different machines agree. Returns the wait in µs.
 const RESERVE: &str = r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
@@ -43,10 +41,10 @@ return at - now
 #[derive(Debug)]
 pub struct RedisRateLimiter {
     redis: Redis,
-    cells: Cells,
+    interval_us: u64,
+    per_minute: u32,
     script: Script,
-    started: Instant,
-    local: Mutex<HashMap<String, Schedule>>,
+    local: InProcessRateLimiter,
     health: Health,
 }
 
@@ -55,10 +53,10 @@ impl RedisRateLimiter {
     pub fn new(redis: Redis, quota: RateQuota) -> Self {
         Self {
             redis,
-            cells: quota.cells(),
+            interval_us: u64::try_from(quota.interval().as_micros()).unwrap_or(u64::MAX),
+            per_minute: quota.per_minute_slots(),
             script: Script::new(RESERVE),
-            started: Instant::now(),
-            local: Mutex::new(HashMap::new()),
+            local: InProcessRateLimiter::new(quota),
             health: Health::new("the rate limiter", "paces this process on its own"),
         }
     }
@@ -79,41 +77,31 @@ impl RedisRateLimiter {
             .script
             .key(self.redis.key(&format!("rate:{scope}:next")))
             .key(self.redis.key(&format!("rate:{scope}:recent")))
-            .arg(self.cells.interval_us)
-            .arg(self.cells.per_minute)
+            .arg(self.interval_us)
+            .arg(self.per_minute)
             .arg(MINUTE_US)
             .invoke_async(&mut self.redis.connection())
             .await?;
         Ok(wait.max(0).unsigned_abs())
-    }
-
-    fn reserve_locally(&self, scope: String) -> u64 {
-        let now = u64::try_from(self.started.elapsed().as_micros()).unwrap_or(u64::MAX);
-        let mut local = self
-            .local
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        reserve(now, local.entry(scope).or_default(), self.cells)
     }
 }
 
 impl RateLimiter for RedisRateLimiter {
     fn acquire<'a>(&'a self, scope: RateScope<'a>) -> BoxFuture<'a, ()> {
         Box::pin(async move {
-            let scope = Self::scope_key(&scope);
             let mut wait = None;
             if self.health.should_try() {
-                match self.reserve_in_redis(&scope).await {
+                match self.reserve_in_redis(&Self::scope_key(&scope)).await {
                     Ok(us) => {
                         self.health.succeeded();
-                        wait = Some(us);
+                        wait = Some(std::time::Duration::from_micros(us));
                     }
                     Err(e) => self.health.failed(&e),
                 }
             }
-            let wait = wait.unwrap_or_else(|| self.reserve_locally(scope));
-            if wait > 0 {
-                tokio::time::sleep(std::time::Duration::from_micros(wait)).await;
+            let wait = wait.unwrap_or_else(|| self.local.reserve(scope));
+            if !wait.is_zero() {
+                tokio::time::sleep(wait).await;
             }
         })
     }

@@ -46,6 +46,7 @@
 mod call;
 mod config;
 mod error;
+mod limit;
 mod redact;
 mod shared;
 mod token;
@@ -67,6 +68,7 @@ pub use error::{
     ApiError, BodyTooLarge, BoxError, ConfigError, DecodeError, Error, Failure, FailureKind,
     HostsRejected, InvalidRequest, RateLimited, Result, TokenError,
 };
+pub use limit::{InProcessRateLimiter, RateQuota};
 pub use shared::{RateLimiter, RateScope, SharedToken, TokenCache, tenant_token_key};
 pub use token::{AccessToken, BoxFuture, ProvidedToken, TokenProvider};
 

@@ -313,17 +313,20 @@ impl TenantTokenCache {
         // The lease is ours; the token may have been put just before we took it.
         let cached = match cache.get(key).await {
             Ok(Some(t)) if !t.usable_for.is_zero() => Ok((t.value, t.usable_for)),
-            _ => self.fetch_usable(fetch).await,
-        };
-        if let Ok((value, usable_for)) = &cached {
-            let token = SharedToken {
-                value: value.clone(),
-                usable_for: *usable_for,
-            };
-            if let Err(e) = cache.put(key, &token).await {
-                tracing::warn!(error = %e, "the tenant token could not be put in the shared token cache");
+            _ => {
+                let fetched = self.fetch_usable(fetch).await;
+                if let Ok((value, usable_for)) = &fetched {
+                    let token = SharedToken {
+                        value: value.clone(),
+                        usable_for: *usable_for,
+                    };
+                    if let Err(e) = cache.put(key, &token).await {
+                        tracing::warn!(error = %e, "the tenant token could not be put in the shared token cache");
+                    }
+                }
+                fetched
             }
-        }
+        };
         if let Err(e) = cache.release(key, &holder).await {
             tracing::warn!(error = %e, "the shared token cache's lease could not be released");
         }

@@ -35,3 +35,19 @@ async fn every_key_is_under_the_prefix_and_none_holds_the_secret() {
     );
     emulator.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn debug_output_never_shows_the_redis_password() {
+    let redis = feishu_vc_redis::Redis::builder("redis://:hunter2-pass@127.0.0.1:1/")
+        .prefix("p")
+        .build()
+        .unwrap();
+    let shown = format!(
+        "{redis:?} {:?} {:?} {:?}",
+        redis.token_cache(),
+        redis.rate_limiter(),
+        redis.dedup()
+    );
+    assert!(shown.contains("prefix"), "{shown}");
+    assert!(!shown.contains("hunter2-pass"), "{shown}");
+}

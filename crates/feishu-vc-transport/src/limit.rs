@@ -1,16 +1,22 @@
-//! The pacing rule. Each call reserves the next slot of its scope and waits for it:
+//! Pacing calls within Feishu's limits, and the in-process [`RateLimiter`]. Each call reserves the
+//! next slot of its scope and waits for it:
 //! - the second's limit is a GCRA (generic cell rate algorithm) without burst: slots are spaced
 //!   evenly, one emission interval apart;
 //! - the minute's limit is a sliding log of the last `per_minute` slots: a slot comes at least a
 //!   minute after the slot that many places before it, so no minute ever holds more.
 //!
-//! The same rule runs in Redis (one Lua script in `limiter.rs`, atomic across processes) and in
-//! memory (the fallback while Redis is down).
+//! The same rule runs in memory here ([`InProcessRateLimiter`], for one process) and inside Redis
+//! (`feishu-vc-redis`, one Lua script, atomic across processes).
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use crate::shared::{RateLimiter, RateScope};
+use crate::token::BoxFuture;
 
 /// The minute's window, in microseconds.
-pub(crate) const MINUTE_US: u64 = 60_000_000;
+const MINUTE_US: u64 = 60_000_000;
 
 /// The limits a scope is paced to: at most `per_second` calls in any second and `per_minute` in
 /// any minute, paced a `headroom` fraction below them.
@@ -50,8 +56,19 @@ impl RateQuota {
         self
     }
 
+    /// The time between two slots under the second's limit (headroom applied): 20.834 ms for
+    /// [`RateQuota::documented`].
+    pub fn interval(&self) -> Duration {
+        Duration::from_micros(self.cells().interval_us)
+    }
+
+    /// The most slots in any minute (headroom applied): 960 for [`RateQuota::documented`].
+    pub fn per_minute_slots(&self) -> u32 {
+        self.cells().per_minute as u32
+    }
+
     /// The emission interval of the second's limit (µs) and the minute's count.
-    pub(crate) fn cells(&self) -> Cells {
+    fn cells(&self) -> Cells {
         let paced = |count: u32| (f64::from(count) * (1.0 - self.headroom)).floor().max(1.0);
         Cells {
             interval_us: (1_000_000.0 / paced(self.per_second)).ceil() as u64,
@@ -62,14 +79,14 @@ impl RateQuota {
 
 /// A quota in the units the rule uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Cells {
-    pub(crate) interval_us: u64,
-    pub(crate) per_minute: usize,
+struct Cells {
+    interval_us: u64,
+    per_minute: usize,
 }
 
 /// One scope's reservations, in memory.
 #[derive(Debug, Default)]
-pub(crate) struct Schedule {
+struct Schedule {
     /// The earliest time (µs) of the next slot under the second's limit.
     next: u64,
     /// The last `per_minute` slots (µs), oldest first.
@@ -77,7 +94,7 @@ pub(crate) struct Schedule {
 }
 
 /// Reserves the next slot at `now` (µs); returns how long to wait for it, in µs.
-pub(crate) fn reserve(now: u64, schedule: &mut Schedule, cells: Cells) -> u64 {
+fn reserve(now: u64, schedule: &mut Schedule, cells: Cells) -> u64 {
     let mut at = now.max(schedule.next);
     if schedule.recent.len() >= cells.per_minute
         && let Some(oldest) = schedule.recent.front()
@@ -92,15 +109,94 @@ pub(crate) fn reserve(now: u64, schedule: &mut Schedule, cells: Cells) -> u64 {
     at - now
 }
 
+/// A [`RateScope`], owned: app id, tenant key, operation.
+type ScopeKey = (String, Option<String>, &'static str);
+
+/// Paces the calls of one process (all its clients sharing this limiter) within a quota per app,
+/// tenant and operation, in memory. For a fleet of processes use a shared backend
+/// (`feishu-vc-redis`), which falls back to this rule while its server is down.
+#[derive(Debug)]
+pub struct InProcessRateLimiter {
+    cells: Cells,
+    started: Instant,
+    schedules: Mutex<HashMap<ScopeKey, Schedule>>,
+}
+
+impl InProcessRateLimiter {
+    /// A limiter enforcing `quota` for every scope.
+    pub fn new(quota: RateQuota) -> Self {
+        Self {
+            cells: quota.cells(),
+            started: Instant::now(),
+            schedules: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Reserves the scope's next slot: how long to wait for it.
+    pub fn reserve(&self, scope: RateScope<'_>) -> Duration {
+        let now = u64::try_from(self.started.elapsed().as_micros()).unwrap_or(u64::MAX);
+        let key = (
+            scope.app_id.to_owned(),
+            scope.tenant_key.map(str::to_owned),
+            scope.operation,
+        );
+        let mut schedules = self
+            .schedules
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        Duration::from_micros(reserve(now, schedules.entry(key).or_default(), self.cells))
+    }
+}
+
+impl Default for InProcessRateLimiter {
+    /// Feishu's documented limits ([`RateQuota::documented`]).
+    fn default() -> Self {
+        Self::new(RateQuota::documented())
+    }
+}
+
+impl RateLimiter for InProcessRateLimiter {
+    fn acquire<'a>(&'a self, scope: RateScope<'a>) -> BoxFuture<'a, ()> {
+        let wait = self.reserve(scope);
+        Box::pin(async move {
+            if !wait.is_zero() {
+                tokio::time::sleep(wait).await;
+            }
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn the_documented_quota_paces_48_a_second_and_960_a_minute() {
-        let cells = RateQuota::documented().cells();
-        assert_eq!(cells.interval_us, 20_834);
-        assert_eq!(cells.per_minute, 960);
+        let quota = RateQuota::documented();
+        assert_eq!(quota.interval(), Duration::from_micros(20_834));
+        assert_eq!(quota.per_minute_slots(), 960);
+    }
+
+    #[test]
+    fn scopes_are_paced_apart() {
+        let limiter = InProcessRateLimiter::new(RateQuota::new(50, 1000).headroom(0.0));
+        let scope = |tenant, operation| RateScope {
+            app_id: "cli_a",
+            tenant_key: tenant,
+            operation,
+        };
+        assert_eq!(
+            limiter.reserve(scope(None, "apply_reserve")),
+            Duration::ZERO
+        );
+        let second = limiter.reserve(scope(None, "apply_reserve"));
+        assert!(second > Duration::from_millis(19), "{second:?}");
+        // Another operation, or another tenant, has its own slots.
+        assert_eq!(limiter.reserve(scope(None, "get_reserve")), Duration::ZERO);
+        assert_eq!(
+            limiter.reserve(scope(Some("t2"), "apply_reserve")),
+            Duration::ZERO
+        );
     }
 
     #[test]
