@@ -15,6 +15,7 @@ use tracing::{Instrument, Span};
 
 use crate::error::{ApiError, BodyTooLarge, DecodeError, Error, Failure, RateLimited, Result};
 use crate::redact::{Known, excerpt};
+use crate::shared::RateScope;
 use crate::token::{AccessToken, BoxFuture, Credential};
 use crate::{TokenSource, Transport};
 
@@ -249,6 +250,14 @@ impl Transport {
         })
     }
 
+    /// The app id, when the client has app credentials; empty otherwise.
+    pub(crate) fn app_id(&self) -> &str {
+        match &self.inner.tokens {
+            TokenSource::App(cache) => &cache.credentials.app_id,
+            _ => "",
+        }
+    }
+
     /// The app secret, when the client has app credentials.
     pub(crate) fn app_secret(&self) -> Option<&SecretString> {
         match &self.inner.tokens {
@@ -335,6 +344,15 @@ impl Transport {
                     Err(e) => return Err(e.scrubbed(&self.known(spec, None))),
                 },
             };
+            if let (Some(limiter), Auth::For(opts)) = (&inner.rate_limiter, spec.auth) {
+                limiter
+                    .acquire(RateScope {
+                        app_id: self.app_id(),
+                        tenant_key: opts.tenant_key.as_deref(),
+                        operation: spec.operation,
+                    })
+                    .await;
+            }
             // Every error of the attempt is scrubbed of the secrets the call knows, here, before it
             // is logged, retried or returned.
             let known = self.known(spec, bearer.as_ref());
@@ -358,7 +376,7 @@ impl Transport {
                     replayed = true;
                     attempt -= 1;
                     if let (Some(b), Auth::For(opts)) = (&bearer, spec.auth) {
-                        self.reject(&b.credential.value, opts);
+                        self.reject(&b.credential.value, opts).await;
                     }
                     tracing::debug!("access token rejected; replaying with a fresh one");
                 }
@@ -602,9 +620,12 @@ impl Transport {
         })
     }
 
-    fn reject(&self, token: &SecretString, opts: &CallOptions) {
+    async fn reject(&self, token: &SecretString, opts: &CallOptions) {
         match &self.inner.tokens {
-            TokenSource::App(cache) => cache.reject(token),
+            TokenSource::App(cache) => {
+                cache.reject(token);
+                cache.reject_shared(token).await;
+            }
             TokenSource::Provider(p) => p.reject(token, opts.tenant_key.as_deref()),
             TokenSource::None => {}
         }

@@ -7,6 +7,7 @@ use std::time::Duration;
 use feishu_vc_model::SecretString;
 
 use crate::error::{ConfigError, Error};
+use crate::shared::{RateLimiter, TokenCache};
 use crate::token::{AppCredentials, TenantTokenCache, TokenProvider};
 use crate::{Inner, TokenSource, Transport};
 
@@ -123,6 +124,8 @@ pub struct TransportBuilder {
     http: Option<reqwest::Client>,
     credentials: Option<AppCredentials>,
     provider: Option<Arc<dyn TokenProvider>>,
+    token_cache: Option<Arc<dyn TokenCache>>,
+    rate_limiter: Option<Arc<dyn RateLimiter>>,
     timeout: Duration,
     connect_timeout: Duration,
     retry: RetryPolicy,
@@ -151,6 +154,8 @@ impl Default for TransportBuilder {
             http: None,
             credentials: None,
             provider: None,
+            token_cache: None,
+            rate_limiter: None,
             timeout: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(10),
             retry: RetryPolicy::default(),
@@ -214,6 +219,22 @@ impl TransportBuilder {
         self
     }
 
+    /// Share the app's tenant token with other processes through this cache (a Redis backend:
+    /// `feishu-vc-redis`), so that a fleet fetches one token instead of one per process. Applies to
+    /// app credentials; unset, each client fetches and caches its own. A cache that fails is
+    /// logged as a warning and the client fetches its own token.
+    pub fn token_cache(mut self, cache: Arc<dyn TokenCache>) -> Self {
+        self.token_cache = Some(cache);
+        self
+    }
+
+    /// Wait for this limiter before sending each call that carries a token (off unless set): a
+    /// distributed limiter keeps a fleet within Feishu's per-app limits instead of collecting 429s.
+    pub fn rate_limiter(mut self, limiter: Arc<dyn RateLimiter>) -> Self {
+        self.rate_limiter = Some(limiter);
+        self
+    }
+
     /// The default timeout of a whole attempt, from sending to the last byte of the answer
     /// (30 s unless set). A call can override it.
     pub fn timeout(mut self, timeout: Duration) -> Self {
@@ -266,7 +287,11 @@ impl TransportBuilder {
                 if c.app_id.is_empty() || c.app_secret.is_empty() {
                     return Err(config("the app id and the app secret must not be empty"));
                 }
-                TokenSource::App(TenantTokenCache::new(c, self.refresh_margin))
+                TokenSource::App(TenantTokenCache::new(
+                    c,
+                    self.refresh_margin,
+                    self.token_cache,
+                ))
             }
             (None, Some(p)) => TokenSource::Provider(p),
             (None, None) => TokenSource::None,
@@ -287,6 +312,7 @@ impl TransportBuilder {
                 base_url,
                 http,
                 tokens,
+                rate_limiter: self.rate_limiter,
                 retry: self.retry,
                 timeout: self.timeout,
                 max_body_bytes: self.max_body_bytes,

@@ -34,6 +34,11 @@
 //! - **Bounded answers.** A body is read up to [`TransportBuilder::max_body_bytes`] (4 MiB by
 //!   default) and refused beyond it with [`Error::BodyTooLarge`]; error excerpts cost the same
 //!   whatever the body's size.
+//! - **Fleets.** Several processes of one app can share its tenant token
+//!   ([`TransportBuilder::token_cache`]) and pace their calls together within Feishu's limits
+//!   ([`TransportBuilder::rate_limiter`]); backends such as `feishu-vc-redis` implement the
+//!   [`TokenCache`] and [`RateLimiter`] traits. A backend that fails degrades to per-process
+//!   behaviour with a warning; it never stops a call.
 //! - **Tracing.** One `feishu_vc.call` span per call (operation, method, path, attempt, status,
 //!   code, log id, latency); never bodies or tokens.
 #![deny(missing_docs)]
@@ -41,7 +46,9 @@
 mod call;
 mod config;
 mod error;
+mod limit;
 mod redact;
+mod shared;
 mod token;
 
 use std::fmt;
@@ -61,6 +68,8 @@ pub use error::{
     ApiError, BodyTooLarge, BoxError, ConfigError, DecodeError, Error, Failure, FailureKind,
     HostsRejected, InvalidRequest, RateLimited, Result, TokenError,
 };
+pub use limit::{InProcessRateLimiter, RateQuota};
+pub use shared::{RateLimiter, RateScope, SharedToken, TokenCache, tenant_token_key};
 pub use token::{AccessToken, BoxFuture, ProvidedToken, TokenProvider};
 
 /// The HTTP client crate, for [`TransportBuilder::http_client`].
@@ -80,6 +89,7 @@ struct Inner {
     base_url: reqwest::Url,
     http: reqwest::Client,
     tokens: TokenSource,
+    rate_limiter: Option<Arc<dyn RateLimiter>>,
     retry: RetryPolicy,
     timeout: Duration,
     max_body_bytes: usize,
@@ -101,6 +111,7 @@ impl fmt::Debug for Transport {
         f.debug_struct("Transport")
             .field("base_url", &self.inner.base)
             .field("tokens", tokens)
+            .field("rate_limiter", &self.inner.rate_limiter)
             .field("retry", &self.inner.retry)
             .field("timeout", &self.inner.timeout)
             .field("max_body_bytes", &self.inner.max_body_bytes)

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use feishu_vc_model::{SecretString, Timestamp};
 use feishu_vc_transport::{
-    Brand, CallOptions, RawRequest, Response, Result, RetryPolicy, TokenProvider, Transport,
-    TransportBuilder,
+    Brand, CallOptions, RateLimiter, RawRequest, Response, Result, RetryPolicy, TokenCache,
+    TokenProvider, Transport, TransportBuilder,
 };
 
 use crate::{BookingObserver, Reserves};
@@ -166,6 +166,20 @@ impl ClientBuilder {
     /// Tokens from your own source instead of app credentials.
     pub fn token_provider(mut self, provider: Arc<dyn TokenProvider>) -> Self {
         self.transport = self.transport.token_provider(provider);
+        self
+    }
+
+    /// Share the app's tenant token with the other processes of a fleet through this cache (see
+    /// [`TransportBuilder::token_cache`]; `feishu-vc-redis` provides one).
+    pub fn token_cache(mut self, cache: Arc<dyn TokenCache>) -> Self {
+        self.transport = self.transport.token_cache(cache);
+        self
+    }
+
+    /// Pace calls through this limiter, shared by a fleet (see
+    /// [`TransportBuilder::rate_limiter`]; `feishu-vc-redis` provides one). Off unless set.
+    pub fn rate_limiter(mut self, limiter: Arc<dyn RateLimiter>) -> Self {
+        self.transport = self.transport.rate_limiter(limiter);
         self
     }
 

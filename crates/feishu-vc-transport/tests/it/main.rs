@@ -10,6 +10,7 @@ mod raw_server;
 mod retries;
 mod secret_checks;
 mod secrets;
+mod shared;
 mod support;
 mod tokens;
 mod tracing_spans;
