@@ -57,6 +57,13 @@ impl Failure {
         }
     }
 
+    pub(crate) fn api(message: impl Into<String>) -> Self {
+        Self {
+            code: API,
+            message: message.into(),
+        }
+    }
+
     pub(crate) fn network(message: impl Into<String>) -> Self {
         Self {
             code: NETWORK,
