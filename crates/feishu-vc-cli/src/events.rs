@@ -267,6 +267,7 @@ async fn webhook(args: &ListenArgs, addr: &str) -> Result<(), Failure> {
         .local_addr()
         .map_err(|e| Failure::usage(format!("could not listen on {addr}: {e}")))?;
     let mut events = serve(listener, Receiver::new(decoder(key, token)));
+    let stop = interrupted();
     note(&format!(
         "feishu-vc: receiving meeting events on http://{local}/ (point the app's request URL there); Ctrl-C to stop"
     ));
@@ -288,7 +289,7 @@ async fn webhook(args: &ListenArgs, addr: &str) -> Result<(), Failure> {
             "feishu-vc: warning: without --encrypt-key or --verification-token any POST is taken for an event",
         );
     }
-    print_events(&mut events, interrupted(), |_| false).await?;
+    print_events(&mut events, stop, |_| false).await?;
     Ok(())
 }
 
@@ -311,13 +312,14 @@ async fn long_connection(
     // Long-connection payloads come in plain text: no Encrypt Key.
     let token = args.verification_token.as_ref();
     let connection = connection.receiver(Receiver::new(decoder(None, token)));
+    let stop = interrupted();
     note(&format!(
         "feishu-vc: receiving meeting events of app {app_id} over the long connection (no public URL needed); Ctrl-C to stop"
     ));
     let mut connected = Connected::start(connection);
     // Ends on Ctrl-C, or when the connection stops for good (its handler, and so the channel, is
     // dropped); `finish` tells which.
-    let printed = print_events(&mut connected.events, interrupted(), |_| false).await;
+    let printed = print_events(&mut connected.events, stop, |_| false).await;
     let ended = connected.finish().await;
     printed?;
     ended
@@ -504,5 +506,45 @@ mod tests {
         assert_eq!(value["header"]["event_type"], "vc.meeting.meeting_ended_v1");
         assert!(value["header"].get("token").is_none());
         assert!(value.get("reserve_id").is_none());
+    }
+
+    #[test]
+    fn a_long_connection_refused_for_good_ends_with_its_documented_code() {
+        let msg = || "refused".to_owned();
+        let cases = [
+            (
+                LongConnectionError::Rejected {
+                    code: 10014,
+                    msg: msg(),
+                },
+                crate::outcome::CREDENTIALS,
+            ),
+            (
+                LongConnectionError::Forbidden { msg: msg() },
+                crate::outcome::CREDENTIALS,
+            ),
+            (
+                LongConnectionError::ConnectionLimit { msg: msg() },
+                crate::outcome::API,
+            ),
+            (
+                LongConnectionError::GaveUp {
+                    attempts: 3,
+                    last: msg(),
+                },
+                crate::outcome::NETWORK,
+            ),
+            (
+                LongConnectionError::InvalidConfig {
+                    field: "app_id",
+                    reason: "is empty",
+                },
+                crate::outcome::USAGE,
+            ),
+        ];
+        for (error, code) in cases {
+            let shown = error.to_string();
+            assert_eq!(refused(error).code(), code, "{shown}");
+        }
     }
 }

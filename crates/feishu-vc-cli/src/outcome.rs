@@ -71,6 +71,12 @@ impl Failure {
         }
     }
 
+    /// The exit code it ends the command with.
+    #[cfg(test)]
+    pub(crate) fn code(&self) -> u8 {
+        self.code
+    }
+
     /// Prints the message as one line (if there is one) and returns the exit code.
     pub(crate) fn report(self) -> ExitCode {
         if !self.message.is_empty() {
