@@ -1240,6 +1240,27 @@ fn events_listen_emulator_demo_prints_the_meeting_events_in_order_with_the_reser
     assert!(stderr.contains("over the long connection"), "{stderr}");
 }
 
+/// The README shows the long connection (no public URL) before webhooks, and both commands it
+/// shows are ones this command takes.
+#[test]
+fn the_readme_shows_the_long_connection_before_webhooks() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
+    let section = readme
+        .split("## Receiving events")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .expect("a Receiving events section");
+    let long_connection = section
+        .find("FEISHU_APP_SECRET=... feishu-vc events listen\n")
+        .expect("the long-connection command");
+    let webhook = section
+        .find("feishu-vc events listen --webhook 0.0.0.0:8080\n")
+        .expect("the webhook command");
+    assert!(long_connection < webhook, "{section}");
+    assert!(section.contains("no public URL"), "{section}");
+}
+
 /// `--emulator --webhook ADDR`: the same demo, its events pushed (encrypted, signed) to a request
 /// URL served on ADDR.
 #[test]
