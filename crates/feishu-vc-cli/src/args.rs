@@ -316,7 +316,9 @@ pub(crate) struct EmulatorArgs {
 pub(crate) enum EventsAction {
     /// Receive meeting events and print one JSON line per event on stdout (its envelope's header
     /// without the verification token, the event, and `reserve_id` when known) until Ctrl-C.
-    /// Refused deliveries are answered as Feishu expects and reported on stderr.
+    /// By default over Feishu's long connection with the app's credentials: the command dials
+    /// out, no public URL needed. With --webhook, refused deliveries are answered as Feishu
+    /// expects and reported on stderr.
     Listen(ListenArgs),
 }
 
