@@ -316,23 +316,46 @@ pub(crate) struct EmulatorArgs {
 pub(crate) enum EventsAction {
     /// Receive meeting events and print one JSON line per event on stdout (its envelope's header
     /// without the verification token, the event, and `reserve_id` when known) until Ctrl-C.
-    /// Refused deliveries are answered as Feishu expects and reported on stderr.
+    /// By default over Feishu's long connection with the app's credentials: the command dials
+    /// out, no public URL needed. With --webhook, refused deliveries are answered as Feishu
+    /// expects and reported on stderr.
     Listen(ListenArgs),
 }
 
 /// How `feishu-vc events listen` receives events.
+///
+/// Without --webhook or --emulator it opens Feishu's long connection with the app's credentials:
+/// the command dials out, so no public URL is needed.
 #[derive(Debug, Args)]
 pub(crate) struct ListenArgs {
     /// Serve the app's request URL on this address, such as 0.0.0.0:8080: Feishu POSTs each event
-    /// to `/` there.
-    #[arg(long, value_name = "ADDR", conflicts_with = "emulator")]
+    /// to `/` there. With --emulator: run the demo over webhooks served there (such as
+    /// 127.0.0.1:0) instead of over the long connection.
+    #[arg(long, value_name = "ADDR")]
     pub(crate) webhook: Option<String>,
 
     /// A local demo instead: an in-memory emulator books a meeting, starts it, a participant joins
-    /// and leaves, the meeting ends; the events are printed as they arrive, and the command ends
-    /// after the meeting-ended event.
+    /// and leaves, the meeting ends; the events come over the long connection (or --webhook) and
+    /// are printed as they arrive, and the command ends after the meeting-ended event.
     #[arg(long)]
     pub(crate) emulator: bool,
+
+    /// The self-built app's id, for the long connection.
+    #[arg(long, env = "FEISHU_APP_ID")]
+    pub(crate) app_id: Option<String>,
+
+    /// The self-built app's secret, for the long connection (prefer the environment variable:
+    /// arguments show in `ps`).
+    #[arg(long, env = "FEISHU_APP_SECRET", hide_env_values = true)]
+    pub(crate) app_secret: Option<SecretString>,
+
+    /// Which Open Platform the long connection is opened on [default: feishu].
+    #[arg(long, value_enum)]
+    pub(crate) brand: Option<BrandArg>,
+
+    /// A base URL instead of the brand's, for the long connection (a gateway, an emulator).
+    #[arg(long, env = "FEISHU_BASE_URL")]
+    pub(crate) base_url: Option<String>,
 
     /// The app's Encrypt Key: deliveries must then be signed and are decrypted (prefer the
     /// environment variable: arguments show in `ps`).

@@ -1,9 +1,11 @@
 //! `feishu-vc events listen`: receive meeting events and print one JSON line per event.
 //!
-//! Every mode serves the events crate's ready router (decode, dedup, attribute, acknowledge at
-//! once) on a local address and hands each accepted event to the printer. The modes differ only
-//! in where deliveries come from ([`Mode`]): Feishu, over the app's request URL (`--webhook`), or
-//! an in-memory emulator that a scripted demo drives (`--emulator`).
+//! Every mode hands each accepted event (decoded, deduplicated, attributed, acknowledged) to one
+//! printer over a channel. The modes differ only in where deliveries come from ([`Mode`]):
+//! Feishu's long connection, which the command dials out (the default: no public URL needed);
+//! Feishu over the app's request URL, served with the events crate's ready router
+//! (`--webhook`); or an in-memory emulator that a scripted demo drives (`--emulator`), over
+//! either of the two.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -14,16 +16,21 @@ use axum::extract::Request;
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::Response;
+use feishu_vc::Brand;
 use feishu_vc::model::events::Event;
 use feishu_vc::model::{ApplyReserveRequest, ReserveMeetingSetting, SecretString};
 use feishu_vc_emulator::{DEMO_USER_BOB, Emulator, LeaveReason, MeetingSpec, ParticipantSpec};
-use feishu_vc_events::{Decoder, Delivery, HandlerError, InMemoryReservations, Receiver, Schema};
+use feishu_vc_events::longconn::{LongConnection, LongConnectionError};
+use feishu_vc_events::{
+    Decoder, Delivery, EventHandler, HandlerError, InMemoryReservations, Receiver, Schema,
+};
 use serde::Serialize;
 use serde_json::Value;
 use tokio::net::TcpListener;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
 
-use crate::args::ListenArgs;
+use crate::args::{BrandArg, ListenArgs};
 use crate::local::{DEMO_APP_ID, DEMO_APP_SECRET, DEMO_OWNER, interrupted};
 use crate::outcome::Failure;
 use crate::output::{Effect, emit, note};
@@ -31,27 +38,42 @@ use crate::output::{Effect, emit, note};
 /// How long the demo waits for its meeting to end before it fails.
 const DEMO_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// The keys the demo's emulator and receiver share when none is given: the demo shows
-/// encrypted, signed deliveries with a verification token.
+/// The keys the demo's emulator and receiver share over webhooks when none is given: the demo
+/// shows encrypted, signed deliveries with a verification token.
 const DEMO_ENCRYPT_KEY: &str = "feishu-vc-demo-encrypt-key";
 const DEMO_VERIFICATION_TOKEN: &str = "feishu-vc-demo-verification-token";
 
-/// Where deliveries come from. (Feishu's long connection will be a third mode.)
+/// Where deliveries come from.
 enum Mode<'a> {
+    /// Feishu's long connection, opened with the app's credentials.
+    LongConnection {
+        app_id: &'a str,
+        app_secret: &'a SecretString,
+    },
     /// Feishu POSTs to the app's request URL, served on this address.
     Webhook(&'a str),
-    /// An in-memory emulator, driven by the demo.
-    EmulatorDemo,
+    /// An in-memory emulator, driven by the demo; its events come over this.
+    EmulatorDemo(Via<'a>),
+}
+
+/// How the demo's emulator delivers its events.
+enum Via<'a> {
+    LongConnection,
+    Webhook(&'a str),
 }
 
 impl<'a> Mode<'a> {
     fn of(args: &'a ListenArgs) -> Result<Self, Failure> {
         match (&args.webhook, args.emulator) {
-            (Some(addr), _) => Ok(Self::Webhook(addr)),
-            (None, true) => Ok(Self::EmulatorDemo),
-            (None, false) => Err(Failure::usage(
-                "give --webhook ADDR to serve the app's request URL, or --emulator for a local demo (Feishu's long connection is not supported yet)",
-            )),
+            (Some(addr), false) => Ok(Self::Webhook(addr)),
+            (Some(addr), true) => Ok(Self::EmulatorDemo(Via::Webhook(addr))),
+            (None, true) => Ok(Self::EmulatorDemo(Via::LongConnection)),
+            (None, false) => match (&args.app_id, &args.app_secret) {
+                (Some(app_id), Some(app_secret)) => Ok(Self::LongConnection { app_id, app_secret }),
+                _ => Err(Failure::usage(
+                    "the long connection needs the app's credentials: give --app-id and --app-secret (or FEISHU_APP_ID and FEISHU_APP_SECRET); or --webhook ADDR to serve the app's request URL, or --emulator for a local demo",
+                )),
+            },
         }
     }
 }
@@ -59,8 +81,11 @@ impl<'a> Mode<'a> {
 /// `feishu-vc events listen`.
 pub(crate) async fn listen(args: &ListenArgs) -> Result<(), Failure> {
     match Mode::of(args)? {
+        Mode::LongConnection { app_id, app_secret } => {
+            long_connection(args, app_id, app_secret).await
+        }
         Mode::Webhook(addr) => webhook(args, addr).await,
-        Mode::EmulatorDemo => demo(args).await,
+        Mode::EmulatorDemo(via) => demo(args, via).await,
     }
 }
 
@@ -78,18 +103,76 @@ fn decoder(encrypt_key: Option<&SecretString>, token: Option<&SecretString>) -> 
 /// Serves `receiver` on `listener`; accepted events arrive on the returned channel, in the order
 /// they were acknowledged (the command runs on one thread, so handler tasks run in that order).
 fn serve(listener: TcpListener, receiver: Receiver) -> mpsc::UnboundedReceiver<Delivery> {
-    let (events, events_rx) = mpsc::unbounded_channel();
-    let app = feishu_vc_events::router(receiver, move |delivery: Delivery| {
-        let sent = events.send(delivery);
-        async move { sent.map_err(|_| HandlerError::from("the printer has stopped")) }
-    })
-    .layer(axum::middleware::from_fn(report_refused));
+    let (handler, events_rx) = to_printer();
+    let app = feishu_vc_events::router(receiver, handler)
+        .layer(axum::middleware::from_fn(report_refused));
     tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app).await {
             note(&format!("feishu-vc: the event receiver stopped: {e}"));
         }
     });
     events_rx
+}
+
+/// A handler that passes each event on to the printer, and the printer's end of the channel.
+fn to_printer() -> (impl EventHandler, mpsc::UnboundedReceiver<Delivery>) {
+    let (events, events_rx) = mpsc::unbounded_channel();
+    let handler = move |delivery: Delivery| {
+        let sent = events.send(delivery);
+        async move { sent.map_err(|_| HandlerError::from("the printer has stopped")) }
+    };
+    (handler, events_rx)
+}
+
+/// A long connection running in the background until its stop is sent, its events on a channel
+/// in the order they were received.
+struct Connected {
+    events: mpsc::UnboundedReceiver<Delivery>,
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<Result<(), LongConnectionError>>,
+}
+
+impl Connected {
+    fn start(connection: LongConnection) -> Self {
+        let (handler, events) = to_printer();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            connection
+                .run(handler, async {
+                    let _ = stopped.await;
+                })
+                .await
+        });
+        Self { events, stop, task }
+    }
+
+    /// Stops the connection (if it still runs) and says how it ended.
+    async fn finish(self) -> Result<(), Failure> {
+        let _ = self.stop.send(());
+        match self.task.await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(refused(e)),
+            Err(e) => Err(Failure::network(format!(
+                "the long connection stopped: {e}"
+            ))),
+        }
+    }
+}
+
+/// The exit code of a long connection that stopped for good: 5 for the app's credentials, 3 for
+/// the connection-limit refusal, 4 when reconnecting gave up.
+fn refused(e: LongConnectionError) -> Failure {
+    let text = e.to_string();
+    match e {
+        LongConnectionError::InvalidConfig { .. } => Failure::usage(text),
+        LongConnectionError::Rejected { .. } | LongConnectionError::Forbidden { .. } => {
+            Failure::credentials(format!("{text} (check --app-id and --app-secret)"))
+        }
+        LongConnectionError::ConnectionLimit { .. } => Failure::api(format!(
+            "{text} (close another of the app's long connections)"
+        )),
+        _ => Failure::network(text),
+    }
 }
 
 /// Reports on stderr each request the router did not answer 200 (its answer says why, and never
@@ -184,6 +267,7 @@ async fn webhook(args: &ListenArgs, addr: &str) -> Result<(), Failure> {
         .local_addr()
         .map_err(|e| Failure::usage(format!("could not listen on {addr}: {e}")))?;
     let mut events = serve(listener, Receiver::new(decoder(key, token)));
+    let stop = interrupted();
     note(&format!(
         "feishu-vc: receiving meeting events on http://{local}/ (point the app's request URL there); Ctrl-C to stop"
     ));
@@ -205,12 +289,102 @@ async fn webhook(args: &ListenArgs, addr: &str) -> Result<(), Failure> {
             "feishu-vc: warning: without --encrypt-key or --verification-token any POST is taken for an event",
         );
     }
-    print_events(&mut events, interrupted(), |_| false).await?;
+    print_events(&mut events, stop, |_| false).await?;
     Ok(())
 }
 
+/// Without `--webhook`: Feishu's long connection, until Ctrl-C or SIGTERM, or until it is refused
+/// for good.
+async fn long_connection(
+    args: &ListenArgs,
+    app_id: &str,
+    app_secret: &SecretString,
+) -> Result<(), Failure> {
+    let mut connection = LongConnection::new(app_id, app_secret.clone()).brand(
+        match args.brand.unwrap_or(BrandArg::Feishu) {
+            BrandArg::Feishu => Brand::Feishu,
+            BrandArg::Lark => Brand::Lark,
+        },
+    );
+    if let Some(url) = &args.base_url {
+        connection = connection.base_url(url.clone());
+    }
+    // Long-connection payloads come in plain text: no Encrypt Key.
+    let token = args.verification_token.as_ref();
+    let connection = connection.receiver(Receiver::new(decoder(None, token)));
+    let stop = interrupted();
+    note(&format!(
+        "feishu-vc: receiving meeting events of app {app_id} over the long connection (no public URL needed); Ctrl-C to stop"
+    ));
+    let mut connected = Connected::start(connection);
+    // Ends on Ctrl-C, or when the connection stops for good (its handler, and so the channel, is
+    // dropped); `finish` tells which.
+    let printed = print_events(&mut connected.events, stop, |_| false).await;
+    let ended = connected.finish().await;
+    printed?;
+    ended
+}
+
 /// `--emulator`: an in-memory emulator pushes the events of a meeting the demo books and runs.
-async fn demo(args: &ListenArgs) -> Result<(), Failure> {
+async fn demo(args: &ListenArgs, via: Via<'_>) -> Result<(), Failure> {
+    match via {
+        Via::LongConnection => demo_long_connection(args).await,
+        Via::Webhook(addr) => demo_webhook(args, addr).await,
+    }
+}
+
+/// The demo over the long connection: the emulator serves it, the command connects to it with the
+/// demo app's credentials.
+async fn demo_long_connection(args: &ListenArgs) -> Result<(), Failure> {
+    let token = args.verification_token.as_ref();
+    let ledger = Arc::new(InMemoryReservations::new());
+    let mut builder = Emulator::builder();
+    if let Some(token) = token {
+        builder = builder.verification_token(token.expose_secret());
+    }
+    let emulator = builder.start().await.map_err(emulator_failed)?;
+    let connection = LongConnection::new(DEMO_APP_ID, DEMO_APP_SECRET)
+        .base_url(emulator.base_url())
+        .receiver(Receiver::new(decoder(None, token)).reservation_lookup(ledger.clone()));
+    note(&format!(
+        "feishu-vc: demo on an in-memory emulator at {} (nothing is booked on Feishu, and the state of --emulator is not touched); its events come over the long connection",
+        emulator.base_url()
+    ));
+    let mut connected = Connected::start(connection);
+    let result = match wait_connected(&emulator, &connected).await {
+        Ok(()) => run_demo(&emulator, ledger, &mut connected.events).await,
+        Err(e) => Err(e),
+    };
+    let ended = connected.finish().await;
+    let _ = emulator.shutdown().await;
+    result.and(ended)
+}
+
+/// Waits until the demo's client holds a connection, so that the meeting's events go to it;
+/// returns early if the client stopped (`finish` then says why).
+async fn wait_connected(emulator: &Emulator, connected: &Connected) -> Result<(), Failure> {
+    let deadline = tokio::time::Instant::now() + DEMO_TIMEOUT;
+    while emulator.long_connection_stats().connections_open == 0 {
+        if connected.task.is_finished() {
+            return Ok(());
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Err(Failure::network(format!(
+                "the demo's long connection was not open within {} s",
+                DEMO_TIMEOUT.as_secs()
+            )));
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    Ok(())
+}
+
+fn emulator_failed(e: feishu_vc_emulator::Error) -> Failure {
+    Failure::usage(format!("could not start the built-in emulator: {e}"))
+}
+
+/// The demo over webhooks served on `addr`, encrypted and signed.
+async fn demo_webhook(args: &ListenArgs, addr: &str) -> Result<(), Failure> {
     let key = args
         .encrypt_key
         .clone()
@@ -222,10 +396,10 @@ async fn demo(args: &ListenArgs) -> Result<(), Failure> {
     let ledger = Arc::new(InMemoryReservations::new());
     let receiver =
         Receiver::new(decoder(Some(&key), Some(&token))).reservation_lookup(ledger.clone());
-    let listener = bind("127.0.0.1:0").await?;
+    let listener = bind(addr).await?;
     let local = listener
         .local_addr()
-        .map_err(|e| Failure::usage(format!("could not listen on loopback: {e}")))?;
+        .map_err(|e| Failure::usage(format!("could not listen on {addr}: {e}")))?;
     let mut events = serve(listener, receiver);
     let emulator = Emulator::builder()
         .event_callback(format!("http://{local}/"))
@@ -233,7 +407,7 @@ async fn demo(args: &ListenArgs) -> Result<(), Failure> {
         .verification_token(token.expose_secret())
         .start()
         .await
-        .map_err(|e| Failure::usage(format!("could not start the built-in emulator: {e}")))?;
+        .map_err(emulator_failed)?;
     note(&format!(
         "feishu-vc: demo on an in-memory emulator at {} (nothing is booked on Feishu, and the state of --emulator is not touched); its events go, encrypted and signed, to http://{local}/",
         emulator.base_url()
@@ -332,5 +506,45 @@ mod tests {
         assert_eq!(value["header"]["event_type"], "vc.meeting.meeting_ended_v1");
         assert!(value["header"].get("token").is_none());
         assert!(value.get("reserve_id").is_none());
+    }
+
+    #[test]
+    fn a_long_connection_refused_for_good_ends_with_its_documented_code() {
+        let msg = || "refused".to_owned();
+        let cases = [
+            (
+                LongConnectionError::Rejected {
+                    code: 10014,
+                    msg: msg(),
+                },
+                crate::outcome::CREDENTIALS,
+            ),
+            (
+                LongConnectionError::Forbidden { msg: msg() },
+                crate::outcome::CREDENTIALS,
+            ),
+            (
+                LongConnectionError::ConnectionLimit { msg: msg() },
+                crate::outcome::API,
+            ),
+            (
+                LongConnectionError::GaveUp {
+                    attempts: 3,
+                    last: msg(),
+                },
+                crate::outcome::NETWORK,
+            ),
+            (
+                LongConnectionError::InvalidConfig {
+                    field: "app_id",
+                    reason: "is empty",
+                },
+                crate::outcome::USAGE,
+            ),
+        ];
+        for (error, code) in cases {
+            let shown = error.to_string();
+            assert_eq!(refused(error).code(), code, "{shown}");
+        }
     }
 }

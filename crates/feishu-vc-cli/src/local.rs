@@ -178,6 +178,7 @@ pub(crate) async fn serve(args: &EmulatorArgs) -> Result<(), Failure> {
         .start()
         .await
         .map_err(|e| Failure::usage(format!("could not start the emulator: {e}")))?;
+    let stop = interrupted();
     // The first line is what scripts wait for; with nobody reading it, serving is pointless.
     emit(
         &format!("{}\n", emulator.base_url()),
@@ -212,30 +213,40 @@ pub(crate) async fn serve(args: &EmulatorArgs) -> Result<(), Failure> {
         ));
     }
     emulator
-        .run_until(interrupted())
+        .run_until(stop)
         .await
         .map_err(|e| Failure::network(format!("the emulator stopped: {e}")))
 }
 
-/// Resolves on Ctrl-C, or on SIGTERM where there is one.
-pub(crate) async fn interrupted() {
+/// Resolves on Ctrl-C, or on SIGTERM where there is one. The signals are caught from this call
+/// on (not from the first poll): call it before saying the command is ready, so that a Ctrl-C
+/// right after that stops it cleanly instead of killing it.
+pub(crate) fn interrupted() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(_) => {
-                    let _ = tokio::signal::ctrl_c().await;
-                    return;
+        use tokio::signal::unix::{SignalKind, signal};
+        let caught = (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        );
+        async move {
+            match caught {
+                (Ok(mut int), Ok(mut term)) => {
+                    tokio::select! {
+                        _ = int.recv() => {}
+                        _ = term.recv() => {}
+                    }
                 }
-            };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
+            }
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }

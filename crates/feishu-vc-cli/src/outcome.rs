@@ -57,11 +57,24 @@ impl Failure {
         }
     }
 
+    pub(crate) fn api(message: impl Into<String>) -> Self {
+        Self {
+            code: API,
+            message: message.into(),
+        }
+    }
+
     pub(crate) fn network(message: impl Into<String>) -> Self {
         Self {
             code: NETWORK,
             message: message.into(),
         }
+    }
+
+    /// The exit code it ends the command with.
+    #[cfg(test)]
+    pub(crate) fn code(&self) -> u8 {
+        self.code
     }
 
     /// Prints the message as one line (if there is one) and returns the exit code.

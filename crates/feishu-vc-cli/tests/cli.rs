@@ -1138,6 +1138,28 @@ fn served_emulator_pushes_encrypted_signed_events_to_its_callback() {
 const EVENTS_KEY: &str = "cli-events-encrypt-key";
 const EVENTS_TOKEN: &str = "cli-events-verification-token";
 
+impl Served {
+    /// Books a meeting, starts it through the control API, and checks that `listener` prints its
+    /// first two events (started, the host joined) for that meeting; those lines.
+    fn meeting_reaches(&self, listener: &Listener, topic: &str) -> Vec<Value> {
+        let booked = self.book(topic);
+        let id = booked["reserve"]["id"].as_str().unwrap().to_owned();
+        assert_eq!(self.start_meeting(&id), 200);
+        let lines: Vec<Value> = (0..2)
+            .map(|_| serde_json::from_str(&next_line(&listener.stdout)).unwrap())
+            .collect();
+        assert_eq!(
+            event_types(&lines),
+            ["meeting_started_v1", "join_meeting_v1"]
+        );
+        assert_eq!(
+            lines[0]["event"]["meeting"]["meeting_no"],
+            booked["reserve"]["meeting_no"]
+        );
+        lines
+    }
+}
+
 /// The event types of JSON lines, without `vc.meeting.`.
 fn event_types(lines: &[Value]) -> Vec<String> {
     lines
@@ -1152,17 +1174,15 @@ fn event_types(lines: &[Value]) -> Vec<String> {
         .collect()
 }
 
-/// The README's events demo, run here as `feishu-vc events listen --emulator`.
-#[test]
-fn events_listen_emulator_demo_prints_the_meeting_events_in_order_with_the_reservation() {
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
-    assert!(readme.contains("cargo run -p feishu-vc-cli -- events listen --emulator\n"));
+/// Runs `feishu-vc events listen --emulator` with `extra` and checks the demo's six events, in
+/// order, each with the reservation it booked; stderr, for what it says about the mode.
+fn check_events_demo(extra: &[&str]) -> String {
     let home = TempDir::new("home");
     let out = command(home.path())
         .env("FEISHU_ENCRYPT_KEY", EVENTS_KEY)
         .env("FEISHU_VERIFICATION_TOKEN", EVENTS_TOKEN)
         .args(["events", "listen", "--emulator"])
+        .args(extra)
         .output()
         .unwrap();
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
@@ -1197,16 +1217,63 @@ fn events_listen_emulator_demo_prints_the_meeting_events_in_order_with_the_reser
     // Bob joined and left; the owner left when the meeting ended.
     assert_eq!(lines[3]["event"]["leave_reason"], 1);
     assert_eq!(lines[4]["event"]["leave_reason"], 2);
-    for secret in [EVENTS_KEY, EVENTS_TOKEN] {
+    for secret in [EVENTS_KEY, EVENTS_TOKEN, DEMO_SECRET, "ticket="] {
         assert!(
             !stdout.contains(secret) && !stderr.contains(secret),
             "{secret}"
         );
     }
+    stderr
+}
+
+/// The demo app's secret, as the served emulator prints it.
+const DEMO_SECRET: &str = "demo-secret";
+
+/// The README's events demo, run here as `feishu-vc events listen --emulator`: over the long
+/// connection.
+#[test]
+fn events_listen_emulator_demo_prints_the_meeting_events_in_order_with_the_reservation() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
+    assert!(readme.contains("cargo run -p feishu-vc-cli -- events listen --emulator\n"));
+    let stderr = check_events_demo(&[]);
+    assert!(stderr.contains("over the long connection"), "{stderr}");
+}
+
+/// The README shows the long connection (no public URL) before webhooks, and both commands it
+/// shows are ones this command takes.
+#[test]
+fn the_readme_shows_the_long_connection_before_webhooks() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
+    let section = readme
+        .split("## Receiving events")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .expect("a Receiving events section");
+    let long_connection = section
+        .find("FEISHU_APP_SECRET=... feishu-vc events listen\n")
+        .expect("the long-connection command");
+    let webhook = section
+        .find("feishu-vc events listen --webhook 0.0.0.0:8080\n")
+        .expect("the webhook command");
+    assert!(long_connection < webhook, "{section}");
+    assert!(section.contains("no public URL"), "{section}");
+}
+
+/// `--emulator --webhook ADDR`: the same demo, its events pushed (encrypted, signed) to a request
+/// URL served on ADDR.
+#[test]
+fn events_listen_emulator_demo_runs_over_webhooks_on_request() {
+    let stderr = check_events_demo(&["--webhook", "127.0.0.1:0"]);
+    assert!(
+        stderr.contains("encrypted and signed, to http://127.0.0.1:"),
+        "{stderr}"
+    );
 }
 
 #[test]
-fn events_listen_needs_a_mode_and_a_closed_stdout_ends_the_demo_quietly() {
+fn events_listen_needs_credentials_or_a_mode_and_a_closed_stdout_ends_the_demo_quietly() {
     let out = run(&["events", "listen"]);
     assert_eq!(code(&out), 2);
     assert!(
@@ -1214,8 +1281,14 @@ fn events_listen_needs_a_mode_and_a_closed_stdout_ends_the_demo_quietly() {
         "{}",
         text(&out.stderr)
     );
-    let out = run(&["events", "listen", "--webhook", "127.0.0.1:0", "--emulator"]);
-    assert_eq!(code(&out), 2, "{}", text(&out.stderr));
+    // The long connection needs both credentials, and names them.
+    let out = run(&["events", "listen", "--app-id", "cli_x"]);
+    assert_eq!(code(&out), 2);
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("--app-id and --app-secret") && stderr.contains("FEISHU_APP_SECRET"),
+        "{stderr}"
+    );
     // Connection flags of reserve commands are refused before `events`.
     let out = run(&["--app-id", "cli_x", "events", "listen", "--emulator"]);
     assert_eq!(code(&out), 2);
@@ -1241,10 +1314,31 @@ struct Listener {
 
 impl Listener {
     fn start(extra: &[&str]) -> Self {
+        let mut listener = Self::spawn(&[&["--webhook", "127.0.0.1:0"], extra].concat());
+        let first = next_line(&listener.stderr);
+        listener.url = first
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .unwrap_or_else(|| panic!("the address on stderr: {first}"))
+            .to_owned();
+        // Then what it checks.
+        let checks = next_line(&listener.stderr);
+        assert!(checks.contains("verification token"), "{checks}");
+        listener
+    }
+
+    /// `feishu-vc events listen` with `args`, its output read line by line (no URL yet).
+    fn spawn(args: &[&str]) -> Self {
+        Self::spawn_with(&[], args)
+    }
+
+    /// [`Listener::spawn`] with these environment variables set.
+    fn spawn_with(env: &[(&str, &str)], args: &[&str]) -> Self {
         let home = TempDir::new("home");
         let mut child = command(home.path())
-            .args(["events", "listen", "--webhook", "127.0.0.1:0"])
-            .args(extra)
+            .envs(env.iter().copied())
+            .args(["events", "listen"])
+            .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -1260,21 +1354,37 @@ impl Listener {
         };
         let stdout = lines(Box::new(child.stdout.take().unwrap()));
         let stderr = lines(Box::new(child.stderr.take().unwrap()));
-        let first = next_line(&stderr);
-        let url = first
-            .split_whitespace()
-            .find(|w| w.starts_with("http://"))
-            .unwrap_or_else(|| panic!("the address on stderr: {first}"))
-            .to_owned();
-        // Then what it checks.
-        let checks = next_line(&stderr);
-        assert!(checks.contains("verification token"), "{checks}");
         Self {
             child,
-            url,
+            url: String::new(),
             stdout,
             stderr,
         }
+    }
+
+    /// Waits (10 s at most) for the command to end; its exit code.
+    fn wait(&mut self) -> Option<i32> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status.code();
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "still running: {}",
+                self.drain()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
+    /// Sends SIGINT (Ctrl-C) and waits for the command to end; its exit code.
+    #[cfg(unix)]
+    fn interrupt(&mut self) -> Option<i32> {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args(["-INT", &pid]).status().unwrap();
+        assert!(sent.success());
+        self.wait()
     }
 
     /// The lines printed so far after its start, stderr and stdout, for checking secrets.
@@ -1441,20 +1551,7 @@ fn events_listen_webhook_prints_what_a_served_emulator_pushes() {
         "--verification-token",
         EVENTS_TOKEN,
     ]);
-    let booked = served.book("events listen");
-    let id = booked["reserve"]["id"].as_str().unwrap().to_owned();
-    assert_eq!(served.start_meeting(&id), 200);
-    let lines: Vec<Value> = (0..2)
-        .map(|_| serde_json::from_str(&next_line(&listener.stdout)).unwrap())
-        .collect();
-    assert_eq!(
-        event_types(&lines),
-        ["meeting_started_v1", "join_meeting_v1"]
-    );
-    assert_eq!(
-        lines[0]["event"]["meeting"]["meeting_no"],
-        booked["reserve"]["meeting_no"]
-    );
+    served.meeting_reaches(&listener, "events listen");
     let rest = listener.drain();
     for secret in [EVENTS_KEY, EVENTS_TOKEN] {
         assert!(!rest.contains(secret), "{secret} in {rest}");
@@ -1466,16 +1563,97 @@ fn events_listen_webhook_prints_what_a_served_emulator_pushes() {
 #[test]
 fn events_listen_webhook_stops_on_ctrl_c() {
     let mut listener = Listener::start(&["--verification-token", EVENTS_TOKEN]);
-    let pid = listener.child.id().to_string();
-    let sent = Command::new("kill").args(["-INT", &pid]).status().unwrap();
-    assert!(sent.success());
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    let status = loop {
-        if let Some(status) = listener.child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(std::time::Instant::now() < deadline, "still listening");
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    };
-    assert_eq!(status.code(), Some(0), "{}", listener.drain());
+    assert_eq!(listener.interrupt(), Some(0), "{}", listener.drain());
+}
+
+/// `events listen` without `--webhook`: the long connection to a served emulator, with the demo
+/// app's credentials from the environment. A meeting driven through the control API prints as
+/// the webhook mode prints it; Ctrl-C ends the command with 0; no secret is printed.
+#[cfg(unix)]
+#[test]
+fn events_listen_over_the_long_connection_prints_a_served_emulators_meeting_then_stops_on_ctrl_c() {
+    let served = Served::start(&[]);
+    let mut listener = Listener::spawn_with(
+        &[
+            ("FEISHU_APP_ID", "cli_demo"),
+            ("FEISHU_APP_SECRET", DEMO_SECRET),
+        ],
+        &["--base-url", &served.base_url],
+    );
+    let first = next_line(&listener.stderr);
+    assert!(first.contains("over the long connection"), "{first}");
+
+    let lines = served.meeting_reaches(&listener, "events over the long connection");
+    assert_eq!(lines[0]["schema"], "2.0");
+    assert_eq!(lines[0]["header"]["app_id"], "cli_demo");
+
+    assert_eq!(listener.interrupt(), Some(0));
+    let rest = format!("{first}\n{}", listener.drain());
+    for secret in [DEMO_SECRET, "ticket=", "/ws?"] {
+        assert!(!rest.contains(secret), "{secret} in {rest}");
+    }
+}
+
+/// Wrong app credentials end the long connection with exit code 5 at once: no reconnect loop,
+/// and the secret is never printed.
+#[test]
+fn events_listen_over_the_long_connection_with_bad_credentials_exits_5_promptly() {
+    let served = Served::start(&[]);
+    let wrong = "not-the-demo-secret";
+    let mut listener = Listener::spawn(&[
+        "--base-url",
+        &served.base_url,
+        "--app-id",
+        "cli_demo",
+        "--app-secret",
+        wrong,
+    ]);
+    let started = std::time::Instant::now();
+    assert_eq!(listener.wait(), Some(5), "{}", listener.drain());
+    // The emulator's reconnect interval is 1 s: one refused request, no second attempt.
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    let all = listener.drain();
+    assert!(
+        all.contains("refused the app") && all.contains("--app-secret"),
+        "{all}"
+    );
+    for secret in [wrong, "ticket="] {
+        assert!(!all.contains(secret), "{secret} in {all}");
+    }
+}
+
+/// An app already at its long-connection limit: the refusal ends the command with exit code 3 at
+/// once (no reconnect loop), and the emulator refused exactly one connection.
+#[test]
+fn events_listen_over_the_long_connection_refused_for_the_limit_exits_3() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let emulator = runtime
+        .block_on(
+            feishu_vc_emulator::Emulator::builder()
+                .long_connection_limit(0)
+                .start(),
+        )
+        .unwrap();
+    let mut listener = Listener::spawn(&[
+        "--base-url",
+        emulator.base_url(),
+        "--app-id",
+        "cli_demo",
+        "--app-secret",
+        DEMO_SECRET,
+    ]);
+    assert_eq!(listener.wait(), Some(3), "{}", listener.drain());
+    let all = listener.drain();
+    assert!(all.contains("maximum number of long connections"), "{all}");
+    assert!(
+        !all.contains(DEMO_SECRET) && !all.contains("ticket="),
+        "{all}"
+    );
+    let stats = emulator.long_connection_stats();
+    assert_eq!(stats.refused_over_limit, 1, "{stats:?}");
+    assert_eq!(stats.connections_accepted, 0, "{stats:?}");
 }
