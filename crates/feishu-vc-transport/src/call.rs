@@ -273,8 +273,18 @@ struct Head {
     code: i64,
     #[serde(default)]
     msg: String,
-    #[serde(default)]
+    /// The Open Platform's error detail; OAuth endpoints put a string here (`invalid_grant`),
+    /// which is read as no detail.
+    #[serde(default, deserialize_with = "error_detail")]
     error: Option<ErrorInfo>,
+}
+
+/// The `error` object if it is one; anything else (the OAuth endpoints' error string) is ignored.
+fn error_detail<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> std::result::Result<Option<ErrorInfo>, D::Error> {
+    let value = serde_json::Value::deserialize(deserializer)?;
+    Ok(serde_json::from_value(value).ok())
 }
 
 /// The token a call carries, and whether it came from the client's source (so it may be evicted).
@@ -550,7 +560,10 @@ impl Transport {
             });
         }
         let code = ErrorCode::from_code(head.code);
-        if code.is_token_rejected() && may_replay && bearer.is_some_and(|b| b.from_source) {
+        if (code.is_token_rejected() || code.is_user_token_rejected())
+            && may_replay
+            && bearer.is_some_and(|b| b.from_source)
+        {
             return Step::Replay;
         }
         let log_id = log_id.or_else(|| body_log_id(&head));

@@ -47,6 +47,7 @@ mod call;
 mod config;
 mod error;
 mod limit;
+mod oauth;
 mod redact;
 mod shared;
 mod token;
@@ -69,6 +70,10 @@ pub use error::{
     HostsRejected, InvalidRequest, RateLimited, Result, TokenError,
 };
 pub use limit::{InProcessRateLimiter, RateQuota};
+pub use oauth::{
+    InMemoryUserTokenStore, OAUTH_TOKEN_PATH, OAuthApp, OnRefresh, UserTokenError, UserTokenSource,
+    UserTokenStore, UserTokens,
+};
 pub use shared::{RateLimiter, RateScope, SharedToken, TokenCache, tenant_token_key};
 pub use token::{AccessToken, BoxFuture, ProvidedToken, TokenProvider};
 

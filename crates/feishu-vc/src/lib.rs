@@ -74,8 +74,9 @@ pub use feishu_vc_validate as validate;
 pub use client::{Client, ClientBuilder};
 #[doc(inline)]
 pub use feishu_vc_transport::{
-    AccessToken, Brand, CallOptions, Error, InProcessRateLimiter, RateLimiter, RateQuota,
-    RateScope, RawRequest, Response, Result, RetryPolicy, SharedToken, TokenCache, TokenProvider,
+    AccessToken, Brand, CallOptions, Error, InMemoryUserTokenStore, InProcessRateLimiter, OAuthApp,
+    RateLimiter, RateQuota, RateScope, RawRequest, Response, Result, RetryPolicy, SharedToken,
+    TokenCache, TokenProvider, UserTokenError, UserTokenSource, UserTokenStore, UserTokens,
     Warning,
 };
 pub use observer::{Booking, BookingObserver};
