@@ -39,6 +39,10 @@
 //!   ([`TransportBuilder::rate_limiter`]); backends such as `feishu-vc-redis` implement the
 //!   [`TokenCache`] and [`RateLimiter`] traits. A backend that fails degrades to per-process
 //!   behaviour with a warning; it never stops a call.
+//! - **User tokens.** [`UserTokenSource`] logs users in over OAuth v2 and refreshes each user's
+//!   token once however many calls need it, saving the new refresh token ([`UserTokenStore`])
+//!   before the new access token is used; 99991677 and 99991668 cause one refresh and one replay,
+//!   and a refresh token that is spent or revoked is a typed "re-authorization required".
 //! - **Tracing.** One `feishu_vc.call` span per call (operation, method, path, attempt, status,
 //!   code, log id, latency); never bodies or tokens.
 #![deny(missing_docs)]

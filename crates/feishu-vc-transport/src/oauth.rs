@@ -289,6 +289,41 @@ struct TokenAnswer {
 ///
 /// Hand [`UserTokenSource::for_user`] to a client as its token provider, and its calls act as that
 /// user; an answer of 99991677 or 99991668 makes the source refresh once and the call replay once.
+///
+/// ```no_run
+/// use std::sync::Arc;
+/// use feishu_vc_model::GetReserveRequest;
+/// use feishu_vc_transport::{
+///     Brand, CallOptions, InMemoryUserTokenStore, OAuthApp, Transport, UserTokenSource,
+/// };
+///
+/// # async fn run(code_from_redirect: String) -> Result<(), Box<dyn std::error::Error>> {
+/// let app = OAuthApp::new("cli_a1b2c3", "app-secret", "https://example.com/oauth/callback");
+/// // 1. Send the user here; Feishu redirects back with `?code=…&state=…` (check the state).
+/// let url = app.authorize_url(Brand::Feishu, &["vc:reserve", "offline_access"], "csrf-state");
+/// println!("open {url}");
+///
+/// // 2. Exchange the code; the tokens are saved in the store.
+/// let source = UserTokenSource::new(
+///     Transport::builder().build()?,
+///     app,
+///     Arc::new(InMemoryUserTokenStore::new()),
+/// )
+/// .on_refresh(|user, _tokens| println!("new tokens saved for {user}"));
+/// source.log_in("ou_alice", code_from_redirect).await?;
+///
+/// // 3. Calls act as the user; the token is refreshed when due, once however many calls wait.
+/// let as_alice = Transport::builder().token_provider(source.for_user("ou_alice")).build()?;
+/// let reply = as_alice
+///     .send(&GetReserveRequest::new("6911188411934973028"), &CallOptions::new())
+///     .await;
+/// if let Err(feishu_vc_transport::Error::Token(e)) = &reply
+///     && e.reauthorization_required()
+/// {
+///     println!("ask the user to log in again");
+/// }
+/// # Ok(()) }
+/// ```
 pub struct UserTokenSource {
     inner: Arc<SourceInner>,
 }
