@@ -79,7 +79,8 @@
 //! (`grant_type=authorization_code`) and refreshes (`grant_type=refresh_token`), answering at the
 //! top level as Feishu does. Each refresh token works once: reused it is refused with 20073, unknown
 //! 20026, expired (7 days) 20037; a wrong secret gets 20002, a spent or unknown code 20024. Codes
-//! and refresh tokens live in memory only.
+//! and refresh tokens live in memory only. `POST /oauth/v3/token` (`client_credentials`, JSON
+//! body with `client_id` and `client_secret`) answers the app's tenant token as `access_token`.
 //!
 //! Advancing the emulator's time ([`Emulator::advance`]) ages tokens too: past
 //! [`TOKEN_LIFETIME`] every token issued before has expired. This SDK fetches a new tenant token

@@ -10,6 +10,7 @@ use axum::response::Response;
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::config::App;
 use crate::error::Error;
 use crate::ids;
 use crate::service::Shared;
@@ -106,6 +107,7 @@ impl Shared {
     }
 }
 
+/// A token request's body: the grant, the client, and the grant's code or refresh token.
 #[derive(Deserialize)]
 struct TokenBody {
     #[serde(default)]
@@ -128,23 +130,32 @@ fn refuse(status: u16, code: i64, error: &str, description: &str) -> Response {
     )
 }
 
+/// The app a token request names, if its secret is right; else the code and description of
+/// the `invalid_client` refusal.
+fn client_app<'a>(
+    shared: &'a Shared,
+    client_id: &str,
+    secret: &str,
+) -> Result<&'a App, (i64, &'static str)> {
+    let app = shared
+        .app(client_id)
+        .ok_or((20048, "The app does not exist."))?;
+    if secret.is_empty() || app.app_secret != secret {
+        return Err((20002, "The client secret is invalid."));
+    }
+    Ok(app)
+}
+
 /// `POST /open-apis/authen/v2/oauth/token`: the `authorization_code` and `refresh_token` grants
 /// (JSON body). A refresh token works once: reused, it is refused with 20073.
 pub(crate) async fn token(State(shared): State<std::sync::Arc<Shared>>, body: Bytes) -> Response {
     let Ok(body) = serde_json::from_slice::<TokenBody>(&body) else {
         return refuse(400, 20063, "invalid_request", "The request is malformed.");
     };
-    let Some(app) = shared.app(&body.client_id) else {
-        return refuse(400, 20048, "invalid_client", "The app does not exist.");
+    let app = match client_app(&shared, &body.client_id, &body.client_secret) {
+        Ok(app) => app,
+        Err((code, why)) => return refuse(400, code, "invalid_client", why),
     };
-    if body.client_secret.is_empty() || app.app_secret != body.client_secret {
-        return refuse(
-            400,
-            20002,
-            "invalid_client",
-            "The client secret is invalid.",
-        );
-    }
     let now = shared.token_now();
     let grant = match body.grant_type.as_str() {
         "authorization_code" => match shared.oauth.lock().codes.remove(&body.code) {
@@ -209,6 +220,36 @@ pub(crate) async fn token(State(shared): State<std::sync::Arc<Shared>>, body: By
     };
     match shared.issue(&grant).await {
         Ok(answer) => super::server::json(200, &answer),
+        Err(_) => refuse(500, 20050, "server_error", "Please retry your request."),
+    }
+}
+
+/// `POST /oauth/v3/token` (`grant_type=client_credentials`, `client_secret_post` in a JSON body):
+/// the app's tenant token as `access_token`, with `expires_in`.
+pub(crate) async fn v3_token(
+    State(shared): State<std::sync::Arc<Shared>>,
+    body: Bytes,
+) -> Response {
+    let Ok(body) = serde_json::from_slice::<TokenBody>(&body) else {
+        return refuse(400, 20063, "invalid_request", "The request is malformed.");
+    };
+    if body.grant_type != "client_credentials" {
+        return refuse(
+            400,
+            20036,
+            "unsupported_grant_type",
+            "The grant type is not supported.",
+        );
+    }
+    let app = match client_app(&shared, &body.client_id, &body.client_secret) {
+        Ok(app) => app.clone(),
+        Err((code, why)) => return refuse(400, code, "invalid_client", why),
+    };
+    match shared.tenant_token(&app).await {
+        Ok((token, expire)) => super::server::json(
+            200,
+            &json!({"code": 0, "access_token": token, "expires_in": expire, "token_type": "Bearer"}),
+        ),
         Err(_) => refuse(500, 20050, "server_error", "Please retry your request."),
     }
 }

@@ -55,6 +55,10 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             feishu_vc_transport::OAUTH_TOKEN_PATH,
             post(crate::oauth::token),
         )
+        .route(
+            feishu_vc_transport::OAUTH_V3_TOKEN_PATH,
+            post(crate::oauth::v3_token),
+        )
         .route("/open-apis/vc/v1/reserves/apply", post(apply))
         .route(
             "/open-apis/vc/v1/reserves/{reserve_id}",

@@ -216,6 +216,10 @@ pub(crate) struct Spec<'a> {
     pub(crate) idempotent: bool,
     pub(crate) auth: Auth<'a>,
     pub(crate) timeout: Option<Duration>,
+    /// The host the call goes to, when not the Open Platform's (the accounts host).
+    pub(crate) on: Option<&'a reqwest::Url>,
+    /// An OAuth (RFC 6749) endpoint: a 2xx answer without `code` is a success.
+    pub(crate) oauth: bool,
 }
 
 /// A successful answer: code 0.
@@ -279,6 +283,13 @@ struct Head {
     error: Option<ErrorInfo>,
 }
 
+/// The head of an OAuth endpoint's answer, whose `code` may be absent on success.
+#[derive(Deserialize)]
+struct OAuthHead {
+    #[serde(default)]
+    code: i64,
+}
+
 /// The `error` object if it is one; anything else (the OAuth endpoints' error string) is ignored.
 fn error_detail<'de, D: serde::Deserializer<'de>>(
     deserializer: D,
@@ -339,7 +350,7 @@ impl Transport {
 
     async fn attempts(&self, spec: &Spec<'_>, started: Instant) -> Result<Answer> {
         let inner = &self.inner;
-        let url = self.url(spec.path, spec.query)?;
+        let url = self.url(spec.on, spec.path, spec.query)?;
         let timeout = spec.timeout.unwrap_or(inner.timeout);
         let retry = &inner.retry;
         let mut attempt = 0u32;
@@ -504,6 +515,13 @@ impl Transport {
             // The usual success answer, `{"code":0,...`: no need to parse it twice.
             Ok(Head {
                 code: 0,
+                msg: String::new(),
+                error: None,
+            })
+        } else if spec.oauth && (200..300).contains(&http_status) {
+            // RFC 6749 answers need not carry a `code`: a 2xx without one is a success.
+            serde_json::from_slice::<OAuthHead>(&body).map(|h| Head {
+                code: h.code,
                 msg: String::new(),
                 error: None,
             })

@@ -588,6 +588,8 @@ impl UserTokenSource {
                 idempotent: false,
                 auth: Auth::None,
                 timeout: None,
+                on: None,
+                oauth: true,
             })
             .await
             .map_err(GrantFailure::from)?;

@@ -76,8 +76,8 @@ pub use client::{Client, ClientBuilder};
 pub use feishu_vc_transport::{
     AccessToken, Brand, CallOptions, Error, InMemoryUserTokenStore, InProcessRateLimiter, OAuthApp,
     RateLimiter, RateQuota, RateScope, RawRequest, Response, Result, RetryPolicy, SharedToken,
-    TokenCache, TokenProvider, UserTokenError, UserTokenSource, UserTokenStore, UserTokens,
-    Warning,
+    TenantTokenEndpoint, TokenCache, TokenProvider, UserTokenError, UserTokenSource,
+    UserTokenStore, UserTokens, Warning,
 };
 pub use observer::{Booking, BookingObserver};
 #[doc(inline)]

@@ -179,3 +179,36 @@ async fn an_authorization_code_works_once_and_needs_the_apps_secret() {
     assert!(emulator.authorize("nobody-at-all").is_err());
     emulator.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_client_on_the_v3_token_endpoint_books_through_the_emulator() {
+    let emulator = Emulator::start_default().await.unwrap();
+    let client = Client::builder()
+        .app_credentials(emulator.app_id(), emulator.app_secret())
+        .base_url(emulator.base_url())
+        .tenant_token_endpoint(feishu_vc::TenantTokenEndpoint::OAuthV3)
+        .build()
+        .unwrap();
+    let booked = client
+        .reserves()
+        .apply(crate::alice_meeting(&emulator, "v3"))
+        .await
+        .unwrap();
+    client.reserves().get(booked.data.reserve_id).await.unwrap();
+    let wrong = Client::builder()
+        .app_credentials(emulator.app_id(), "not-the-secret")
+        .base_url(emulator.base_url())
+        .tenant_token_endpoint(feishu_vc::TenantTokenEndpoint::OAuthV3)
+        .build()
+        .unwrap();
+    let err = wrong
+        .reserves()
+        .apply(crate::alice_meeting(&emulator, "v3 wrong"))
+        .await
+        .unwrap_err();
+    let Error::Token(token) = &err else {
+        panic!("expected a token error, got {err:?}")
+    };
+    assert_eq!(token.code, Some(20002), "{err}");
+    emulator.shutdown().await.unwrap();
+}
