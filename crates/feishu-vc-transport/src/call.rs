@@ -200,8 +200,9 @@ impl RawRequest {
 /// How a call is authorised.
 #[derive(Clone, Copy)]
 pub(crate) enum Auth<'a> {
-    /// No token (the token endpoint).
-    None,
+    /// No token (the token endpoints); the body carries these secrets, scrubbed from whatever
+    /// the server echoes like the token of other calls.
+    None(&'a [SecretString]),
     /// The call's own token if given, else the client's source.
     For(&'a CallOptions),
 }
@@ -359,7 +360,7 @@ impl Transport {
             attempt += 1;
             Span::current().record("attempt", attempt);
             let bearer = match spec.auth {
-                Auth::None => None,
+                Auth::None(_) => None,
                 Auth::For(opts) => match self.bearer(opts).await {
                     Ok(bearer) => Some(bearer),
                     Err(e) => return Err(e.scrubbed(&self.known(spec, None))),
@@ -421,7 +422,7 @@ impl Transport {
             app_secret: self.app_secret(),
             token: bearer.map(|b| &b.credential.value),
             extra: match spec.auth {
-                Auth::None => &[],
+                Auth::None(secrets) => secrets,
                 Auth::For(opts) => &opts.secrets,
             },
         }

@@ -322,7 +322,7 @@ impl Transport {
                 query: &[],
                 body: Some(Bytes::from(body.to_string())),
                 idempotent: true,
-                auth: Auth::None,
+                auth: Auth::None(&[]),
                 timeout: None,
                 on: Some(&self.inner.accounts_url),
                 oauth: true,
@@ -364,7 +364,7 @@ impl Transport {
                 body: http.body.map(Bytes::from),
                 // Asking for a token twice is harmless.
                 idempotent: true,
-                auth: Auth::None,
+                auth: Auth::None(&[]),
                 timeout: None,
                 on: None,
                 oauth: false,

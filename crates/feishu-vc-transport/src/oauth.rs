@@ -408,7 +408,7 @@ impl UserTokenSource {
         let mut form = self.client_fields("authorization_code");
         form.push(("code", code.expose_secret().to_owned()));
         form.push(("redirect_uri", self.inner.app.redirect_uri.clone()));
-        let tokens = self.grant(user, form).await?;
+        let tokens = self.grant(user, form, &code).await?;
         self.persist(user, &tokens).await?;
         Ok(tokens)
     }
@@ -511,7 +511,7 @@ impl UserTokenSource {
         };
         let mut form = self.client_fields("refresh_token");
         form.push(("refresh_token", refresh_token.expose_secret().to_owned()));
-        let tokens = self.grant(user, form).await?;
+        let tokens = self.grant(user, form, &refresh_token).await?;
         self.persist(user, &tokens).await?;
         Ok(tokens.access_token)
     }
@@ -540,13 +540,15 @@ impl UserTokenSource {
         ]
     }
 
-    /// Posts a grant; 20050 and 20072 are tried once more, other 200xx codes mean the user must
-    /// authorize again.
+    /// Posts a grant carrying `grant_secret` (the code or the refresh token); 20050 and 20072 are
+    /// tried once more, other 200xx codes mean the user must authorize again.
     async fn grant(
         &self,
         user: &str,
         form: Vec<(&'static str, String)>,
+        grant_secret: &SecretString,
     ) -> Result<UserTokens, UserTokenError> {
+        let secrets = [self.inner.app.client_secret.clone(), grant_secret.clone()];
         let body: serde_json::Map<String, serde_json::Value> = form
             .into_iter()
             .map(|(k, v)| (k.to_owned(), serde_json::Value::String(v)))
@@ -554,7 +556,7 @@ impl UserTokenSource {
         let body = Bytes::from(serde_json::to_vec(&body).unwrap_or_default());
         let mut tried = false;
         loop {
-            match self.post_grant(body.clone()).await {
+            match self.post_grant(body.clone(), &secrets).await {
                 Ok(tokens) => return Ok(tokens),
                 Err(GrantFailure::Code { code, log_id }) => {
                     if matches!(code, 20050 | 20072) {
@@ -575,7 +577,11 @@ impl UserTokenSource {
         }
     }
 
-    async fn post_grant(&self, body: Bytes) -> Result<UserTokens, GrantFailure> {
+    async fn post_grant(
+        &self,
+        body: Bytes,
+        secrets: &[SecretString],
+    ) -> Result<UserTokens, GrantFailure> {
         let transport = &self.inner.transport;
         let answer = transport
             .execute(Spec {
@@ -586,7 +592,7 @@ impl UserTokenSource {
                 body: Some(body),
                 // A refresh token works once: never re-sent by the transport.
                 idempotent: false,
-                auth: Auth::None,
+                auth: Auth::None(secrets),
                 timeout: None,
                 on: None,
                 oauth: true,

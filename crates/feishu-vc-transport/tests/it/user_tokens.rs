@@ -14,7 +14,7 @@ use serde_json::json;
 use wiremock::matchers::{body_partial_json, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::support::{RESERVE_ID, assert_debug_hides, catch_all, reserve_path};
+use crate::support::{RESERVE_ID, assert_debug_hides, assert_hides, catch_all, reserve_path};
 
 const CLIENT_SECRET: &str = "client-secret-Qw8Zx3";
 const USER: &str = "ou_alice";
@@ -332,4 +332,29 @@ async fn a_four_kilobyte_user_token_goes_through() {
         .send(&GetReserveRequest::new(RESERVE_ID), &CallOptions::new())
         .await
         .unwrap();
+}
+
+#[tokio::test]
+async fn an_echoing_token_endpoint_never_shows_the_refresh_token_code_or_secret() {
+    let server = MockServer::start().await;
+    // Not JSON, at 400 and at 200: the error keeps an excerpt of the answer.
+    for status in [400, 200] {
+        Mock::given(method("POST"))
+            .and(path(OAUTH_TOKEN_PATH))
+            .respond_with(move |r: &wiremock::Request| {
+                let echoed = String::from_utf8_lossy(&r.body).into_owned();
+                ResponseTemplate::new(status).set_body_string(format!("bad gateway: {echoed}"))
+            })
+            .up_to_n_times(2)
+            .expect(2)
+            .mount(&server)
+            .await;
+        let (source, _) = source_with(&server, stored("u-old", 0, "r-secret-Zq81")).await;
+        let err = source.access_token(USER).await.unwrap_err();
+        assert!(matches!(err, UserTokenError::Transport(_)), "{err:?}");
+        assert_hides(&err, &["r-secret-Zq81", CLIENT_SECRET]);
+        let err = source.log_in(USER, "code-Hk27x").await.unwrap_err();
+        assert!(matches!(err, UserTokenError::Transport(_)), "{err:?}");
+        assert_hides(&err, &["code-Hk27x", CLIENT_SECRET]);
+    }
 }
