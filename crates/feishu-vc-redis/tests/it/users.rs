@@ -189,3 +189,83 @@ async fn the_store_round_trips_tokens_and_only_the_holder_releases_the_lock() {
         assert!(key.starts_with("rt:user_token:"), "{key}");
     }
 }
+
+#[tokio::test]
+async fn eight_clients_booking_as_one_user_through_redis_and_the_emulator_refresh_once() {
+    let server = RedisServer::start();
+    let emulator = feishu_vc_emulator::Emulator::builder()
+        .start()
+        .await
+        .unwrap();
+    let app_id = emulator.app_id().to_owned();
+    let refreshes = Arc::new(AtomicUsize::new(0));
+    let make_source = |refreshes: Arc<AtomicUsize>| {
+        let transport = Transport::builder()
+            .base_url(emulator.base_url())
+            .build()
+            .unwrap();
+        UserTokenSource::new(
+            transport,
+            OAuthApp::new(&app_id, emulator.app_secret(), "https://app.example/cb"),
+            Arc::new(server.handle("emu").user_tokens(&app_id)),
+        )
+        .on_refresh(move |_, _| {
+            refreshes.fetch_add(1, Ordering::SeqCst);
+        })
+    };
+    // The user logs in once; the tokens land in Redis. Then the access token is about to expire.
+    let code = emulator.authorize("alice").unwrap();
+    let mut tokens = make_source(Arc::new(AtomicUsize::new(0)))
+        .log_in("alice", code)
+        .await
+        .unwrap();
+    tokens.access_expires_at = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 30;
+    server
+        .handle("emu")
+        .user_tokens(&app_id)
+        .save("alice", &tokens)
+        .await
+        .unwrap();
+
+    let tasks: Vec<_> = (0..8)
+        .map(|n| {
+            let client = feishu_vc::Client::builder()
+                .base_url(emulator.base_url())
+                .token_provider(make_source(refreshes.clone()).for_user("alice"))
+                .build()
+                .unwrap();
+            let end = feishu_vc::model::Timestamp::now()
+                .checked_add(Duration::from_secs(3600))
+                .unwrap();
+            let request = feishu_vc::model::ApplyReserveRequest::new(
+                feishu_vc::model::ReserveMeetingSetting::default()
+                    .set_topic(format!("as alice {n}")),
+            )
+            .set_end_time(end);
+            tokio::spawn(async move { client.reserves().apply(request).await })
+        })
+        .collect();
+    for task in tasks {
+        task.await
+            .unwrap()
+            .expect("every process books as the user");
+    }
+    assert_eq!(
+        refreshes.load(Ordering::SeqCst),
+        1,
+        "one refresh for the fleet"
+    );
+    let stored = server
+        .handle("emu")
+        .user_tokens(&app_id)
+        .load("alice")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_ne!(stored.refresh_token, tokens.refresh_token);
+    emulator.shutdown().await.unwrap();
+}
