@@ -375,11 +375,26 @@ impl UserTokenSource {
         }
     }
 
+    /// The settings to change. Configure a source before cloning it: configuring a clone makes a
+    /// separate source (same store, its own in-process refresh locks).
     fn inner_mut(&mut self) -> &mut SourceInner {
-        Arc::get_mut(&mut self.inner).expect("configured before the source is shared")
+        if Arc::get_mut(&mut self.inner).is_none() {
+            let shared = &self.inner;
+            self.inner = Arc::new(SourceInner {
+                transport: shared.transport.clone(),
+                app: shared.app.clone(),
+                store: shared.store.clone(),
+                margin: shared.margin,
+                on_refresh: shared.on_refresh.clone(),
+                locks: Mutex::new(HashMap::new()),
+                refused: Mutex::new(HashMap::new()),
+            });
+        }
+        Arc::get_mut(&mut self.inner).expect("a source just made is not shared")
     }
 
-    /// Refresh an access token this long before it expires (5 minutes unless set).
+    /// Refresh an access token this long before it expires (5 minutes unless set). Set it before
+    /// cloning the source or calling [`UserTokenSource::for_user`].
     pub fn refresh_margin(mut self, margin: Duration) -> Self {
         self.inner_mut().margin = margin;
         self

@@ -358,3 +358,21 @@ async fn an_echoing_token_endpoint_never_shows_the_refresh_token_code_or_secret(
         assert_hides(&err, &["code-Hk27x", CLIENT_SECRET]);
     }
 }
+
+#[tokio::test]
+async fn configuring_a_shared_source_makes_a_separate_one_instead_of_failing() {
+    let server = MockServer::start().await;
+    mount_refresh(&server, "r-old", token_answer("u-new", "r-new"), 1).await;
+    catch_all(&server).await;
+    let (source, _) = source_with(&server, stored("u-old", 600, "r-old")).await;
+    let provider = source.for_user(USER);
+    // 600 s left: usable with the default margin, due with a 20-minute one.
+    let eager = source
+        .clone()
+        .refresh_margin(std::time::Duration::from_secs(1200));
+    assert_eq!(
+        eager.access_token(USER).await.unwrap(),
+        SecretString::from("u-new")
+    );
+    drop(provider);
+}
