@@ -73,6 +73,15 @@
 //! included. User tokens are minted with [`Emulator::mint_user_token`] or
 //! `POST /_emulator/user_access_token` for a user of the directory.
 //!
+//! User tokens also come the OAuth way: [`Emulator::authorize`] (or `POST /_emulator/authorize`
+//! with `{"user_id"}`) stands for the user's consent and returns a code, single use and valid five
+//! minutes; `POST /open-apis/authen/v2/oauth/token` (JSON body) exchanges it
+//! (`grant_type=authorization_code`) and refreshes (`grant_type=refresh_token`), answering at the
+//! top level as Feishu does. Each refresh token works once: reused it is refused with 20073, unknown
+//! 20026, expired (7 days) 20037; a wrong secret gets 20002, a spent or unknown code 20024. Codes
+//! and refresh tokens live in memory only. `POST /oauth/v3/token` (`client_credentials`, JSON
+//! body with `client_id` and `client_secret`) answers the app's tenant token as `access_token`.
+//!
 //! Advancing the emulator's time ([`Emulator::advance`]) ages tokens too: past
 //! [`TOKEN_LIFETIME`] every token issued before has expired. This SDK fetches a new tenant token
 //! and replays the call, but a client that never fetches one again (an official SDK handed a
@@ -253,6 +262,7 @@ mod events;
 mod ids;
 mod longconn;
 mod meetings;
+mod oauth;
 mod persist;
 mod ratelimit;
 mod server;
@@ -372,6 +382,13 @@ impl Emulator {
     pub async fn mint_user_token(&self, user_id: &str) -> Result<SecretString, Error> {
         let (token, _) = self.shared.user_token(user_id, None).await?;
         Ok(SecretString::new(token))
+    }
+
+    /// The OAuth authorize step, as if the directory user with this id (open, union or user id)
+    /// had consented to the main app: an authorization code for
+    /// `POST /open-apis/authen/v2/oauth/token`, single use, valid 5 minutes.
+    pub fn authorize(&self, user_id: &str) -> Result<String, Error> {
+        self.shared.authorize(user_id, None)
     }
 
     /// Starts the meeting of a live reservation; returns it as get_active_meeting would (open

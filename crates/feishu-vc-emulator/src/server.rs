@@ -51,6 +51,14 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route(TOKEN, post(tenant_token))
         .route(&format!("{TOKEN}/"), post(tenant_token))
+        .route(
+            feishu_vc_transport::OAUTH_TOKEN_PATH,
+            post(crate::oauth::token),
+        )
+        .route(
+            feishu_vc_transport::OAUTH_V3_TOKEN_PATH,
+            post(crate::oauth::v3_token),
+        )
         .route("/open-apis/vc/v1/reserves/apply", post(apply))
         .route(
             "/open-apis/vc/v1/reserves/{reserve_id}",
@@ -69,6 +77,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/_emulator/clock/advance", post(advance))
         .route("/_emulator/tenant_access_token", post(control_tenant_token))
         .route("/_emulator/user_access_token", post(control_user_token))
+        .route("/_emulator/authorize", post(control_authorize))
         .route(
             "/_emulator/reserves/{reserve_id}/meeting",
             post(start_meeting).delete(end_meeting),
@@ -258,6 +267,11 @@ fn log_of(request_log: Option<axum::Extension<LogId>>) -> LogId {
 // ---- envelopes ----
 
 fn json_response(status: u16, body: &impl Serialize) -> Response {
+    json(status, body)
+}
+
+/// A JSON answer with this status.
+pub(crate) fn json(status: u16, body: &impl Serialize) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     (status, axum::Json(body)).into_response()
 }
@@ -656,6 +670,13 @@ async fn control_user_token(State(shared): Shr, body: Bytes) -> Response {
         Ok(json!({ "user_access_token": token, "expire": expire }))
     };
     control(result.await)
+}
+
+async fn control_authorize(State(shared): Shr, body: Bytes) -> Response {
+    let result = control_body::<UserTokenBody>(&body)
+        .and_then(|body| shared.authorize(&body.user_id, body.app_id.as_deref()))
+        .map(|code| json!({ "code": code }));
+    control(result)
 }
 
 async fn start_meeting(

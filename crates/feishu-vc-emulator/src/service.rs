@@ -145,6 +145,8 @@ pub(crate) struct Shared {
     pub(crate) hosts: Hosts,
     /// Where meeting events go.
     pub(crate) events: Notifier,
+    /// OAuth codes and refresh tokens issued.
+    pub(crate) oauth: crate::oauth::Grants,
 }
 
 impl Shared {
@@ -172,6 +174,7 @@ impl Shared {
             tokens_on_wall_time: false,
             hosts: Hosts::FEISHU,
             events,
+            oauth: crate::oauth::Grants::default(),
         }
     }
 

@@ -12,6 +12,15 @@ impl ErrorCode {
         )
     }
 
+    /// The API refused a user_access_token as expired (99991677) or invalid (99991668): a
+    /// refreshable user token should be refreshed and the call replayed once.
+    pub fn is_user_token_rejected(self) -> bool {
+        matches!(
+            self,
+            Self::UserAccessTokenExpired | Self::UserAccessTokenInvalid
+        )
+    }
+
     /// The call was throttled (99991400): wait as the `x-ogw-ratelimit-reset` header says.
     pub fn is_rate_limited(self) -> bool {
         matches!(self, Self::RateLimited)

@@ -9,6 +9,8 @@
 //!   fetched by whichever process takes the key's lease while the others wait for it;
 //! - [`RedisRateLimiter`]: one pace for the fleet ([`feishu_vc_transport::RateLimiter`]), a GCRA for the second and a
 //!   sliding log for the minute, in one atomic Lua script per call;
+//! - [`RedisUserTokenStore`]: users' OAuth tokens ([`feishu_vc_transport::UserTokenStore`]) and
+//!   a per-user refresh lock, so that a single-use refresh token is never spent twice;
 //! - [`RedisDedup`]: one memory of accepted event ids ([`feishu_vc_events::DedupStore`]), with
 //!   `SET NX PX`.
 //!
@@ -45,6 +47,7 @@ mod dedup;
 mod health;
 mod limiter;
 mod tokens;
+mod users;
 
 use std::fmt;
 use std::time::Duration;
@@ -56,6 +59,7 @@ pub use dedup::RedisDedup;
 pub use feishu_vc_transport::RateQuota;
 pub use limiter::RedisRateLimiter;
 pub use tokens::RedisTokenCache;
+pub use users::RedisUserTokenStore;
 
 /// The prefix of every key unless [`RedisBuilder::prefix`] says otherwise.
 pub const DEFAULT_PREFIX: &str = "feishu-vc";
@@ -102,6 +106,12 @@ impl Redis {
     /// [`feishu_vc_transport::TransportBuilder::rate_limiter`].
     pub fn rate_limiter(&self) -> RedisRateLimiter {
         RedisRateLimiter::new(self.clone(), RateQuota::documented())
+    }
+
+    /// The shared store of `app_id`'s users' OAuth tokens, with a per-user refresh lock, for
+    /// [`feishu_vc_transport::UserTokenSource::new`].
+    pub fn user_tokens(&self, app_id: impl Into<String>) -> RedisUserTokenStore {
+        RedisUserTokenStore::new(self.clone(), app_id)
     }
 
     /// The shared dedup store for webhook receivers, remembering ids for

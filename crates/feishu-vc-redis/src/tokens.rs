@@ -11,7 +11,7 @@ use crate::Redis;
 
 /// Deletes KEYS[1] only if it still holds ARGV[1]: an eviction or a release never removes what
 /// another process put since.
-const DELETE_IF: &str = r"
+pub(crate) const DELETE_IF: &str = r"
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('DEL', KEYS[1])
 end
@@ -39,18 +39,45 @@ impl RedisTokenCache {
     }
 
     async fn delete_if(&self, key: String, value: &str) -> Result<(), BoxError> {
-        let _: i64 = self
-            .delete_if
-            .key(key)
-            .arg(value)
-            .invoke_async(&mut self.redis.connection())
-            .await?;
-        Ok(())
+        delete_if(&self.delete_if, &self.redis, key, value).await
     }
 }
 
-fn millis(d: Duration) -> u64 {
+pub(crate) fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)
+}
+
+/// Runs [`DELETE_IF`] (already loaded as `script`) on `key` and `value`.
+pub(crate) async fn delete_if(
+    script: &Script,
+    redis: &Redis,
+    key: String,
+    value: &str,
+) -> Result<(), BoxError> {
+    let _: i64 = script
+        .key(key)
+        .arg(value)
+        .invoke_async(&mut redis.connection())
+        .await?;
+    Ok(())
+}
+
+/// Takes `key` with `SET NX PX` for `lease`: the holder's random id when taken.
+pub(crate) async fn take_lease(
+    redis: &Redis,
+    key: String,
+    lease: Duration,
+) -> Result<Option<String>, BoxError> {
+    let holder = format!("{:016x}", fastrand::u64(..));
+    let taken: Option<String> = redis::cmd("SET")
+        .arg(key)
+        .arg(&holder)
+        .arg("NX")
+        .arg("PX")
+        .arg(millis(lease))
+        .query_async(&mut redis.connection())
+        .await?;
+    Ok(taken.map(|_| holder))
 }
 
 impl TokenCache for RedisTokenCache {
@@ -98,18 +125,11 @@ impl TokenCache for RedisTokenCache {
         key: &'a str,
         lease: Duration,
     ) -> BoxFuture<'a, Result<Option<String>, BoxError>> {
-        Box::pin(async move {
-            let holder = format!("{:016x}", fastrand::u64(..));
-            let taken: Option<String> = redis::cmd("SET")
-                .arg(self.redis.key(&format!("{key}:lease")))
-                .arg(&holder)
-                .arg("NX")
-                .arg("PX")
-                .arg(millis(lease))
-                .query_async(&mut self.redis.connection())
-                .await?;
-            Ok(taken.map(|_| holder))
-        })
+        Box::pin(take_lease(
+            &self.redis,
+            self.redis.key(&format!("{key}:lease")),
+            lease,
+        ))
     }
 
     fn release<'a>(&'a self, key: &'a str, holder: &'a str) -> BoxFuture<'a, Result<(), BoxError>> {

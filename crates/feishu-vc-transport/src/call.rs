@@ -200,8 +200,9 @@ impl RawRequest {
 /// How a call is authorised.
 #[derive(Clone, Copy)]
 pub(crate) enum Auth<'a> {
-    /// No token (the token endpoint).
-    None,
+    /// No token (the token endpoints); the body carries these secrets, scrubbed from whatever
+    /// the server echoes like the token of other calls.
+    None(&'a [SecretString]),
     /// The call's own token if given, else the client's source.
     For(&'a CallOptions),
 }
@@ -216,6 +217,10 @@ pub(crate) struct Spec<'a> {
     pub(crate) idempotent: bool,
     pub(crate) auth: Auth<'a>,
     pub(crate) timeout: Option<Duration>,
+    /// The host the call goes to, when not the Open Platform's (the accounts host).
+    pub(crate) on: Option<&'a reqwest::Url>,
+    /// An OAuth (RFC 6749) endpoint: a 2xx answer without `code` is a success.
+    pub(crate) oauth: bool,
 }
 
 /// A successful answer: code 0.
@@ -273,8 +278,25 @@ struct Head {
     code: i64,
     #[serde(default)]
     msg: String,
-    #[serde(default)]
+    /// The Open Platform's error detail; OAuth endpoints put a string here (`invalid_grant`),
+    /// which is read as no detail.
+    #[serde(default, deserialize_with = "error_detail")]
     error: Option<ErrorInfo>,
+}
+
+/// The head of an OAuth endpoint's answer, whose `code` may be absent on success.
+#[derive(Deserialize)]
+struct OAuthHead {
+    #[serde(default)]
+    code: i64,
+}
+
+/// The `error` object if it is one; anything else (the OAuth endpoints' error string) is ignored.
+fn error_detail<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> std::result::Result<Option<ErrorInfo>, D::Error> {
+    let value = serde_json::Value::deserialize(deserializer)?;
+    Ok(serde_json::from_value(value).ok())
 }
 
 /// The token a call carries, and whether it came from the client's source (so it may be evicted).
@@ -329,7 +351,7 @@ impl Transport {
 
     async fn attempts(&self, spec: &Spec<'_>, started: Instant) -> Result<Answer> {
         let inner = &self.inner;
-        let url = self.url(spec.path, spec.query)?;
+        let url = self.url(spec.on, spec.path, spec.query)?;
         let timeout = spec.timeout.unwrap_or(inner.timeout);
         let retry = &inner.retry;
         let mut attempt = 0u32;
@@ -338,7 +360,7 @@ impl Transport {
             attempt += 1;
             Span::current().record("attempt", attempt);
             let bearer = match spec.auth {
-                Auth::None => None,
+                Auth::None(_) => None,
                 Auth::For(opts) => match self.bearer(opts).await {
                     Ok(bearer) => Some(bearer),
                     Err(e) => return Err(e.scrubbed(&self.known(spec, None))),
@@ -400,7 +422,7 @@ impl Transport {
             app_secret: self.app_secret(),
             token: bearer.map(|b| &b.credential.value),
             extra: match spec.auth {
-                Auth::None => &[],
+                Auth::None(secrets) => secrets,
                 Auth::For(opts) => &opts.secrets,
             },
         }
@@ -497,6 +519,13 @@ impl Transport {
                 msg: String::new(),
                 error: None,
             })
+        } else if spec.oauth && (200..300).contains(&http_status) {
+            // RFC 6749 answers need not carry a `code`: a 2xx without one is a success.
+            serde_json::from_slice::<OAuthHead>(&body).map(|h| Head {
+                code: h.code,
+                msg: String::new(),
+                error: None,
+            })
         } else {
             serde_json::from_slice(&body)
         };
@@ -550,7 +579,10 @@ impl Transport {
             });
         }
         let code = ErrorCode::from_code(head.code);
-        if code.is_token_rejected() && may_replay && bearer.is_some_and(|b| b.from_source) {
+        if (code.is_token_rejected() || code.is_user_token_rejected())
+            && may_replay
+            && bearer.is_some_and(|b| b.from_source)
+        {
             return Step::Replay;
         }
         let log_id = log_id.or_else(|| body_log_id(&head));

@@ -33,6 +33,30 @@ impl Brand {
     }
 }
 
+/// Where a self-built app's tenant token is fetched.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TenantTokenEndpoint {
+    /// `POST /open-apis/auth/v3/tenant_access_token/internal` on the Open Platform host (the
+    /// default: the endpoint every region answers).
+    #[default]
+    Internal,
+    /// `POST /oauth/v3/token` (`grant_type=client_credentials`) on the accounts host
+    /// (`accounts.feishu.cn`, `accounts.larksuite.com`; with a custom base URL, that URL). Its
+    /// tokens are JWTs of several KB.
+    OAuthV3,
+}
+
+impl Brand {
+    /// The accounts (OAuth) host's base URL.
+    pub const fn accounts_url(self) -> &'static str {
+        match self {
+            Self::Feishu => "https://accounts.feishu.cn",
+            Self::Lark => "https://accounts.larksuite.com",
+        }
+    }
+}
+
 /// When and how calls are retried.
 ///
 /// A booking (`apply`) is re-sent only when the server certainly did not process it: the
@@ -131,6 +155,7 @@ pub struct TransportBuilder {
     retry: RetryPolicy,
     refresh_margin: Duration,
     max_body_bytes: usize,
+    token_endpoint: TenantTokenEndpoint,
 }
 
 /// The largest answer a call reads unless set: 4 MiB. Reserve answers are a few KiB.
@@ -160,6 +185,7 @@ impl Default for TransportBuilder {
             connect_timeout: Duration::from_secs(10),
             retry: RetryPolicy::default(),
             refresh_margin: Duration::from_secs(5 * 60),
+            token_endpoint: TenantTokenEndpoint::Internal,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
         }
     }
@@ -271,11 +297,21 @@ impl TransportBuilder {
         self
     }
 
+    /// Where app credentials fetch the tenant token ([`TenantTokenEndpoint::Internal`] unless
+    /// set).
+    pub fn tenant_token_endpoint(mut self, endpoint: TenantTokenEndpoint) -> Self {
+        self.token_endpoint = endpoint;
+        self
+    }
+
     /// The transport. Fails only on configuration; no I/O happens here.
     pub fn build(self) -> Result<Transport, Error> {
-        let base = match self.base {
-            Base::Brand(b) => b.base_url().to_owned(),
-            Base::Custom(url) => check_base_url(&url, self.allow_http)?,
+        let (base, accounts) = match self.base {
+            Base::Brand(b) => (b.base_url().to_owned(), b.accounts_url().to_owned()),
+            Base::Custom(url) => {
+                let url = check_base_url(&url, self.allow_http)?;
+                (url.clone(), url)
+            }
         };
         let tokens = match (self.credentials, self.provider) {
             (Some(_), Some(_)) => {
@@ -308,6 +344,9 @@ impl TransportBuilder {
             .map_err(|e| config(format!("base URL `{base}` is not a URL: {e}")))?;
         Ok(Transport {
             inner: Arc::new(Inner {
+                accounts_url: reqwest::Url::parse(&accounts)
+                    .map_err(|e| config(format!("accounts URL `{accounts}` is not a URL: {e}")))?,
+                token_endpoint: self.token_endpoint,
                 base,
                 base_url,
                 http,

@@ -688,6 +688,39 @@ impl TokenError {
         }
     }
 
+    /// A user's token could not be had; [`TokenError::user_token_error`] gives the cause back.
+    pub(crate) fn from_user_token(e: crate::oauth::UserTokenError) -> Self {
+        let (code, log_id) = match &e {
+            crate::oauth::UserTokenError::ReauthorizationRequired { code, log_id, .. } => {
+                (*code, log_id.clone())
+            }
+            crate::oauth::UserTokenError::Temporary { code, log_id } => {
+                (Some(*code), log_id.clone())
+            }
+            _ => (None, None),
+        };
+        Self {
+            code,
+            msg: e.to_string(),
+            http_status: None,
+            log_id,
+            source: Some(std::sync::Arc::new(e)),
+        }
+    }
+
+    /// Why a user's token could not be had, when the client's tokens come from a
+    /// [`crate::UserTokenSource`].
+    pub fn user_token_error(&self) -> Option<&crate::oauth::UserTokenError> {
+        self.source.as_deref()?.downcast_ref()
+    }
+
+    /// Whether the user must authorize the app again (the refresh token is used, revoked or
+    /// expired).
+    pub fn reauthorization_required(&self) -> bool {
+        self.user_token_error()
+            .is_some_and(crate::oauth::UserTokenError::reauthorization_required)
+    }
+
     /// The same error, caused by `source`.
     pub fn with_source(mut self, source: impl Into<BoxError>) -> Self {
         self.source = Some(std::sync::Arc::from(source.into()));

@@ -39,6 +39,10 @@
 //!   ([`TransportBuilder::rate_limiter`]); backends such as `feishu-vc-redis` implement the
 //!   [`TokenCache`] and [`RateLimiter`] traits. A backend that fails degrades to per-process
 //!   behaviour with a warning; it never stops a call.
+//! - **User tokens.** [`UserTokenSource`] logs users in over OAuth v2 and refreshes each user's
+//!   token once however many calls need it, saving the new refresh token ([`UserTokenStore`])
+//!   before the new access token is used; 99991677 and 99991668 cause one refresh and one replay,
+//!   and a refresh token that is spent or revoked is a typed "re-authorization required".
 //! - **Tracing.** One `feishu_vc.call` span per call (operation, method, path, attempt, status,
 //!   code, log id, latency); never bodies or tokens.
 #![deny(missing_docs)]
@@ -47,6 +51,7 @@ mod call;
 mod config;
 mod error;
 mod limit;
+mod oauth;
 mod redact;
 mod shared;
 mod token;
@@ -63,12 +68,18 @@ use feishu_vc_model::{
 use serde::de::DeserializeOwned;
 
 pub use call::{CallOptions, RawRequest, Response, Warning};
-pub use config::{Brand, DEFAULT_MAX_BODY_BYTES, RetryPolicy, TransportBuilder};
+pub use config::{
+    Brand, DEFAULT_MAX_BODY_BYTES, RetryPolicy, TenantTokenEndpoint, TransportBuilder,
+};
 pub use error::{
     ApiError, BodyTooLarge, BoxError, ConfigError, DecodeError, Error, Failure, FailureKind,
     HostsRejected, InvalidRequest, RateLimited, Result, TokenError,
 };
 pub use limit::{InProcessRateLimiter, RateQuota};
+pub use oauth::{
+    InMemoryUserTokenStore, OAUTH_TOKEN_PATH, OAuthApp, OnRefresh, UserTokenError, UserTokenSource,
+    UserTokenStore, UserTokens,
+};
 pub use shared::{RateLimiter, RateScope, SharedToken, TokenCache, tenant_token_key};
 pub use token::{AccessToken, BoxFuture, ProvidedToken, TokenProvider};
 
@@ -87,6 +98,9 @@ pub struct Transport {
 struct Inner {
     base: String,
     base_url: reqwest::Url,
+    /// The accounts host, for `/oauth/v3/token`.
+    accounts_url: reqwest::Url,
+    token_endpoint: config::TenantTokenEndpoint,
     http: reqwest::Client,
     tokens: TokenSource,
     rate_limiter: Option<Arc<dyn RateLimiter>>,
@@ -137,18 +151,24 @@ impl Transport {
             .iter()
             .map(|(k, v)| (*k, v.as_str()))
             .collect();
-        self.url(&request.path, &query).map(String::from)
+        self.url(None, &request.path, &query).map(String::from)
     }
 
-    /// Where a call goes; the one place URLs are made.
-    fn url(&self, path: &str, query: &[(&str, &str)]) -> Result<reqwest::Url> {
+    /// Where a call goes (on `base`, the Open Platform's unless given); the one place URLs are
+    /// made.
+    fn url(
+        &self,
+        base: Option<&reqwest::Url>,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<reqwest::Url> {
         if has_dot_segment(path) {
             return Err(Error::InvalidRequest(InvalidRequest::Path {
                 reason: "the path has a `.` or `..` segment, which would send the request elsewhere",
             }));
         }
         // The base was parsed once, at build time; only the path is set per call.
-        let mut url = self.inner.base_url.clone();
+        let mut url = base.unwrap_or(&self.inner.base_url).clone();
         let base_path = url.path().trim_end_matches('/');
         if base_path.is_empty() {
             url.set_path(path);
@@ -207,6 +227,8 @@ impl Transport {
                 idempotent,
                 auth: Auth::For(opts),
                 timeout: opts.timeout,
+                on: None,
+                oauth: false,
             })
             .await?;
         let envelope: ApiResponse<D> = match self.decode(&answer, &opts.secrets) {
@@ -250,6 +272,8 @@ impl Transport {
                 idempotent: request.idempotent,
                 auth: Auth::For(opts),
                 timeout: opts.timeout,
+                on: None,
+                oauth: false,
             })
             .await?;
         let envelope: ApiResponse<serde_json::Value> = self.decode(&answer, &opts.secrets)?;
@@ -261,8 +285,66 @@ impl Transport {
         })
     }
 
-    /// Fetches a tenant token for the app; the answer's lifetime comes from `expire`.
+    /// Fetches a tenant token for the app from the configured endpoint.
     async fn fetch_tenant_token(
+        &self,
+        credentials: &token::AppCredentials,
+    ) -> std::result::Result<(SecretString, Duration), TokenError> {
+        match self.inner.token_endpoint {
+            config::TenantTokenEndpoint::Internal => self.fetch_internal_token(credentials).await,
+            config::TenantTokenEndpoint::OAuthV3 => self.fetch_v3_token(credentials).await,
+        }
+    }
+
+    /// `/oauth/v3/token` with `client_credentials` (`client_secret_post`, JSON body); the token is
+    /// `access_token`, its lifetime `expires_in`.
+    async fn fetch_v3_token(
+        &self,
+        credentials: &token::AppCredentials,
+    ) -> std::result::Result<(SecretString, Duration), TokenError> {
+        #[derive(serde::Deserialize)]
+        struct V3Answer {
+            #[serde(default)]
+            code: i64,
+            access_token: Option<SecretString>,
+            expires_in: Option<u64>,
+        }
+        let body = serde_json::json!({
+            "grant_type": "client_credentials",
+            "client_id": credentials.app_id,
+            "client_secret": credentials.app_secret.expose_secret(),
+        });
+        let answer = self
+            .execute(Spec {
+                operation: "oauth_v3_token",
+                method: feishu_vc_model::Method::Post,
+                path: OAUTH_V3_TOKEN_PATH,
+                query: &[],
+                body: Some(Bytes::from(body.to_string())),
+                idempotent: true,
+                auth: Auth::None(&[]),
+                timeout: None,
+                on: Some(&self.inner.accounts_url),
+                oauth: true,
+            })
+            .await
+            .map_err(token_error)?;
+        let parsed: V3Answer = self.decode(&answer, &[]).map_err(token_error)?;
+        let token = parsed.access_token.filter(|t| !t.is_empty());
+        match (token, parsed.expires_in.filter(|e| *e > 0)) {
+            (Some(token), Some(expires_in)) => Ok((token, Duration::from_secs(expires_in))),
+            _ => Err(TokenError {
+                code: Some(parsed.code),
+                msg: "the token endpoint answered without a token or its lifetime".to_owned(),
+                http_status: Some(answer.http_status),
+                log_id: answer.log_id,
+                source: None,
+            }),
+        }
+    }
+
+    /// Fetches a tenant token for the app; the answer's lifetime comes from `expire`.
+    async fn fetch_internal_token(
         &self,
         credentials: &token::AppCredentials,
     ) -> std::result::Result<(SecretString, Duration), TokenError> {
@@ -282,8 +364,10 @@ impl Transport {
                 body: http.body.map(Bytes::from),
                 // Asking for a token twice is harmless.
                 idempotent: true,
-                auth: Auth::None,
+                auth: Auth::None(&[]),
                 timeout: None,
+                on: None,
+                oauth: false,
             })
             .await
             .map_err(token_error)?;
@@ -303,6 +387,9 @@ impl Transport {
         }
     }
 }
+
+/// The v3 OAuth token endpoint, on the accounts host.
+pub const OAUTH_V3_TOKEN_PATH: &str = "/oauth/v3/token";
 
 /// Whether `path` has a `.` or `..` segment, percent-encoded or not: parsing the URL would resolve
 /// it away, so that a reserve id `..` would address `/open-apis/vc/v1/`. URLs also read a backslash

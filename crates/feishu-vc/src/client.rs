@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use feishu_vc_model::{SecretString, Timestamp};
 use feishu_vc_transport::{
-    Brand, CallOptions, RateLimiter, RawRequest, Response, Result, RetryPolicy, TokenCache,
-    TokenProvider, Transport, TransportBuilder,
+    Brand, CallOptions, RateLimiter, RawRequest, Response, Result, RetryPolicy,
+    TenantTokenEndpoint, TokenCache, TokenProvider, Transport, TransportBuilder,
 };
 
 use crate::{BookingObserver, Reserves};
@@ -160,6 +160,13 @@ impl ClientBuilder {
     /// [`feishu_vc_transport::Error::OutcomeUnknown`]) without being read to the end.
     pub fn max_body_bytes(mut self, limit: usize) -> Self {
         self.transport = self.transport.max_body_bytes(limit);
+        self
+    }
+
+    /// Where app credentials fetch the tenant token: the default `/auth/v3/tenant_access_token/internal`
+    /// or `/oauth/v3/token` (see [`TenantTokenEndpoint`]).
+    pub fn tenant_token_endpoint(mut self, endpoint: TenantTokenEndpoint) -> Self {
+        self.transport = self.transport.tenant_token_endpoint(endpoint);
         self
     }
 

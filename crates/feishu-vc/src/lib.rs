@@ -74,9 +74,10 @@ pub use feishu_vc_validate as validate;
 pub use client::{Client, ClientBuilder};
 #[doc(inline)]
 pub use feishu_vc_transport::{
-    AccessToken, Brand, CallOptions, Error, InProcessRateLimiter, RateLimiter, RateQuota,
-    RateScope, RawRequest, Response, Result, RetryPolicy, SharedToken, TokenCache, TokenProvider,
-    Warning,
+    AccessToken, Brand, CallOptions, Error, InMemoryUserTokenStore, InProcessRateLimiter, OAuthApp,
+    RateLimiter, RateQuota, RateScope, RawRequest, Response, Result, RetryPolicy, SharedToken,
+    TenantTokenEndpoint, TokenCache, TokenProvider, UserTokenError, UserTokenSource,
+    UserTokenStore, UserTokens, Warning,
 };
 pub use observer::{Booking, BookingObserver};
 #[doc(inline)]

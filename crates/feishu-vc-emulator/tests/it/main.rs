@@ -10,6 +10,7 @@ mod hardening;
 mod kill;
 mod longconn;
 mod meetings;
+mod oauth;
 mod ownership;
 mod persistence;
 mod rate_limit;

@@ -6,3 +6,4 @@ mod fleet;
 mod outage;
 mod stores;
 mod support;
+mod users;

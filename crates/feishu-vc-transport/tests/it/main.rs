@@ -14,3 +14,4 @@ mod shared;
 mod support;
 mod tokens;
 mod tracing_spans;
+mod user_tokens;

@@ -286,3 +286,72 @@ async fn get_concurrently(client: &feishu_vc::Client, n: usize) {
         task.await.unwrap().unwrap();
     }
 }
+
+/// A JWT-shaped token of about 4 KB, as `/oauth/v3/token` and OAuth v2 give.
+fn four_kilobyte_jwt() -> String {
+    format!(
+        "eyJhbGciOiJFUzI1NiIsInR5cCI6IkpXVCJ9.{}.{}",
+        "eyJzdWIiOiJjbGlfdGVzdF9hcHAi".repeat(140),
+        "c2ln".repeat(20)
+    )
+}
+
+#[tokio::test]
+async fn the_v3_endpoint_gives_a_four_kilobyte_jwt_that_every_call_carries() {
+    let server = MockServer::start().await;
+    let jwt = four_kilobyte_jwt();
+    assert!(jwt.len() >= 4000, "{}", jwt.len());
+    Mock::given(method("POST"))
+        .and(path(feishu_vc::transport::OAUTH_V3_TOKEN_PATH))
+        .and(body_json(json!({
+            "grant_type": "client_credentials", "client_id": APP_ID, "client_secret": APP_SECRET
+        })))
+        .and(|r: &wiremock::Request| !r.headers.contains_key("authorization"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": jwt, "expires_in": 7200, "token_type": "Bearer"
+        })))
+        .named("v3 token endpoint")
+        .expect(1)
+        .mount(&server)
+        .await;
+    mount_get_ok(&server, &jwt, 3).await;
+    catch_all(&server).await;
+    let client = builder(&server.uri())
+        .tenant_token_endpoint(feishu_vc::TenantTokenEndpoint::OAuthV3)
+        .build()
+        .unwrap();
+    for _ in 0..3 {
+        client.reserves().get(RESERVE_ID).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn the_v3_endpoint_refusing_the_app_is_a_token_error_with_its_code() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(feishu_vc::transport::OAUTH_V3_TOKEN_PATH))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({
+            "code": 20002, "error": "invalid_client", "error_description": "client secret invalid"
+        })))
+        .expect(1..)
+        .mount(&server)
+        .await;
+    catch_all(&server).await;
+    let client = builder(&server.uri())
+        .tenant_token_endpoint(feishu_vc::TenantTokenEndpoint::OAuthV3)
+        .build()
+        .unwrap();
+    let err = client.reserves().get(RESERVE_ID).await.unwrap_err();
+    let feishu_vc::Error::Token(token) = &err else {
+        panic!("expected a token error, got {err:?}")
+    };
+    assert_eq!(token.code, Some(20002), "{err}");
+    assert!(!err.to_string().contains(APP_SECRET));
+}
+
+#[test]
+fn the_accounts_host_follows_the_brand() {
+    use feishu_vc::Brand;
+    assert_eq!(Brand::Feishu.accounts_url(), "https://accounts.feishu.cn");
+    assert_eq!(Brand::Lark.accounts_url(), "https://accounts.larksuite.com");
+}
