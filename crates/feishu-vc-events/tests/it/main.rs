@@ -8,4 +8,5 @@ mod facade;
 mod longconn;
 mod lookup;
 mod router;
+mod store_apps;
 mod support;
