@@ -18,10 +18,10 @@ use feishu_vc_model::SecretString;
 use serde::Deserialize;
 use tokio::time::Instant;
 
-use crate::Transport;
 use crate::call::{Auth, Spec};
 use crate::error::{BoxError, TokenError};
 use crate::token::{AppCredentials, BoxFuture, ProvidedToken, TenantTokenCache, TokenProvider};
+use crate::{TokenCache, Transport};
 
 /// The store `app_access_token` endpoint.
 pub const APP_ACCESS_TOKEN_PATH: &str = "/open-apis/auth/v3/app_access_token";
@@ -137,6 +137,8 @@ struct StoreInner {
     app_token: TenantTokenCache,
     tenants: Mutex<HashMap<String, Arc<TenantTokenCache>>>,
     resend: Mutex<ResendPacing>,
+    /// The cache shared with the fleet, if any.
+    shared: Option<Arc<dyn TokenCache>>,
 }
 
 /// When the next resend may be asked for.
@@ -177,10 +179,26 @@ impl StoreAppTokenSource {
             app_id: app_id.into(),
             app_secret: app_secret.into(),
         };
+        Self::with_inner(transport, credentials, tickets, None)
+    }
+
+    fn with_inner(
+        transport: Transport,
+        credentials: AppCredentials,
+        tickets: Arc<dyn AppTicketStore>,
+        shared: Option<Arc<dyn TokenCache>>,
+    ) -> Self {
+        let app_token = TenantTokenCache::with_key(
+            credentials.clone(),
+            DEFAULT_MARGIN,
+            shared
+                .clone()
+                .map(|cache| (cache, format!("{}:app", store_key(&credentials)))),
+        );
         Self {
             inner: Arc::new(StoreInner {
                 transport,
-                app_token: TenantTokenCache::new(credentials.clone(), DEFAULT_MARGIN, None),
+                app_token,
                 credentials,
                 tickets,
                 margin: DEFAULT_MARGIN,
@@ -189,8 +207,21 @@ impl StoreAppTokenSource {
                     next_at: None,
                     interval: RESEND_FIRST_INTERVAL,
                 }),
+                shared,
             }),
         }
+    }
+
+    /// Shares the app token and each tenant's token with the other processes of a fleet through
+    /// `cache` (`feishu-vc-redis` provides one), under keys naming the app, a fingerprint of the
+    /// secret and the `tenant_key`. Set it before cloning the source: this makes a new one.
+    pub fn token_cache(self, cache: Arc<dyn TokenCache>) -> Self {
+        Self::with_inner(
+            self.inner.transport.clone(),
+            self.inner.credentials.clone(),
+            self.inner.tickets.clone(),
+            Some(cache),
+        )
     }
 
     /// The app id.
@@ -264,10 +295,14 @@ impl StoreAppTokenSource {
         tenants
             .entry(tenant_key.to_owned())
             .or_insert_with(|| {
-                Arc::new(TenantTokenCache::new(
+                let shared = self.inner.shared.clone().map(|cache| {
+                    let key = format!("{}:tenant:{tenant_key}", store_key(&self.inner.credentials));
+                    (cache, key)
+                });
+                Arc::new(TenantTokenCache::with_key(
                     self.inner.credentials.clone(),
                     self.inner.margin,
-                    None,
+                    shared,
                 ))
             })
             .clone()
@@ -392,6 +427,13 @@ impl StoreAppTokenSource {
     }
 }
 
+/// The shared-cache key of a store app's tokens: `store_app:<app id>:<fingerprint of app id and
+/// secret>`, never the secret itself.
+fn store_key(credentials: &AppCredentials) -> String {
+    let key = crate::tenant_token_key(&credentials.app_id, &credentials.app_secret);
+    format!("store_app:{}", key.trim_start_matches("tenant_token:"))
+}
+
 /// A token and its lifetime from an answer, or a typed error when either is missing.
 fn token_of(
     token: Option<SecretString>,
@@ -422,7 +464,13 @@ impl TokenProvider for StoreAppTokenSource {
 
     fn reject(&self, token: &SecretString, tenant_key: Option<&str>) {
         if let Some(tenant_key) = tenant_key {
-            self.tenant_cache(tenant_key).reject(token);
+            let cache = self.tenant_cache(tenant_key);
+            cache.reject(token);
+            if self.inner.shared.is_some() {
+                // Evicted from the fleet's cache too, if it still holds it.
+                let token = token.clone();
+                tokio::spawn(async move { cache.reject_shared(&token).await });
+            }
         }
     }
 }

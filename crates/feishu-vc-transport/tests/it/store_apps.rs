@@ -224,3 +224,48 @@ async fn a_refused_ticket_10012_asks_for_a_resend_and_fails_typed() {
     assert_eq!(token.code, Some(10012));
     assert!(!format!("{err} {err:?}").contains("stale-ticket"));
 }
+
+#[tokio::test]
+async fn two_processes_sharing_a_token_cache_fetch_each_tenants_token_once_and_keep_tenants_apart()
+{
+    let server = MockServer::start().await;
+    mount_app_token(&server, TICKET, app_token_ok(), 1).await;
+    mount_tenant_token(&server, "tenant-a", "t-for-a").await;
+    mount_tenant_token(&server, "tenant-b", "t-for-b").await;
+    catch_all(&server).await;
+    let cache = Arc::new(crate::shared::FakeCache::default());
+    let tickets = Arc::new(InMemoryAppTicketStore::new());
+    tickets
+        .save(STORE_APP, &SecretString::from(TICKET))
+        .await
+        .unwrap();
+    // Two sources with caches of their own in memory, as two processes have.
+    let first = source(&server, tickets.clone()).token_cache(cache.clone());
+    let second = source(&server, tickets).token_cache(cache.clone());
+    for source in [&first, &second] {
+        assert_eq!(
+            source
+                .tenant_access_token("tenant-a")
+                .await
+                .unwrap()
+                .expose_secret(),
+            "t-for-a"
+        );
+        assert_eq!(
+            source
+                .tenant_access_token("tenant-b")
+                .await
+                .unwrap()
+                .expose_secret(),
+            "t-for-b"
+        );
+    }
+    let keys = cache.keys();
+    assert_eq!(keys.len(), 3, "{keys:?}");
+    for key in &keys {
+        assert!(key.starts_with(&format!("store_app:{STORE_APP}:")), "{key}");
+        assert!(!key.contains(STORE_SECRET), "{key}");
+    }
+    assert!(keys.iter().any(|k| k.ends_with(":tenant:tenant-a")));
+    assert!(keys.iter().any(|k| k.ends_with(":tenant:tenant-b")));
+}
