@@ -223,6 +223,8 @@ pub struct EmulatorBuilder {
     pub(crate) header_read_timeout: Duration,
     pub(crate) brand: Brand,
     pub(crate) events: crate::events::EventSettings,
+    pub(crate) store_apps: Vec<crate::store_apps::StoreApp>,
+    pub(crate) app_ticket_interval: Duration,
 }
 
 impl Default for EmulatorBuilder {
@@ -247,6 +249,8 @@ impl Default for EmulatorBuilder {
                 retry_scale: 1.0,
                 ..Default::default()
             },
+            store_apps: Vec::new(),
+            app_ticket_interval: crate::store_apps::APP_TICKET_INTERVAL,
         }
     }
 }
@@ -276,6 +280,29 @@ impl EmulatorBuilder {
             app_secret: app_secret.into(),
             tenant_key: tenant_key.into(),
         });
+        self
+    }
+
+    /// A store (marketplace) app installed in each of `tenants`: its `app_ticket` is pushed as a
+    /// schema 1.0 event to the webhook callbacks every [`EmulatorBuilder::app_ticket_interval`]
+    /// and on `app_ticket/resend`; its tenant tokens act for one tenant each.
+    pub fn add_store_app(
+        mut self,
+        app_id: impl Into<String>,
+        app_secret: impl Into<String>,
+        tenants: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.store_apps.push(crate::store_apps::StoreApp {
+            app_id: app_id.into(),
+            app_secret: app_secret.into(),
+            tenants: tenants.into_iter().map(Into::into).collect(),
+        });
+        self
+    }
+
+    /// How often store apps' tickets are pushed (real time; Feishu: every hour).
+    pub fn app_ticket_interval(mut self, interval: Duration) -> Self {
+        self.app_ticket_interval = interval;
         self
     }
 

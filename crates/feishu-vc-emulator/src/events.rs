@@ -209,6 +209,37 @@ impl Notifier {
         }
     }
 
+    /// Queues a schema 1.0 event (`uuid`, `token`, `ts`, `type`, `event`) for every webhook
+    /// callback: the store apps' `app_ticket`. The long connection is for self-built apps only.
+    pub(crate) fn push_v1(&self, event: Value) {
+        let callbacks = self
+            .callbacks
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let uuid = crate::ids::token("");
+        let ts = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs_f64();
+        let mut envelope = json!({
+            "uuid": uuid,
+            "ts": format!("{ts:.7}"),
+            "type": "event_callback",
+            "event": event,
+        });
+        if let Some(token) = &self.verification_token {
+            envelope["token"] = Value::String(token.expose_secret().to_owned());
+        }
+        let delivery = Delivery {
+            event_id: uuid,
+            event_type: event_type_of(&envelope),
+            plaintext: envelope.to_string(),
+        };
+        for callback in callbacks.iter() {
+            let _ = callback.queue.send(delivery.clone());
+        }
+    }
+
     /// The long-connection server.
     pub(crate) fn long_connections(&self) -> Arc<crate::longconn::Hub> {
         self.long_connections.clone()
@@ -225,6 +256,13 @@ impl Notifier {
         }
         self.long_connections.stop();
     }
+}
+
+fn event_type_of(envelope: &Value) -> String {
+    envelope["event"]["type"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
 }
 
 /// The delivery task of one callback: each event in turn, retried on Feishu's schedule.

@@ -268,6 +268,7 @@ mod ratelimit;
 mod server;
 mod service;
 mod state;
+mod store_apps;
 
 use std::fmt;
 use std::future::Future;
@@ -294,6 +295,7 @@ pub use feishu_vc_events::longconn::frame::ClientConfig;
 pub use feishu_vc_model::RateLimit;
 pub use feishu_vc_transport::Brand;
 pub use longconn::LongConnectionStats;
+pub use store_apps::APP_TICKET_INTERVAL;
 
 pub(crate) use service::Shared;
 
@@ -600,7 +602,9 @@ impl EmulatorBuilder {
         );
         shared.tokens_on_wall_time = self.tokens_on_wall_time;
         shared.hosts = config::Hosts::of(self.brand);
+        shared.store_apps = store_apps::StoreApps::new(self.store_apps);
         let shared = Arc::new(shared);
+        store_apps::schedule(Arc::downgrade(&shared), self.app_ticket_interval);
         let writer = shared
             .persister
             .is_some()

@@ -59,6 +59,18 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             feishu_vc_transport::OAUTH_V3_TOKEN_PATH,
             post(crate::oauth::v3_token),
         )
+        .route(
+            feishu_vc_transport::APP_TICKET_RESEND_PATH,
+            post(crate::store_apps::resend),
+        )
+        .route(
+            feishu_vc_transport::APP_ACCESS_TOKEN_PATH,
+            post(crate::store_apps::app_access_token),
+        )
+        .route(
+            feishu_vc_transport::STORE_TENANT_TOKEN_PATH,
+            post(crate::store_apps::tenant_access_token),
+        )
         .route("/open-apis/vc/v1/reserves/apply", post(apply))
         .route(
             "/open-apis/vc/v1/reserves/{reserve_id}",

@@ -147,6 +147,8 @@ pub(crate) struct Shared {
     pub(crate) events: Notifier,
     /// OAuth codes and refresh tokens issued.
     pub(crate) oauth: crate::oauth::Grants,
+    /// Store apps, their tickets and app tokens.
+    pub(crate) store_apps: crate::store_apps::StoreApps,
 }
 
 impl Shared {
@@ -175,6 +177,7 @@ impl Shared {
             hosts: Hosts::FEISHU,
             events,
             oauth: crate::oauth::Grants::default(),
+            store_apps: crate::store_apps::StoreApps::default(),
         }
     }
 
@@ -286,7 +289,7 @@ impl Shared {
         self.apps.iter().find(|a| a.app_id == app_id)
     }
 
-    /// A tenant token for `app`: the current one while it has 30 minutes or more to live, else a
+    /// A tenant token for `app` in its tenant: the current one while it has 30 minutes or more to live, else a
     /// new one (the old one stays valid until it expires). Returns the token and its seconds left.
     pub(crate) async fn tenant_token(&self, app: &App) -> Result<(String, i64), Error> {
         let now = self.token_now();
@@ -295,7 +298,11 @@ impl Shared {
             let current = state
                 .tokens
                 .iter()
-                .filter(|(_, t)| t.kind == Kind::Tenant && t.app_id == app.app_id)
+                .filter(|(_, t)| {
+                    t.kind == Kind::Tenant
+                        && t.app_id == app.app_id
+                        && t.tenant_key == app.tenant_key
+                })
                 .max_by_key(|(_, t)| t.expires_at)
                 .filter(|(_, t)| t.expires_at - now >= REUSE_TENANT_TOKEN_FOR)
                 .map(|(token, t)| (token.clone(), t.expires_at - now));

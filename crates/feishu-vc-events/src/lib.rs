@@ -78,6 +78,8 @@
 
 #![deny(missing_docs)]
 
+#[cfg(all(feature = "axum", feature = "facade"))]
+mod app_ticket;
 mod crypto;
 mod decode;
 mod dedup;
@@ -92,6 +94,8 @@ mod router;
 use std::future::Future;
 use std::pin::Pin;
 
+#[cfg(all(feature = "axum", feature = "facade"))]
+pub use app_ticket::{APP_TICKET_EVENT, AppTickets, app_ticket_of};
 pub use decode::{
     Decoder, Delivery, Headers, Incoming, NONCE_HEADER, SIGNATURE_HEADER, Schema, TIMESTAMP_HEADER,
     challenge_response,

@@ -46,6 +46,7 @@
 mod dedup;
 mod health;
 mod limiter;
+mod tickets;
 mod tokens;
 mod users;
 
@@ -58,6 +59,7 @@ pub use dedup::RedisDedup;
 /// The quota type, from the transport, for [`RedisRateLimiter::new`].
 pub use feishu_vc_transport::RateQuota;
 pub use limiter::RedisRateLimiter;
+pub use tickets::{APP_TICKET_TTL, RedisAppTicketStore};
 pub use tokens::RedisTokenCache;
 pub use users::RedisUserTokenStore;
 
@@ -112,6 +114,12 @@ impl Redis {
     /// [`feishu_vc_transport::UserTokenSource::new`].
     pub fn user_tokens(&self, app_id: impl Into<String>) -> RedisUserTokenStore {
         RedisUserTokenStore::new(self.clone(), app_id)
+    }
+
+    /// The shared store of store apps' tickets, for
+    /// [`feishu_vc_transport::StoreAppTokenSource::new`] and the events receiver's `AppTickets`.
+    pub fn app_tickets(&self) -> RedisAppTicketStore {
+        RedisAppTicketStore::new(self.clone())
     }
 
     /// The shared dedup store for webhook receivers, remembering ids for

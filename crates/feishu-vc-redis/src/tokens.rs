@@ -43,6 +43,22 @@ impl RedisTokenCache {
     }
 }
 
+/// `SET key value PX ttl`: a secret kept for `ttl`.
+pub(crate) async fn set_for(
+    redis: &Redis,
+    key: String,
+    value: &SecretString,
+    ttl: Duration,
+) -> Result<(), redis::RedisError> {
+    redis::cmd("SET")
+        .arg(key)
+        .arg(value.expose_secret())
+        .arg("PX")
+        .arg(millis(ttl))
+        .query_async(&mut redis.connection())
+        .await
+}
+
 pub(crate) fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)
 }
@@ -101,13 +117,13 @@ impl TokenCache for RedisTokenCache {
         token: &'a SharedToken,
     ) -> BoxFuture<'a, Result<(), BoxError>> {
         Box::pin(async move {
-            let _: () = redis::cmd("SET")
-                .arg(self.redis.key(key))
-                .arg(token.value.expose_secret())
-                .arg("PX")
-                .arg(millis(token.usable_for))
-                .query_async(&mut self.redis.connection())
-                .await?;
+            set_for(
+                &self.redis,
+                self.redis.key(key),
+                &token.value,
+                token.usable_for,
+            )
+            .await?;
             Ok(())
         })
     }

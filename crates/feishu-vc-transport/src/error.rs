@@ -688,6 +688,21 @@ impl TokenError {
         }
     }
 
+    /// The token endpoint answered without a token or its lifetime.
+    pub(crate) fn no_token_in_answer(
+        code: i64,
+        http_status: Option<u16>,
+        log_id: Option<String>,
+    ) -> Self {
+        Self {
+            code: Some(code),
+            msg: "the token endpoint answered without a token or its lifetime".to_owned(),
+            http_status,
+            log_id,
+            source: None,
+        }
+    }
+
     /// A user's token could not be had; [`TokenError::user_token_error`] gives the cause back.
     pub(crate) fn from_user_token(e: crate::oauth::UserTokenError) -> Self {
         let (code, log_id) = match &e {

@@ -54,6 +54,7 @@ mod limit;
 mod oauth;
 mod redact;
 mod shared;
+mod store_app;
 mod token;
 
 use std::fmt;
@@ -81,6 +82,10 @@ pub use oauth::{
     UserTokenStore, UserTokens,
 };
 pub use shared::{RateLimiter, RateScope, SharedToken, TokenCache, tenant_token_key};
+pub use store_app::{
+    APP_ACCESS_TOKEN_PATH, APP_TICKET_INVALID, APP_TICKET_RESEND_PATH, AppTicketStore,
+    InMemoryAppTicketStore, STORE_TENANT_TOKEN_PATH, StoreAppError, StoreAppTokenSource,
+};
 pub use token::{AccessToken, BoxFuture, ProvidedToken, TokenProvider};
 
 /// The HTTP client crate, for [`TransportBuilder::http_client`].
@@ -333,13 +338,11 @@ impl Transport {
         let token = parsed.access_token.filter(|t| !t.is_empty());
         match (token, parsed.expires_in.filter(|e| *e > 0)) {
             (Some(token), Some(expires_in)) => Ok((token, Duration::from_secs(expires_in))),
-            _ => Err(TokenError {
-                code: Some(parsed.code),
-                msg: "the token endpoint answered without a token or its lifetime".to_owned(),
-                http_status: Some(answer.http_status),
-                log_id: answer.log_id,
-                source: None,
-            }),
+            _ => Err(TokenError::no_token_in_answer(
+                parsed.code,
+                Some(answer.http_status),
+                answer.log_id,
+            )),
         }
     }
 
@@ -377,13 +380,11 @@ impl Transport {
         let expire = body.expire.filter(|e| *e > 0);
         match (token, expire) {
             (Some(token), Some(expire)) => Ok((token, Duration::from_secs(expire.unsigned_abs()))),
-            _ => Err(TokenError {
-                code: Some(body.code.unwrap_or_default()),
-                msg: "the token endpoint answered without a token or its lifetime".to_owned(),
-                http_status: Some(answer.http_status),
-                log_id: answer.log_id,
-                source: None,
-            }),
+            _ => Err(TokenError::no_token_in_answer(
+                body.code.unwrap_or_default(),
+                Some(answer.http_status),
+                answer.log_id,
+            )),
         }
     }
 }

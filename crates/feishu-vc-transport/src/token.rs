@@ -191,6 +191,15 @@ impl TenantTokenCache {
             let key = tenant_token_key(&credentials.app_id, &credentials.app_secret);
             (cache, key)
         });
+        Self::with_key(credentials, margin, shared)
+    }
+
+    /// A cache whose token is shared under `shared`'s key (a store app's keys name the tenant).
+    pub(crate) fn with_key(
+        credentials: AppCredentials,
+        margin: Duration,
+        shared: Option<(Arc<dyn TokenCache>, String)>,
+    ) -> Self {
         Self {
             credentials,
             margin,

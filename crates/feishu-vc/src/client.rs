@@ -6,7 +6,8 @@ use std::time::Duration;
 use feishu_vc_model::{SecretString, Timestamp};
 use feishu_vc_transport::{
     Brand, CallOptions, RateLimiter, RawRequest, Response, Result, RetryPolicy,
-    TenantTokenEndpoint, TokenCache, TokenProvider, Transport, TransportBuilder,
+    StoreAppTokenSource, TenantTokenEndpoint, TokenCache, TokenProvider, Transport,
+    TransportBuilder,
 };
 
 use crate::{BookingObserver, Reserves};
@@ -174,6 +175,12 @@ impl ClientBuilder {
     pub fn token_provider(mut self, provider: Arc<dyn TokenProvider>) -> Self {
         self.transport = self.transport.token_provider(provider);
         self
+    }
+
+    /// A store (marketplace) app: tokens come from `source`, one tenant token per `tenant_key`,
+    /// and each call names its tenant with [`crate::Call::with_tenant_key`].
+    pub fn store_app(self, source: StoreAppTokenSource) -> Self {
+        self.token_provider(Arc::new(source))
     }
 
     /// Share the app's tenant token with the other processes of a fleet through this cache (see

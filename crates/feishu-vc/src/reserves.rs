@@ -127,6 +127,13 @@ impl<'c, R> Call<'c, R> {
         self
     }
 
+    /// The tenant this call acts for: a store app's client (see
+    /// [`crate::ClientBuilder::store_app`]) uses that tenant's token.
+    pub fn with_tenant_key(mut self, tenant_key: impl Into<String>) -> Self {
+        self.options = self.options.with_tenant_key(tenant_key);
+        self
+    }
+
     /// The timeout of each attempt of this call.
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.options = self.options.with_timeout(timeout);

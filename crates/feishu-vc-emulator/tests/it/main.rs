@@ -15,6 +15,7 @@ mod ownership;
 mod persistence;
 mod rate_limit;
 mod reserves;
+mod store_apps;
 mod tokens;
 
 use std::path::PathBuf;

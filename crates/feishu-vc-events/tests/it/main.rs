@@ -1,5 +1,6 @@
 //! Integration tests of feishu-vc-events: one binary (see STYLE.md).
 
+mod app_ticket;
 mod decode;
 mod dedup;
 mod end_to_end;
@@ -7,4 +8,5 @@ mod facade;
 mod longconn;
 mod lookup;
 mod router;
+mod store_apps;
 mod support;

@@ -6,4 +6,5 @@ mod fleet;
 mod outage;
 mod stores;
 mod support;
+mod tickets;
 mod users;

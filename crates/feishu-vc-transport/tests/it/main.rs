@@ -11,6 +11,7 @@ mod retries;
 mod secret_checks;
 mod secrets;
 mod shared;
+mod store_apps;
 mod support;
 mod tokens;
 mod tracing_spans;

@@ -17,13 +17,18 @@ use crate::support::*;
 
 /// A cache in memory standing in for a shared backend; `down` makes every operation fail.
 #[derive(Debug, Default)]
-struct FakeCache {
+pub(crate) struct FakeCache {
     tokens: Mutex<HashMap<String, SecretString>>,
     leases: Mutex<HashMap<String, String>>,
     down: AtomicBool,
 }
 
 impl FakeCache {
+    /// The keys holding a token.
+    pub(crate) fn keys(&self) -> Vec<String> {
+        self.tokens.lock().unwrap().keys().cloned().collect()
+    }
+
     fn check(&self) -> Result<(), BoxError> {
         if self.down.load(Ordering::SeqCst) {
             Err("the fake cache is down".into())
