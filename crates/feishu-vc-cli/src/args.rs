@@ -77,8 +77,7 @@ pub(crate) struct Connection {
         long,
         value_name = "NAME",
         num_args = 0..=1,
-        require_equals = true,
-        conflicts_with = "user_access_token"
+        require_equals = true
     )]
     pub(crate) as_user: Option<Option<String>>,
 

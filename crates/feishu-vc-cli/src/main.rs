@@ -100,9 +100,23 @@ fn command() -> clap::Command {
             }
         })
     };
+    // Flags only reserve commands use stay out of `auth --help` (auth refuses the ones that would
+    // change something).
+    let reserve_only = [
+        "dry_run",
+        "user_id_type",
+        "emulator_state",
+        "user_access_token",
+        "as_user",
+    ];
     Cli::command()
         .mut_subcommand("reserve", after)
-        .mut_subcommand("auth", after)
+        .mut_subcommand("auth", |auth| {
+            after(auth).mut_args(|arg| {
+                let hide = reserve_only.contains(&arg.get_id().as_str());
+                arg.hide(hide)
+            })
+        })
 }
 
 /// The brand the flags choose (Feishu unless --brand lark).

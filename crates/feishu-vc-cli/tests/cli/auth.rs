@@ -52,19 +52,24 @@ impl Setup {
         self.command(args).output().expect("the binary runs")
     }
 
-    /// Logs `user_id` in under `name` with a code from the emulator's authorize step.
-    fn log_in(&self, name: &str, user_id: &str) -> Output {
-        let grant = self.emulator.authorize(user_id).expect("a code");
-        let out = self.run(&[
+    /// `auth login` of the user `name`; the code is given by `extra` (`--code`) or on stdin.
+    fn login(&self, name: &str, extra: &[&str]) -> std::process::Command {
+        let mut command = self.command(&[
             "auth",
             "login",
             "--user",
             name,
             "--redirect-uri",
             "http://127.0.0.1:8400/callback",
-            "--code",
-            &grant,
         ]);
+        command.args(extra);
+        command
+    }
+
+    /// Logs `user_id` in under `name` with a code from the emulator's authorize step.
+    fn log_in(&self, name: &str, user_id: &str) -> Output {
+        let grant = self.emulator.authorize(user_id).expect("a code");
+        let out = self.login(name, &["--code", &grant]).output().unwrap();
         assert_eq!(code(&out), 0, "{}", text(&out.stderr));
         out
     }
@@ -205,14 +210,7 @@ async fn the_code_is_read_from_stdin_and_several_users_need_a_name() {
     // The code on stdin, as pasted: the whole address the browser was sent to.
     let grant = s.emulator.authorize(DEMO_USER_CAROL).unwrap();
     let mut child = s
-        .command(&[
-            "auth",
-            "login",
-            "--user",
-            "carol",
-            "--redirect-uri",
-            "http://127.0.0.1:8400/callback",
-        ])
+        .login("carol", &[])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -267,7 +265,20 @@ async fn an_expired_access_token_is_refreshed_once_and_the_new_refresh_token_is_
     let before = token_texts(&s.stored("bob"));
     s.emulator.advance(PAST_ACCESS_EXPIRY).await.unwrap();
 
-    let booked = s.book_as("--as-user");
+    // -vv: the refresh's own call is traced too, and shows no token either.
+    let booked = s
+        .command(&[
+            "-vv",
+            "--as-user",
+            "reserve",
+            "apply",
+            "--topic",
+            "1:1",
+            "--end-time",
+            "+1d",
+        ])
+        .output()
+        .unwrap();
     assert_eq!(code(&booked), 0, "{}", text(&booked.stderr));
     let after = token_texts(&s.stored("bob"));
     assert_ne!(after[0], before[0], "a new access token is saved");
@@ -372,18 +383,7 @@ async fn a_token_file_others_can_read_is_refused_and_nothing_is_sent() {
 async fn a_code_used_twice_is_refused_and_nothing_is_stored() {
     let s = Setup::start().await;
     let grant = s.emulator.authorize(DEMO_USER_BOB).unwrap();
-    let login = |name: &str| {
-        s.run(&[
-            "auth",
-            "login",
-            "--user",
-            name,
-            "--redirect-uri",
-            "http://127.0.0.1:8400/callback",
-            "--code",
-            &grant,
-        ])
-    };
+    let login = |name: &str| s.login(name, &["--code", &grant]).output().unwrap();
     assert_eq!(code(&login("bob")), 0);
     let again = login("eve");
     assert_eq!(code(&again), 5, "{}", text(&again.stderr));
