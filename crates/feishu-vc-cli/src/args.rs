@@ -70,6 +70,22 @@ pub(crate) struct Connection {
     #[arg(long, env = "FEISHU_USER_ACCESS_TOKEN", hide_env_values = true)]
     pub(crate) user_access_token: Option<SecretString>,
 
+    /// Act as a user logged in with `feishu-vc auth login`: `--as-user` for the only one stored,
+    /// `--as-user=NAME` to choose. Their token is refreshed when due and the new one saved; the
+    /// user owns what is booked, so --owner is not needed.
+    #[arg(
+        long,
+        value_name = "NAME",
+        num_args = 0..=1,
+        require_equals = true
+    )]
+    pub(crate) as_user: Option<Option<String>>,
+
+    /// The file where `auth login` keeps users' tokens [default: the user data directory's
+    /// feishu-vc/users/<app id>.json, such as ~/.local/share/feishu-vc/users/cli_xxx.json].
+    #[arg(long, value_name = "FILE", env = crate::token_file::TOKENS_ENV)]
+    pub(crate) user_tokens: Option<PathBuf>,
+
     /// How user ids are read and written: open_id (default), union_id or user_id.
     #[arg(long, value_parser = parse_user_id_type)]
     pub(crate) user_id_type: Option<UserIdType>,
@@ -114,6 +130,8 @@ impl Connection {
             user_access_token: c
                 .user_access_token
                 .or_else(|| self.user_access_token.clone()),
+            as_user: c.as_user.or_else(|| self.as_user.clone()),
+            user_tokens: c.user_tokens.or_else(|| self.user_tokens.clone()),
             user_id_type: c.user_id_type.or(self.user_id_type),
             timeout: c.timeout.or(self.timeout),
             emulator: c.emulator || self.emulator,
@@ -158,6 +176,8 @@ pub(crate) enum Command {
         #[command(subcommand)]
         action: EventsAction,
     },
+    /// Log a user in (OAuth) to act as them with --as-user; list or remove logged-in users.
+    Auth(Box<AuthCommand>),
     /// Print a completion script for a shell, such as `feishu-vc completions bash >
     /// ~/.local/share/bash-completion/completions/feishu-vc`.
     Completions {
@@ -204,6 +224,57 @@ pub(crate) enum Reserve {
         #[arg(long)]
         with_participants: bool,
     },
+}
+
+/// `feishu-vc auth ...`: the connection flags may also come after the action.
+#[derive(Debug, Args)]
+pub(crate) struct AuthCommand {
+    #[command(flatten)]
+    pub(crate) connection: Connection,
+
+    #[command(subcommand)]
+    pub(crate) action: AuthAction,
+}
+
+/// The user name `auth login` stores tokens under when --user is not given.
+pub(crate) const DEFAULT_USER: &str = "default";
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum AuthAction {
+    /// Log a user in: prints the authorization page's address, reads the code Feishu sends back
+    /// (--code, or one line on stdin: the code or the whole address the browser was sent to),
+    /// exchanges it, and saves the user's tokens in a file only you can read. Prints who is
+    /// logged in and until when, never a token.
+    Login(LoginArgs),
+    /// List the logged-in users, with when their access and refresh tokens expire.
+    Status,
+    /// Forget a logged-in user's tokens.
+    Logout {
+        /// The user [default: the only one stored].
+        #[arg(long, value_name = "NAME")]
+        user: Option<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct LoginArgs {
+    /// The name to keep the user's tokens under, for --as-user=NAME.
+    #[arg(long, value_name = "NAME", default_value = DEFAULT_USER)]
+    pub(crate) user: String,
+
+    /// The authorization code (or the whole address the browser was sent to); without it, it is
+    /// read from stdin. Codes work once, for five minutes.
+    #[arg(long, value_name = "CODE")]
+    pub(crate) code: Option<SecretString>,
+
+    /// The redirect URL registered for the app (its Security settings); Feishu sends the user
+    /// there with the code.
+    #[arg(long, value_name = "URL", env = "FEISHU_REDIRECT_URI")]
+    pub(crate) redirect_uri: Option<String>,
+
+    /// A scope to ask for; repeat for more. `offline_access` (for refreshing) is always added.
+    #[arg(long = "scope", value_name = "SCOPE", default_values = ["vc:reserve", "vc:reserve:readonly"])]
+    pub(crate) scopes: Vec<String>,
 }
 
 /// Settings shared by apply and update.

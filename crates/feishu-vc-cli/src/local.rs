@@ -106,8 +106,8 @@ pub(crate) async fn start_in_process(state: &Path) -> Result<InProcess, Failure>
 }
 
 /// Creates `dir` and its parents; the last one only the user can enter (the state holds tokens
-/// and meeting passwords).
-fn private_dir(dir: &Path) -> std::io::Result<()> {
+/// and meeting passwords, the user-token file tokens).
+pub(crate) fn private_dir(dir: &Path) -> std::io::Result<()> {
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]

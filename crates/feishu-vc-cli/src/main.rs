@@ -2,11 +2,13 @@
 //! the command line, and `docs/architecture.md` for how the modules divide the work.
 
 mod args;
+mod auth;
 mod events;
 mod input;
 mod local;
 mod outcome;
 mod output;
+mod token_file;
 mod when;
 
 use std::io::{IsTerminal, Read};
@@ -83,21 +85,57 @@ fn own_flags_command(command: &Command) -> Option<&'static str> {
     match command {
         Command::Emulator(_) => Some("emulator"),
         Command::Events { .. } => Some("events"),
-        Command::Reserve(_) | Command::Completions { .. } => None,
+        Command::Reserve(_) | Command::Auth(_) | Command::Completions { .. } => None,
     }
 }
 
-/// The command line, with the flags of `reserve` accepted after the operation as well.
+/// The command line, with the flags of `reserve` and `auth` accepted after the operation as well.
 fn command() -> clap::Command {
-    Cli::command().mut_subcommand("reserve", |reserve| {
-        reserve.mut_args(|arg| {
+    let after = |command: clap::Command| {
+        command.mut_args(|arg| {
             if arg.is_positional() {
                 arg
             } else {
                 arg.global(true)
             }
         })
-    })
+    };
+    // Flags only reserve commands use stay out of `auth --help` (auth refuses the ones that would
+    // change something).
+    let reserve_only = [
+        "dry_run",
+        "user_id_type",
+        "emulator_state",
+        "user_access_token",
+        "as_user",
+    ];
+    Cli::command()
+        .mut_subcommand("reserve", after)
+        .mut_subcommand("auth", |auth| {
+            after(auth).mut_args(|arg| {
+                let hide = reserve_only.contains(&arg.get_id().as_str());
+                arg.hide(hide)
+            })
+        })
+}
+
+/// The brand the flags choose (Feishu unless --brand lark).
+pub(crate) fn brand_of(c: &Connection) -> Brand {
+    match c.brand.unwrap_or(BrandArg::Feishu) {
+        BrandArg::Feishu => Brand::Feishu,
+        BrandArg::Lark => Brand::Lark,
+    }
+}
+
+/// The timeout --timeout asks for, if any.
+pub(crate) fn timeout_of(c: &Connection) -> Result<Option<Duration>, Failure> {
+    match c.timeout {
+        None => Ok(None),
+        Some(secs) if secs.is_finite() && secs > 0.0 => Ok(Some(Duration::from_secs_f64(secs))),
+        Some(_) => Err(Failure::usage(
+            "--timeout takes a positive number of seconds",
+        )),
+    }
 }
 
 /// Prints clap's help, version or usage error (a closed stream is no reason to panic) and gives
@@ -149,10 +187,23 @@ async fn run(cli: Cli, offset: time::UtcOffset) -> Result<(), Failure> {
             clap_complete::generate(shell, &mut command(), "feishu-vc", &mut script);
             return output::emit(&String::from_utf8_lossy(&script), Effect::Read, String::new);
         }
+        Command::Auth(auth) => {
+            return auth::run(&cli.connection.merged(&auth.connection), &auth.action).await;
+        }
         Command::Reserve(reserve) => *reserve,
     };
     let connection = cli.connection.merged(&reserve.connection);
     let op = &reserve.op;
+    if connection.as_user.is_some() {
+        if connection.emulator {
+            return Err(Failure::usage(auth::NOT_WITH_EMULATOR));
+        }
+        if connection.user_access_token.is_some() {
+            return Err(Failure::usage(
+                "--as-user and --user-access-token (FEISHU_USER_ACCESS_TOKEN) each choose the user; give one",
+            ));
+        }
+    }
     // The emulator lives as long as this command; its reservations stay in its state file.
     let emulator = if connection.emulator && !connection.dry_run {
         let state = local::state_path(connection.emulator_state.as_deref())?;
@@ -185,11 +236,7 @@ impl Session {
         offset: time::UtcOffset,
     ) -> Result<Self, Failure> {
         let dry_run = cli.dry_run;
-        let mut builder = Client::builder();
-        builder = match cli.brand.unwrap_or(BrandArg::Feishu) {
-            BrandArg::Feishu => builder.brand(Brand::Feishu),
-            BrandArg::Lark => builder.brand(Brand::Lark),
-        };
+        let mut builder = Client::builder().brand(brand_of(cli));
         let mut default_owner = None;
         if cli.emulator {
             // A dry run starts no emulator; the demo owner is still the default.
@@ -201,6 +248,12 @@ impl Session {
                 .app_credentials(local::DEMO_APP_ID, local::DEMO_APP_SECRET);
         } else if cli.emulator {
             builder = builder.app_credentials(local::DEMO_APP_ID, local::DEMO_APP_SECRET);
+        } else if let Some(name) = &cli.as_user {
+            // The user owns what is booked; their token comes from the token file.
+            if let Some(url) = &cli.base_url {
+                builder = builder.base_url(url.clone()).allow_http(cli.allow_http);
+            }
+            builder = builder.token_provider(auth::as_user(cli, name.as_deref())?);
         } else {
             if let Some(url) = &cli.base_url {
                 builder = builder.base_url(url.clone()).allow_http(cli.allow_http);
@@ -223,13 +276,8 @@ impl Session {
                 (None, None, None) => {}
             }
         }
-        if let Some(secs) = cli.timeout {
-            if !(secs.is_finite() && secs > 0.0) {
-                return Err(Failure::usage(
-                    "--timeout takes a positive number of seconds",
-                ));
-            }
-            builder = builder.timeout(Duration::from_secs_f64(secs));
+        if let Some(timeout) = timeout_of(cli)? {
+            builder = builder.timeout(timeout);
         }
         let client = builder.build().map_err(Failure::from)?;
         Ok(Self {

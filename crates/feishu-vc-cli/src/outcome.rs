@@ -132,6 +132,12 @@ fn is_credential_code(code: ErrorCode) -> bool {
 
 impl From<Error> for Failure {
     fn from(e: Error) -> Self {
+        // A user's token (--as-user): re-authorization required has its own message.
+        if let Error::Token(t) = &e
+            && let Some(user_token) = t.user_token_error()
+        {
+            return crate::auth::failure_of(user_token);
+        }
         let code = match &e {
             Error::InvalidRequest(_) | Error::Config(_) => USAGE,
             // The token endpoint could not be reached: a network problem, not a credentials one.

@@ -1657,3 +1657,7 @@ fn events_listen_over_the_long_connection_refused_for_the_limit_exits_3() {
     assert_eq!(stats.refused_over_limit, 1, "{stats:?}");
     assert_eq!(stats.connections_accepted, 0, "{stats:?}");
 }
+
+/// `feishu-vc auth` and `--as-user`.
+#[path = "cli/auth.rs"]
+mod auth;
