@@ -15,6 +15,8 @@
 
 mod memory;
 mod store;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use memory::InMemoryLedger;
 pub use store::{

@@ -1,0 +1,3 @@
+//! The ledger's own tests.
+
+mod conformance;
