@@ -71,7 +71,10 @@ pub fn intent(key: &str, created: i64) -> Intent {
         IntentKey::new(key),
         format!("fp-{key}"),
         at(created + 3600),
-        format!(r#"{{"end_time":"{}","key":"{key}"}}"#, at(created + 3600).unix_seconds()),
+        format!(
+            r#"{{"end_time":"{}","key":"{key}"}}"#,
+            at(created + 3600).unix_seconds()
+        ),
         at(created),
     )
     .with_owner(OwnerId::new(UserIdType::OpenId, "ou_conformance"))
@@ -113,7 +116,11 @@ fn claim(worker: &str, until: i64) -> Claim {
 async fn begin_is_idempotent_and_refuses_conflicts(store: Store) {
     let written = intent("a", 1).with_keep(true).with_batch("batch-1");
     let first = store.begin(written.clone()).await.unwrap();
-    assert_eq!(first, Record::pending(written.clone()), "a new intent is pending");
+    assert_eq!(
+        first,
+        Record::pending(written.clone()),
+        "a new intent is pending"
+    );
     assert_eq!(store.get(&written.key).await.unwrap(), Some(first.clone()));
 
     let again = store.begin(written.clone()).await.unwrap();
@@ -142,7 +149,11 @@ async fn begin_is_idempotent_and_refuses_conflicts(store: Store) {
 
     let bare = Intent::new(IntentKey::new("bare"), "fp", at(9), "{}", at(3));
     let record = store.begin(bare.clone()).await.unwrap();
-    assert_eq!(record, Record::pending(bare), "an intent without its optional parts");
+    assert_eq!(
+        record,
+        Record::pending(bare),
+        "an intent without its optional parts"
+    );
     assert_eq!(store.get(&IntentKey::new("missing")).await.unwrap(), None);
 }
 
@@ -154,7 +165,10 @@ async fn mark_sending_takes_a_pending_record_once(store: Store) {
     assert_eq!(record.state, State::Sending);
     assert_eq!(record.attempts, 1);
     assert_eq!(record.updated_at, at(5));
-    assert!(!store.mark_sending(&key, at(6)).await.unwrap(), "sending already");
+    assert!(
+        !store.mark_sending(&key, at(6)).await.unwrap(),
+        "sending already"
+    );
     assert_eq!(store.get(&key).await.unwrap().unwrap().attempts, 1);
 
     store.settle(&key, booked("r", "1", 99, 7)).await.unwrap();
@@ -203,13 +217,20 @@ async fn settle_records_each_outcome_only_from_sending(store: Store) {
     ));
 
     assert!(store.mark_sending(&key, at(2)).await.unwrap());
-    let record = store.settle(&key, booked("r1", "111", 50, 3)).await.unwrap();
+    let record = store
+        .settle(&key, booked("r1", "111", 50, 3))
+        .await
+        .unwrap();
     assert_eq!(record.state, State::Booked);
     assert_eq!(record.reserve_id, Some(ReserveId::new("r1")));
     assert_eq!(record.meeting_no, Some(MeetingNo::new("111")));
     assert_eq!(record.url.as_deref(), Some("https://vc.example/j/111"));
     assert_eq!(record.end_time, at(50));
-    assert_eq!(record.intent.end_time, at(3601), "the intent is kept as written");
+    assert_eq!(
+        record.intent.end_time,
+        at(3601),
+        "the intent is kept as written"
+    );
     assert_eq!(record.booked_at, Some(at(3)));
     assert_eq!(record.checked_at, Some(at(3)));
     assert_eq!(record.updated_at, at(3));
@@ -220,7 +241,10 @@ async fn settle_records_each_outcome_only_from_sending(store: Store) {
         store.by_reserve_id(&ReserveId::new("r1")).await.unwrap(),
         Some(record)
     );
-    assert_eq!(store.by_reserve_id(&ReserveId::new("r9")).await.unwrap(), None);
+    assert_eq!(
+        store.by_reserve_id(&ReserveId::new("r9")).await.unwrap(),
+        None
+    );
     match store.settle(&key, booked("r2", "222", 50, 4)).await {
         Err(LedgerError::WrongState { state, .. }) => assert_eq!(state, State::Booked),
         other => panic!("a booked record cannot be settled again, got {other:?}"),
@@ -277,23 +301,41 @@ async fn settle_interrupted_takes_only_old_sending_records_of_the_batch(store: S
             .await
             .unwrap();
         if let Some(sent) = sent {
-            assert!(store.mark_sending(&IntentKey::new(key), at(sent)).await.unwrap());
+            assert!(
+                store
+                    .mark_sending(&IntentKey::new(key), at(sent))
+                    .await
+                    .unwrap()
+            );
         }
     }
-    store.begin(intent("a-booked", 9).with_batch("a")).await.unwrap();
-    store.mark_sending(&IntentKey::new("a-booked"), at(1)).await.unwrap();
+    store
+        .begin(intent("a-booked", 9).with_batch("a"))
+        .await
+        .unwrap();
+    store
+        .mark_sending(&IntentKey::new("a-booked"), at(1))
+        .await
+        .unwrap();
     store
         .settle(&IntentKey::new("a-booked"), booked("r", "1", 99, 2))
         .await
         .unwrap();
 
     let settled = store.settle_interrupted(Some("a"), at(15)).await.unwrap();
-    assert_eq!(keys(&settled), ["a-old"], "only batch a's, sending since before 15");
+    assert_eq!(
+        keys(&settled),
+        ["a-old"],
+        "only batch a's, sending since before 15"
+    );
     let record = &settled[0];
     assert_eq!(record.state, State::Unknown);
     assert_eq!(record.refusal.as_ref().and_then(|r| r.code), None);
     assert!(record.refusal.is_some(), "says it was interrupted");
-    assert_eq!(store.get(record.key()).await.unwrap().as_ref(), Some(record));
+    assert_eq!(
+        store.get(record.key()).await.unwrap().as_ref(),
+        Some(record)
+    );
     for (key, state) in [
         ("a-new", State::Sending),
         ("a-edge", State::Sending),
@@ -312,7 +354,13 @@ async fn settle_interrupted_takes_only_old_sending_records_of_the_batch(store: S
         "every batch's, oldest intent first"
     );
     assert!(settled.iter().all(|r| r.state == State::Unknown));
-    assert!(store.settle_interrupted(None, at(99)).await.unwrap().is_empty());
+    assert!(
+        store
+            .settle_interrupted(None, at(99))
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 async fn reopen_moves_only_unknown_back_to_pending(store: Store) {
@@ -332,8 +380,14 @@ async fn reopen_moves_only_unknown_back_to_pending(store: Store) {
     store.settle_interrupted(None, at(3)).await.unwrap();
     let record = store.reopen(&key).await.unwrap();
     assert_eq!(record.state, State::Pending);
-    assert_eq!(store.get(&key).await.unwrap().unwrap().state, State::Pending);
-    assert!(store.mark_sending(&key, at(4)).await.unwrap(), "sendable again");
+    assert_eq!(
+        store.get(&key).await.unwrap().unwrap().state,
+        State::Pending
+    );
+    assert!(
+        store.mark_sending(&key, at(4)).await.unwrap(),
+        "sendable again"
+    );
     assert_eq!(store.get(&key).await.unwrap().unwrap().attempts, 2);
 }
 
@@ -346,7 +400,10 @@ async fn list_filters_and_orders_oldest_intent_first(store: Store) {
         .unwrap();
     store.begin(intent("b", 2).with_batch("y")).await.unwrap();
     store.begin(intent("d", 3).with_keep(true)).await.unwrap();
-    store.mark_sending(&IntentKey::new("b"), at(4)).await.unwrap();
+    store
+        .mark_sending(&IntentKey::new("b"), at(4))
+        .await
+        .unwrap();
     book(&store, intent("e", 5).with_keep(true), "r-e", "5", 99).await;
 
     let list = |filter: RecordFilter| {
@@ -365,12 +422,21 @@ async fn list_filters_and_orders_oldest_intent_first(store: Store) {
         ["a", "d"]
     );
     assert_eq!(
-        list(RecordFilter::all().batch("x").kept_only().states([State::Pending])).await,
+        list(
+            RecordFilter::all()
+                .batch("x")
+                .kept_only()
+                .states([State::Pending])
+        )
+        .await,
         ["a"]
     );
     assert!(list(RecordFilter::all().batch("none")).await.is_empty());
     let all = store.list(&RecordFilter::all()).await.unwrap();
-    assert_eq!(all[0], store.get(&IntentKey::new("a")).await.unwrap().unwrap());
+    assert_eq!(
+        all[0],
+        store.get(&IntentKey::new("a")).await.unwrap().unwrap()
+    );
 }
 
 async fn booked_reservations_change_end_time_end_and_keep(store: Store) {
@@ -391,7 +457,13 @@ async fn booked_reservations_change_end_time_end_and_keep(store: Store) {
     let record = store.set_keep(&id, true).await.unwrap();
     assert!(record.intent.keep);
     assert!(!store.set_keep(&id, false).await.unwrap().intent.keep);
-    assert!(store.get(record.key()).await.unwrap().is_some_and(|r| !r.intent.keep));
+    assert!(
+        store
+            .get(record.key())
+            .await
+            .unwrap()
+            .is_some_and(|r| !r.intent.keep)
+    );
     assert!(matches!(
         store.set_keep(&missing, true).await,
         Err(LedgerError::NotFound(_))
@@ -424,9 +496,18 @@ async fn claim_due_takes_due_kept_booked_unclaimed_records(store: Store) {
         .set_ended(ended.reserve_id.as_ref().unwrap(), State::Deleted, at(6))
         .await
         .unwrap();
-    store.begin(intent("pending", 6).with_keep(true)).await.unwrap();
-    store.begin(intent("refused", 7).with_keep(true)).await.unwrap();
-    store.mark_sending(&IntentKey::new("refused"), at(7)).await.unwrap();
+    store
+        .begin(intent("pending", 6).with_keep(true))
+        .await
+        .unwrap();
+    store
+        .begin(intent("refused", 7).with_keep(true))
+        .await
+        .unwrap();
+    store
+        .mark_sending(&IntentKey::new("refused"), at(7))
+        .await
+        .unwrap();
     let refusal = Refusal {
         code: Some(1),
         message: "no".to_owned(),
@@ -436,7 +517,10 @@ async fn claim_due_takes_due_kept_booked_unclaimed_records(store: Store) {
         log_id: None,
         at: at(7),
     };
-    store.settle(&IntentKey::new("refused"), outcome).await.unwrap();
+    store
+        .settle(&IntentKey::new("refused"), outcome)
+        .await
+        .unwrap();
 
     let w1 = claim("w1", 50);
     let first = store.claim_due(at(300), at(10), &w1, 1).await.unwrap();
@@ -451,10 +535,21 @@ async fn claim_due_takes_due_kept_booked_unclaimed_records(store: Store) {
         "kept and booked, end time before due (300 is not before 300)"
     );
     assert_eq!(rest[0].state, State::Booked);
-    assert!(store.claim_due(at(300), at(10), &w1, 10).await.unwrap().is_empty(), "held");
+    assert!(
+        store
+            .claim_due(at(300), at(10), &w1, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "held"
+    );
     let w2 = claim("w2", 60);
     assert!(
-        store.claim_due(at(300), at(49), &w2, 10).await.unwrap().is_empty(),
+        store
+            .claim_due(at(300), at(49), &w2, 10)
+            .await
+            .unwrap()
+            .is_empty(),
         "another worker waits for the claim to lapse"
     );
     let late = store.claim_due(at(301), at(49), &w2, 10).await.unwrap();
@@ -468,31 +563,69 @@ async fn claims_lapse_and_release(store: Store) {
     book(&store, intent("k2", 2).with_keep(true), "r2", "2", 100).await;
     let due = at(1000);
 
-    assert_eq!(store.claim_due(due, at(10), &claim("w1", 50), 10).await.unwrap().len(), 2);
-    let lapsed = store.claim_due(due, at(50), &claim("w2", 90), 10).await.unwrap();
+    assert_eq!(
+        store
+            .claim_due(due, at(10), &claim("w1", 50), 10)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    let lapsed = store
+        .claim_due(due, at(50), &claim("w2", 90), 10)
+        .await
+        .unwrap();
     assert_eq!(keys(&lapsed), ["k1", "k2"], "a claim lapses at its end");
 
     store.release(&r1, "w1").await.unwrap();
     assert!(
-        store.claim_due(due, at(60), &claim("w3", 99), 10).await.unwrap().is_empty(),
+        store
+            .claim_due(due, at(60), &claim("w3", 99), 10)
+            .await
+            .unwrap()
+            .is_empty(),
         "releasing another worker's claim does nothing"
     );
     store.release(&r1, "w2").await.unwrap();
-    let released = store.claim_due(due, at(60), &claim("w3", 99), 10).await.unwrap();
-    assert_eq!(keys(&released), ["k1"], "a released record is claimable at once");
-    store.release(&ReserveId::new("missing"), "w3").await.unwrap();
+    let released = store
+        .claim_due(due, at(60), &claim("w3", 99), 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        keys(&released),
+        ["k1"],
+        "a released record is claimable at once"
+    );
+    store
+        .release(&ReserveId::new("missing"), "w3")
+        .await
+        .unwrap();
 
     // Renewed past `due`: no longer due, whoever held it.
     store.set_end_time(&r2, at(2000), at(95)).await.unwrap();
     store.release(&r2, "w2").await.unwrap();
-    assert!(store.claim_due(due, at(200), &claim("w4", 300), 10).await.unwrap().len() == 1);
+    assert!(
+        store
+            .claim_due(due, at(200), &claim("w4", 300), 10)
+            .await
+            .unwrap()
+            .len()
+            == 1
+    );
 }
 
 async fn racing_keepers_never_claim_the_same_record(store: Store) {
     for n in 0..40 {
         let key = format!("k{n}");
         let id = format!("r{n}");
-        book(&store, intent(&key, n).with_keep(true), &id, &n.to_string(), 100 + n).await;
+        book(
+            &store,
+            intent(&key, n).with_keep(true),
+            &id,
+            &n.to_string(),
+            100 + n,
+        )
+        .await;
     }
     let workers: Vec<_> = (0..4)
         .map(|w| {
