@@ -13,9 +13,25 @@
 //! The store is the [`LedgerStore`] trait; [`InMemoryLedger`] is its in-memory implementation,
 //! and `feishu-vc-ledger-sqlx` provides SQLite (embedded, the default) and PostgreSQL (fleets).
 
+#![deny(missing_docs)]
+
+#[cfg(feature = "facade")]
+mod batch;
+#[cfg(feature = "facade")]
+mod keep;
+#[cfg(feature = "facade")]
+mod ledger;
+mod lookup;
 mod memory;
 mod store;
 
+#[cfg(feature = "facade")]
+pub use batch::{BatchEvent, BatchOptions, BatchRow, BatchSummary, batch_key};
+#[cfg(feature = "facade")]
+pub use keep::{KeepOptions, KeepReport};
+#[cfg(feature = "facade")]
+pub use ledger::{BookError, BookOptions, Ledger, fingerprint, request_json};
+pub use lookup::LedgerLookup;
 pub use memory::InMemoryLedger;
 pub use store::{
     BoxFuture, Claim, Intent, IntentKey, LedgerError, LedgerStore, Outcome, Record, RecordFilter,
