@@ -68,9 +68,13 @@ impl KeepOptions {
 }
 
 impl Default for KeepOptions {
-    /// The defaults, for a keeper named after this process.
+    /// The defaults, for a keeper named after this process and the moment it was named (process
+    /// ids repeat across machines; a claim released by a namesake would be lost).
     fn default() -> Self {
-        Self::new(format!("keeper-{}", std::process::id()))
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        Self::new(format!("keeper-{}-{nanos}", std::process::id()))
     }
 }
 

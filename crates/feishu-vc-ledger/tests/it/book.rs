@@ -10,7 +10,7 @@ use feishu_vc_ledger::{
 };
 use futures_util::FutureExt as _;
 
-use crate::support::{DAY, after, client, emulator, ledger, meeting};
+use crate::support::{DAY, after, book_one, client, emulator, ledger, meeting};
 
 /// Looks into the store when the facade hands back Feishu's answer, before the ledger settles it.
 #[derive(Debug)]
@@ -188,20 +188,18 @@ async fn the_meeting_password_is_not_recorded_nor_part_of_the_fingerprint() {
 async fn renew_refresh_and_cancel_keep_the_record_true() {
     let emulator = emulator().await;
     let ledger = ledger(&emulator);
-    let booked = ledger
-        .book(
-            IntentKey::new("r"),
-            meeting(&emulator, "r", DAY),
-            BookOptions::default(),
-        )
-        .await
-        .unwrap();
-    let id = booked.reserve_id.clone().unwrap();
+    let id = book_one(&ledger, &emulator, "r").await;
 
+    let number = emulator
+        .state()
+        .reservation(id.as_str())
+        .unwrap()
+        .meeting_no
+        .clone();
     let later = after(emulator.now(), 20 * DAY);
     let renewed = ledger.renew(&id, later).await.unwrap();
     assert_eq!(renewed.end_time, later);
-    assert_eq!(renewed.meeting_no, booked.meeting_no);
+    assert_eq!(renewed.meeting_no, Some(number));
     assert_eq!(
         emulator.state().reservation(id.as_str()).unwrap().end_time,
         later
@@ -212,15 +210,7 @@ async fn renew_refresh_and_cancel_keep_the_record_true() {
     let refreshed = ledger.refresh(&id).await.unwrap();
     assert_eq!(refreshed.state, State::Expired);
 
-    let other = ledger
-        .book(
-            IntentKey::new("c"),
-            meeting(&emulator, "c", DAY),
-            BookOptions::default(),
-        )
-        .await
-        .unwrap();
-    let other_id = other.reserve_id.clone().unwrap();
+    let other_id = book_one(&ledger, &emulator, "c").await;
     let cancelled = ledger.cancel(&other_id).await.unwrap();
     assert_eq!(cancelled.state, State::Deleted);
     assert!(emulator.state().reservation(other_id.as_str()).is_none());
@@ -240,15 +230,7 @@ async fn renew_refresh_and_cancel_keep_the_record_true() {
 async fn refresh_records_a_renewal_made_elsewhere() {
     let emulator = emulator().await;
     let ledger = ledger(&emulator);
-    let booked = ledger
-        .book(
-            IntentKey::new("x"),
-            meeting(&emulator, "x", DAY),
-            BookOptions::default(),
-        )
-        .await
-        .unwrap();
-    let id = booked.reserve_id.clone().unwrap();
+    let id = book_one(&ledger, &emulator, "x").await;
     let later = after(emulator.now(), 10 * DAY);
     client(&emulator)
         .reserves()

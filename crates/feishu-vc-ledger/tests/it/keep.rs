@@ -34,6 +34,15 @@ async fn book(
     booked
 }
 
+/// An emulator, a ledger, `n` kept reservations booked through it, and then `days` gone by.
+async fn kept_after(n: usize, days: u32) -> (Arc<Emulator>, Ledger, Vec<Record>) {
+    let emulator = emulator().await;
+    let ledger = ledger(&emulator);
+    let kept = book(&ledger, &emulator, "kept", n, true).await;
+    emulator.advance(days * DAY).await.unwrap();
+    (emulator, ledger, kept)
+}
+
 fn id(record: &Record) -> &ReserveId {
     record.reserve_id.as_ref().unwrap()
 }
@@ -82,11 +91,7 @@ async fn after_25_days_keep_renews_each_kept_reservation_keeping_its_number() {
 
 #[tokio::test]
 async fn after_31_days_without_keep_each_is_lost_and_its_number_released() {
-    let emulator = emulator().await;
-    let ledger = ledger(&emulator);
-    let kept = book(&ledger, &emulator, "kept", 3, true).await;
-
-    emulator.advance(31 * DAY).await.unwrap();
+    let (emulator, ledger, kept) = kept_after(3, 31).await;
     let report = ledger.keep_pass(&KeepOptions::new("k1")).await.unwrap();
 
     assert_eq!(report.lost.len(), 3, "{report:?}");
@@ -110,9 +115,7 @@ async fn after_31_days_without_keep_each_is_lost_and_its_number_released() {
 
 #[tokio::test]
 async fn a_reservation_deleted_elsewhere_is_reported_gone() {
-    let emulator = emulator().await;
-    let ledger = ledger(&emulator);
-    let kept = book(&ledger, &emulator, "kept", 2, true).await;
+    let (_emulator, ledger, kept) = kept_after(2, 25).await;
     // Deleted by someone else, not through the ledger.
     ledger
         .client()
@@ -121,7 +124,6 @@ async fn a_reservation_deleted_elsewhere_is_reported_gone() {
         .await
         .unwrap();
 
-    emulator.advance(25 * DAY).await.unwrap();
     let report = ledger.keep_pass(&KeepOptions::new("k1")).await.unwrap();
 
     assert_eq!(report.gone.len(), 1, "{report:?}");
@@ -165,10 +167,7 @@ async fn two_keepers_on_one_in_memory_store_renew_each_reservation_once() {
 
 #[tokio::test]
 async fn a_failed_renewal_is_reported_and_its_claim_released() {
-    let emulator = emulator().await;
-    let ledger = ledger(&emulator);
-    let kept = book(&ledger, &emulator, "kept", 2, true).await;
-    emulator.advance(25 * DAY).await.unwrap();
+    let (_emulator, ledger, kept) = kept_after(2, 25).await;
     // A renewal to 31 days ahead is refused (more than 30): both fail.
     let too_far = KeepOptions::new("k1").extend_to(31 * DAY).batch_size(1);
     let report = ledger.keep_pass(&too_far).await.unwrap();

@@ -3,9 +3,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use feishu_vc::model::{ApplyReserveRequest, ReserveMeetingSetting, Timestamp};
+use feishu_vc::model::{ApplyReserveRequest, ReserveId, ReserveMeetingSetting, Timestamp};
 use feishu_vc_emulator::{DEMO_USER_ALICE, Emulator, EmulatorBuilder};
-use feishu_vc_ledger::{InMemoryLedger, Ledger, LedgerStore};
+use feishu_vc_ledger::{BookOptions, InMemoryLedger, IntentKey, Ledger, LedgerStore, State};
 
 pub(crate) const DAY: Duration = Duration::from_secs(24 * 60 * 60);
 
@@ -49,4 +49,18 @@ pub(crate) fn meeting(emulator: &Emulator, topic: &str, ahead: Duration) -> Appl
 
 pub(crate) fn after(t: Timestamp, by: Duration) -> Timestamp {
     t.checked_add(by).unwrap()
+}
+
+/// Books a meeting of a day under `key` (its topic too); gives its reservation id.
+pub(crate) async fn book_one(ledger: &Ledger, emulator: &Emulator, key: &str) -> ReserveId {
+    let record = ledger
+        .book(
+            IntentKey::new(key),
+            meeting(emulator, key, DAY),
+            BookOptions::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(record.state, State::Booked);
+    record.reserve_id.unwrap()
 }
