@@ -47,6 +47,13 @@ struct RunAs(Option<(u32, u32)>);
 impl PostgresServer {
     /// Starts one on a free port and waits until it accepts connections.
     pub fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    /// Starts one with server settings of the caller's (`-c name=value`) after the test
+    /// defaults: `&[("fsync", "on"), ("synchronous_commit", "on")]` makes it as durable as a
+    /// production server, for measurements.
+    pub fn start_with(settings: &[(&str, &str)]) -> Self {
         let bin = binaries();
         let run_as = run_as();
         let port = free_port();
@@ -97,6 +104,11 @@ impl PostgresServer {
             .args(["-c", "listen_addresses=127.0.0.1"])
             .args(["-c", "fsync=off", "-c", "synchronous_commit=off"])
             .args(["-c", "full_page_writes=off", "-c", "max_connections=200"])
+            .args(
+                settings
+                    .iter()
+                    .flat_map(|(name, value)| ["-c".to_owned(), format!("{name}={value}")]),
+            )
             .stdout(Stdio::null())
             .stderr(log);
         let child = postgres
