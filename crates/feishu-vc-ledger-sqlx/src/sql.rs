@@ -7,9 +7,16 @@ use std::future::Future;
 use std::pin::Pin;
 
 use feishu_vc_events::OwnerId;
-use feishu_vc_ledger::{Intent, IntentKey, LedgerError, Outcome, Record, Refusal, State};
+use feishu_vc_ledger::{
+    BoxFuture, Intent, IntentKey, LedgerError, Outcome, Record, Refusal, State,
+};
 use feishu_vc_model::{MeetingNo, ReserveId, Timestamp, UserIdType};
 use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
+
+/// What the store's methods return, by shape.
+pub(crate) type RecordFuture<'a> = BoxFuture<'a, Result<Record, LedgerError>>;
+pub(crate) type MaybeRecordFuture<'a> = BoxFuture<'a, Result<Option<Record>, LedgerError>>;
+pub(crate) type RecordsFuture<'a> = BoxFuture<'a, Result<Vec<Record>, LedgerError>>;
 
 /// The columns every statement returns, in this order.
 pub(crate) const COLUMNS: &str = "seq, key, fingerprint, owner_kind, owner_id, topic, \
@@ -428,13 +435,7 @@ macro_rules! ledger_store {
         }
 
         impl feishu_vc_ledger::LedgerStore for $store {
-            fn begin(
-                &self,
-                intent: feishu_vc_ledger::Intent,
-            ) -> feishu_vc_ledger::BoxFuture<
-                '_,
-                Result<feishu_vc_ledger::Record, feishu_vc_ledger::LedgerError>,
-            > {
+            fn begin(&self, intent: feishu_vc_ledger::Intent) -> $crate::sql::RecordFuture<'_> {
                 Box::pin(async move {
                     let (owner_kind, owner_id) = $crate::sql::owner_columns(&intent);
                     sqlx::query($crate::sql::INSERT)
@@ -497,10 +498,7 @@ macro_rules! ledger_store {
                 &'a self,
                 key: &'a feishu_vc_ledger::IntentKey,
                 outcome: feishu_vc_ledger::Outcome,
-            ) -> feishu_vc_ledger::BoxFuture<
-                'a,
-                Result<feishu_vc_ledger::Record, feishu_vc_ledger::LedgerError>,
-            > {
+            ) -> $crate::sql::RecordFuture<'a> {
                 Box::pin(async move {
                     let v = $crate::sql::Settled::new(outcome);
                     let sql = $crate::sql::settle();
@@ -528,10 +526,7 @@ macro_rules! ledger_store {
                 &'a self,
                 batch: Option<&'a str>,
                 before: feishu_vc_model::Timestamp,
-            ) -> feishu_vc_ledger::BoxFuture<
-                'a,
-                Result<Vec<feishu_vc_ledger::Record>, feishu_vc_ledger::LedgerError>,
-            > {
+            ) -> $crate::sql::RecordsFuture<'a> {
                 Box::pin(async move {
                     let sql = $crate::sql::settle_interrupted();
                     self.fetch_records(sqlx::query(&sql).bind(before.unix_seconds()).bind(batch))
@@ -542,10 +537,7 @@ macro_rules! ledger_store {
             fn reopen<'a>(
                 &'a self,
                 key: &'a feishu_vc_ledger::IntentKey,
-            ) -> feishu_vc_ledger::BoxFuture<
-                'a,
-                Result<feishu_vc_ledger::Record, feishu_vc_ledger::LedgerError>,
-            > {
+            ) -> $crate::sql::RecordFuture<'a> {
                 Box::pin(async move {
                     let sql = $crate::sql::reopen();
                     match self
@@ -561,10 +553,7 @@ macro_rules! ledger_store {
             fn get<'a>(
                 &'a self,
                 key: &'a feishu_vc_ledger::IntentKey,
-            ) -> feishu_vc_ledger::BoxFuture<
-                'a,
-                Result<Option<feishu_vc_ledger::Record>, feishu_vc_ledger::LedgerError>,
-            > {
+            ) -> $crate::sql::MaybeRecordFuture<'a> {
                 Box::pin(async move {
                     let sql = $crate::sql::get();
                     self.fetch_one_record(sqlx::query(&sql).bind(key.as_str()))
@@ -575,10 +564,7 @@ macro_rules! ledger_store {
             fn by_reserve_id<'a>(
                 &'a self,
                 reserve_id: &'a feishu_vc_model::ReserveId,
-            ) -> feishu_vc_ledger::BoxFuture<
-                'a,
-                Result<Option<feishu_vc_ledger::Record>, feishu_vc_ledger::LedgerError>,
-            > {
+            ) -> $crate::sql::MaybeRecordFuture<'a> {
                 Box::pin(async move {
                     let sql = $crate::sql::by_reserve_id();
                     self.fetch_one_record(sqlx::query(&sql).bind(reserve_id.as_str()))
@@ -589,10 +575,7 @@ macro_rules! ledger_store {
             fn list<'a>(
                 &'a self,
                 filter: &'a feishu_vc_ledger::RecordFilter,
-            ) -> feishu_vc_ledger::BoxFuture<
-                'a,
-                Result<Vec<feishu_vc_ledger::Record>, feishu_vc_ledger::LedgerError>,
-            > {
+            ) -> $crate::sql::RecordsFuture<'a> {
                 Box::pin(async move {
                     let sql = $crate::sql::list();
                     let query = sqlx::query(&sql)
@@ -618,10 +601,7 @@ macro_rules! ledger_store {
                 reserve_id: &'a feishu_vc_model::ReserveId,
                 end_time: feishu_vc_model::Timestamp,
                 at: feishu_vc_model::Timestamp,
-            ) -> feishu_vc_ledger::BoxFuture<
-                'a,
-                Result<feishu_vc_ledger::Record, feishu_vc_ledger::LedgerError>,
-            > {
+            ) -> $crate::sql::RecordFuture<'a> {
                 Box::pin(async move {
                     let sql = $crate::sql::set_end_time();
                     let query = sqlx::query(&sql)
@@ -639,10 +619,7 @@ macro_rules! ledger_store {
                 reserve_id: &'a feishu_vc_model::ReserveId,
                 state: feishu_vc_ledger::State,
                 at: feishu_vc_model::Timestamp,
-            ) -> feishu_vc_ledger::BoxFuture<
-                'a,
-                Result<feishu_vc_ledger::Record, feishu_vc_ledger::LedgerError>,
-            > {
+            ) -> $crate::sql::RecordFuture<'a> {
                 Box::pin(async move {
                     if !state.is_ended() {
                         let record = self
@@ -670,10 +647,7 @@ macro_rules! ledger_store {
                 &'a self,
                 reserve_id: &'a feishu_vc_model::ReserveId,
                 keep: bool,
-            ) -> feishu_vc_ledger::BoxFuture<
-                'a,
-                Result<feishu_vc_ledger::Record, feishu_vc_ledger::LedgerError>,
-            > {
+            ) -> $crate::sql::RecordFuture<'a> {
                 Box::pin(async move {
                     let sql = $crate::sql::set_keep();
                     let query = sqlx::query(&sql).bind(reserve_id.as_str()).bind(keep);
@@ -689,10 +663,7 @@ macro_rules! ledger_store {
                 now: feishu_vc_model::Timestamp,
                 claim: &'a feishu_vc_ledger::Claim,
                 limit: usize,
-            ) -> feishu_vc_ledger::BoxFuture<
-                'a,
-                Result<Vec<feishu_vc_ledger::Record>, feishu_vc_ledger::LedgerError>,
-            > {
+            ) -> $crate::sql::RecordsFuture<'a> {
                 Box::pin(async move {
                     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
                     let sql = $crate::sql::claim_due($claim_lock);
@@ -726,10 +697,7 @@ macro_rules! ledger_store {
                 &'a self,
                 meeting_no: &'a feishu_vc_model::MeetingNo,
                 at: feishu_vc_model::Timestamp,
-            ) -> feishu_vc_ledger::BoxFuture<
-                'a,
-                Result<Vec<feishu_vc_ledger::Record>, feishu_vc_ledger::LedgerError>,
-            > {
+            ) -> $crate::sql::RecordsFuture<'a> {
                 Box::pin(async move {
                     let sql = $crate::sql::by_meeting_no();
                     let query = sqlx::query(&sql)

@@ -5,9 +5,11 @@ use std::error::Error as _;
 use std::sync::Arc;
 
 use feishu_vc_ledger::testing::{at, book, conformance, intent};
-use feishu_vc_ledger::{Claim, IntentKey, LedgerStore, State};
+use feishu_vc_ledger::{Claim, IntentKey, LedgerStore};
 use feishu_vc_ledger_sqlx::PostgresLedger;
 use feishu_vc_ledger_sqlx::testing::PostgresServer;
+
+use crate::support::{assert_still_booked_and_sending, write_booked_and_sending};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn postgres_passes_the_conformance_suite() {
@@ -103,23 +105,13 @@ async fn records_outlive_the_connection_and_migrations_run_once() {
     let server = PostgresServer::start();
     let url = server.fresh_database().await;
     let ledger = PostgresLedger::connect(&url).await.unwrap();
-    let store: Arc<dyn LedgerStore> = Arc::new(ledger.clone());
-    let booked = book(&store, intent("a", 1).with_keep(true), "r1", "111", 99).await;
-    store.begin(intent("b", 2)).await.unwrap();
-    assert!(
-        store
-            .mark_sending(&IntentKey::new("b"), at(3))
-            .await
-            .unwrap()
-    );
+    let booked = write_booked_and_sending(Arc::new(ledger.clone())).await;
     ledger.close().await;
 
     // Another process's own pool.
     let pool = sqlx::PgPool::connect(&url).await.unwrap();
     let again = PostgresLedger::from_pool(pool).await.unwrap();
-    assert_eq!(again.get(booked.key()).await.unwrap(), Some(booked));
-    let b = again.get(&IntentKey::new("b")).await.unwrap().unwrap();
-    assert_eq!(b.state, State::Sending);
+    assert_still_booked_and_sending(&again, booked).await;
     let versions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations")
         .fetch_one(again.pool())
         .await

@@ -3,11 +3,11 @@
 use std::os::unix::fs::PermissionsExt;
 use std::sync::Arc;
 
-use feishu_vc_ledger::testing::{at, book, conformance, intent};
+use feishu_vc_ledger::testing::{at, conformance, intent};
 use feishu_vc_ledger::{IntentKey, LedgerStore, RecordFilter, State};
 use feishu_vc_ledger_sqlx::SqliteLedger;
 
-use crate::support::TempDir;
+use crate::support::{TempDir, assert_still_booked_and_sending, write_booked_and_sending};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn in_memory_sqlite_passes_the_conformance_suite() {
@@ -81,21 +81,11 @@ async fn records_outlive_the_process_and_a_reopen_migrates_nothing_twice() {
     let dir = TempDir::new("reopen");
     let path = dir.path().join("ledger.sqlite3");
     let ledger = SqliteLedger::open(&path).await.unwrap();
-    let store: Arc<dyn LedgerStore> = Arc::new(ledger.clone());
-    let booked = book(&store, intent("a", 1).with_keep(true), "r1", "111", 99).await;
-    store.begin(intent("b", 2)).await.unwrap();
-    assert!(
-        store
-            .mark_sending(&IntentKey::new("b"), at(3))
-            .await
-            .unwrap()
-    );
+    let booked = write_booked_and_sending(Arc::new(ledger.clone())).await;
     ledger.close().await;
 
     let again = SqliteLedger::open(&path).await.unwrap();
-    assert_eq!(again.get(booked.key()).await.unwrap(), Some(booked));
-    let b = again.get(&IntentKey::new("b")).await.unwrap().unwrap();
-    assert_eq!(b.state, State::Sending);
+    assert_still_booked_and_sending(&again, booked).await;
     let versions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations")
         .fetch_one(again.pool())
         .await

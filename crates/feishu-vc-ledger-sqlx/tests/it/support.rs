@@ -1,6 +1,11 @@
-//! A temporary directory of the test's own, removed on drop.
+//! A temporary directory of the test's own, removed on drop; records written before a store is
+//! closed and checked after it is opened again.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use feishu_vc_ledger::testing::{at, book, intent};
+use feishu_vc_ledger::{IntentKey, LedgerStore, Record, State};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub(crate) struct TempDir(PathBuf);
@@ -27,4 +32,24 @@ impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
+}
+
+/// Books `a` (kept) and leaves `b` sending; returns `a`'s record.
+pub(crate) async fn write_booked_and_sending(store: Arc<dyn LedgerStore>) -> Record {
+    let booked = book(&store, intent("a", 1).with_keep(true), "r1", "111", 99).await;
+    store.begin(intent("b", 2)).await.unwrap();
+    assert!(
+        store
+            .mark_sending(&IntentKey::new("b"), at(3))
+            .await
+            .unwrap()
+    );
+    booked
+}
+
+/// `store`, opened again, holds what [`write_booked_and_sending`] wrote.
+pub(crate) async fn assert_still_booked_and_sending(store: &dyn LedgerStore, booked: Record) {
+    assert_eq!(store.get(booked.key()).await.unwrap(), Some(booked));
+    let b = store.get(&IntentKey::new("b")).await.unwrap().unwrap();
+    assert_eq!(b.state, State::Sending);
 }
