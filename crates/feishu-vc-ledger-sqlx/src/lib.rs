@@ -1,5 +1,5 @@
-//! SQL stores for the feishu-vc reservation ledger: [`SqliteLedger`] (feature `sqlite`, on by
-//! default), one file and no server, and [`PostgresLedger`] (feature `postgres`), one database
+//! SQL stores for the feishu-vc reservation ledger: `SqliteLedger` (feature `sqlite`, on by
+//! default), one file and no server, and `PostgresLedger` (feature `postgres`), one database
 //! shared by several keepers or machines. Both implement [`feishu_vc_ledger::LedgerStore`] with
 //! the same statements, on [sqlx](https://docs.rs/sqlx), and create or migrate their schema when
 //! they connect (the migrations are embedded in the binary).
