@@ -54,6 +54,17 @@ impl PostgresServer {
     /// defaults: `&[("fsync", "on"), ("synchronous_commit", "on")]` makes it as durable as a
     /// production server, for measurements.
     pub fn start_with(settings: &[(&str, &str)]) -> Self {
+        Self::start_inner(settings, false)
+    }
+
+    /// Starts one that also accepts TLS (`sslmode=require` URLs), with a self-signed certificate
+    /// for `localhost` made by `openssl` (which Debian's `postgresql` package brings) in its
+    /// directory.
+    pub fn start_tls() -> Self {
+        Self::start_inner(&[], true)
+    }
+
+    fn start_inner(settings: &[(&str, &str)], tls: bool) -> Self {
         let bin = binaries();
         let run_as = run_as();
         let port = free_port();
@@ -66,6 +77,16 @@ impl PostgresServer {
         if let RunAs(Some((uid, gid))) = run_as {
             std::os::unix::fs::chown(&dir, Some(uid), Some(gid))
                 .expect("cannot give the server's directory to the postgres user");
+        }
+        let mut settings: Vec<(String, String)> = settings
+            .iter()
+            .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+            .collect();
+        if tls {
+            let (cert, key) = self_signed_certificate(&dir, run_as);
+            settings.push(("ssl".to_owned(), "on".to_owned()));
+            settings.push(("ssl_cert_file".to_owned(), cert.display().to_string()));
+            settings.push(("ssl_key_file".to_owned(), key.display().to_string()));
         }
         let data = dir.join("data");
         let mut server = Self {
@@ -222,6 +243,39 @@ impl RunAs {
         }
         command
     }
+}
+
+/// A key and a self-signed certificate for `localhost` in `dir`, readable by the server only.
+fn self_signed_certificate(dir: &Path, run_as: RunAs) -> (PathBuf, PathBuf) {
+    let (cert, key) = (dir.join("server.crt"), dir.join("server.key"));
+    let output = Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+        ])
+        .args(["-subj", "/CN=localhost", "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot run `openssl` ({e}) to make the TLS test server's certificate; install \
+                 it (Debian/Ubuntu: `apt-get install -y openssl`)"
+            )
+        });
+    assert!(
+        output.status.success(),
+        "openssl failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for file in [&cert, &key] {
+        if let RunAs(Some((uid, gid))) = run_as {
+            std::os::unix::fs::chown(file, Some(uid), Some(gid)).unwrap();
+        }
+        std::fs::set_permissions(file, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+            .unwrap();
+    }
+    (cert, key)
 }
 
 /// The `postgres` user's uid and gid when this process runs as root.

@@ -28,15 +28,22 @@ async fn four_keepers_with_their_own_connections_never_claim_the_same_reservatio
         let keep = intent(&format!("k{n}"), n).with_keep(true);
         book(&first, keep, &format!("r{n}"), &n.to_string(), 500 + n).await;
     }
+    // Connected first, then let go together; each renewal takes a moment, as a call would.
+    let mut ledgers = Vec::new();
+    for _ in 0..4 {
+        ledgers.push(PostgresLedger::connect(&url).await.unwrap());
+    }
+    let start = Arc::new(tokio::sync::Barrier::new(4));
     let mut keepers = Vec::new();
-    for w in 0..4 {
-        let ledger = PostgresLedger::connect(&url).await.unwrap();
+    for (w, ledger) in ledgers.into_iter().enumerate() {
+        let start = start.clone();
         keepers.push(tokio::spawn(async move {
             let claim = Claim {
                 worker: format!("keeper-{w}"),
                 until: at(10_000),
             };
             let mut mine = Vec::new();
+            start.wait().await;
             loop {
                 let got = ledger
                     .claim_due(at(1000), at(100), &claim, 4)
@@ -46,6 +53,7 @@ async fn four_keepers_with_their_own_connections_never_claim_the_same_reservatio
                     break mine;
                 }
                 mine.extend(got.into_iter().map(|r| r.key().to_string()));
+                tokio::time::sleep(std::time::Duration::from_millis(2)).await;
             }
         }));
     }
@@ -137,4 +145,19 @@ async fn the_test_server_stops_and_removes_its_directory_on_drop() {
         std::net::TcpStream::connect(("127.0.0.1", port)).is_err(),
         "nothing listens on its port"
     );
+}
+
+/// Feature `rustls`: a URL that requires TLS connects over TLS.
+#[tokio::test]
+async fn a_url_requiring_tls_connects_over_tls() {
+    let server = PostgresServer::start_tls();
+    let url = format!("{}?sslmode=require", server.fresh_database().await);
+    let ledger = PostgresLedger::connect(&url).await.unwrap();
+    let tls: bool = sqlx::query_scalar("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+        .fetch_one(ledger.pool())
+        .await
+        .unwrap();
+    assert!(tls, "the connection is encrypted");
+    ledger.begin(intent("a", 1)).await.unwrap();
+    assert!(ledger.get(&IntentKey::new("a")).await.unwrap().is_some());
 }
