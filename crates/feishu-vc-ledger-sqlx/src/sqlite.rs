@@ -3,7 +3,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use feishu_vc_ledger::LedgerError;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -57,13 +57,25 @@ impl SqliteLedger {
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(BUSY_TIMEOUT)
             .foreign_keys(true);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(options)
-            .await
-            .map_err(|e| {
-                LedgerError::backend(format!("cannot open the SQLite ledger {shown}"), e)
-            })?;
+        // Processes creating the file at once race to switch it to WAL, which SQLite answers
+        // with "busy" at once rather than through the busy timeout: try again until it passes.
+        let deadline = Instant::now() + BUSY_TIMEOUT;
+        let pool = loop {
+            let opened = SqlitePoolOptions::new()
+                .max_connections(4)
+                .connect_with(options.clone())
+                .await;
+            match opened {
+                Err(e) if is_busy(&e) && Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(10 + fastrand::u64(0..40))).await;
+                }
+                opened => {
+                    break opened.map_err(|e| {
+                        LedgerError::backend(format!("cannot open the SQLite ledger {shown}"), e)
+                    })?;
+                }
+            }
+        };
         Self::migrate(pool, Some(path)).await
     }
 
@@ -83,12 +95,20 @@ impl SqliteLedger {
         Self::migrate(pool, None).await
     }
 
+    /// Creates or migrates the schema under SQLite's write lock (`BEGIN IMMEDIATE`), so that
+    /// processes opening a new file at once wait for the first one's schema instead of all
+    /// creating it (sqlx's migration lock is PostgreSQL's advisory lock; SQLite has none).
     async fn migrate(pool: Pool<Sqlite>, path: Option<PathBuf>) -> Result<Self, LedgerError> {
-        sql::migrator(MIGRATIONS)
-            .await?
-            .run(&pool)
+        let failed = |e| LedgerError::backend("cannot migrate the SQLite ledger's schema", e);
+        let migrator = sql::migrator(MIGRATIONS).await?;
+        let mut locked = pool.begin_with("BEGIN IMMEDIATE").await.map_err(|e| {
+            LedgerError::backend("cannot lock the SQLite ledger to migrate its schema", e)
+        })?;
+        migrator.run_direct(&mut *locked).await.map_err(failed)?;
+        locked
+            .commit()
             .await
-            .map_err(|e| LedgerError::backend("cannot migrate the SQLite ledger's schema", e))?;
+            .map_err(|e| LedgerError::backend("cannot commit the SQLite ledger's schema", e))?;
         Ok(Self { pool, path })
     }
 
@@ -106,6 +126,15 @@ impl SqliteLedger {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// Whether SQLite said the database is busy or locked (by another connection or process).
+fn is_busy(error: &sqlx::Error) -> bool {
+    error
+        .as_database_error()
+        .and_then(|e| e.code())
+        .and_then(|code| code.parse::<i32>().ok())
+        .is_some_and(|code| matches!(code & 0xff, 5 | 6))
 }
 
 /// Creates `path` (mode 0600) and its missing parent directories (mode 0700) when missing, and

@@ -195,3 +195,28 @@ async fn a_path_that_cannot_be_created_is_a_clear_error() {
     assert!(message.contains("file/ledger.sqlite3"), "{message}");
     assert!(std::error::Error::source(&error).is_some());
 }
+
+/// Processes that start together on a new file (a batch and a keeper on first use) all open it:
+/// the schema is made once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn handles_opening_a_new_file_at_once_all_get_the_ledger() {
+    for attempt in 0..10 {
+        let dir = TempDir::new("together");
+        let path = dir.path().join(format!("ledger-{attempt}.sqlite3"));
+        let opening: Vec<_> = (0..4)
+            .map(|_| {
+                let path = path.clone();
+                tokio::spawn(async move { SqliteLedger::open(path).await })
+            })
+            .collect();
+        for (n, handle) in opening.into_iter().enumerate() {
+            let ledger = handle.await.unwrap().unwrap();
+            ledger
+                .begin(intent(&format!("k{n}"), n as i64))
+                .await
+                .unwrap();
+        }
+        let again = SqliteLedger::open(&path).await.unwrap();
+        assert_eq!(again.list(&RecordFilter::all()).await.unwrap().len(), 4);
+    }
+}
