@@ -161,3 +161,26 @@ async fn a_url_requiring_tls_connects_over_tls() {
     ledger.begin(intent("a", 1)).await.unwrap();
     assert!(ledger.get(&IntentKey::new("a")).await.unwrap().is_some());
 }
+
+/// Keepers started together on a new database all connect: sqlx's advisory lock lets one of
+/// them create the schema while the others wait.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn keepers_connecting_to_a_new_database_at_once_all_get_the_ledger() {
+    let server = PostgresServer::start();
+    for _ in 0..3 {
+        let url = server.fresh_database().await;
+        let connecting: Vec<_> = (0..4)
+            .map(|_| {
+                let url = url.clone();
+                tokio::spawn(async move { PostgresLedger::connect(&url).await })
+            })
+            .collect();
+        for (n, handle) in connecting.into_iter().enumerate() {
+            let ledger = handle.await.unwrap().unwrap();
+            ledger
+                .begin(intent(&format!("k{n}"), n as i64))
+                .await
+                .unwrap();
+        }
+    }
+}
