@@ -9,7 +9,9 @@ use feishu_vc_ledger::{Claim, IntentKey, LedgerStore};
 use feishu_vc_ledger_sqlx::PostgresLedger;
 use feishu_vc_ledger_sqlx::testing::PostgresServer;
 
-use crate::support::{assert_still_booked_and_sending, write_booked_and_sending};
+use crate::support::{
+    assert_still_booked_and_sending, open_four_at_once, write_booked_and_sending,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn postgres_passes_the_conformance_suite() {
@@ -169,18 +171,10 @@ async fn keepers_connecting_to_a_new_database_at_once_all_get_the_ledger() {
     let server = PostgresServer::start();
     for _ in 0..3 {
         let url = server.fresh_database().await;
-        let connecting: Vec<_> = (0..4)
-            .map(|_| {
-                let url = url.clone();
-                tokio::spawn(async move { PostgresLedger::connect(&url).await })
-            })
-            .collect();
-        for (n, handle) in connecting.into_iter().enumerate() {
-            let ledger = handle.await.unwrap().unwrap();
-            ledger
-                .begin(intent(&format!("k{n}"), n as i64))
-                .await
-                .unwrap();
-        }
+        open_four_at_once(|| {
+            let url = url.clone();
+            async move { PostgresLedger::connect(&url).await }
+        })
+        .await;
     }
 }

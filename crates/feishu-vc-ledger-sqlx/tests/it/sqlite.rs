@@ -7,7 +7,9 @@ use feishu_vc_ledger::testing::{at, conformance, intent};
 use feishu_vc_ledger::{IntentKey, LedgerStore, RecordFilter, State};
 use feishu_vc_ledger_sqlx::SqliteLedger;
 
-use crate::support::{TempDir, assert_still_booked_and_sending, write_booked_and_sending};
+use crate::support::{
+    TempDir, assert_still_booked_and_sending, open_four_at_once, write_booked_and_sending,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn in_memory_sqlite_passes_the_conformance_suite() {
@@ -203,20 +205,6 @@ async fn handles_opening_a_new_file_at_once_all_get_the_ledger() {
     for attempt in 0..10 {
         let dir = TempDir::new("together");
         let path = dir.path().join(format!("ledger-{attempt}.sqlite3"));
-        let opening: Vec<_> = (0..4)
-            .map(|_| {
-                let path = path.clone();
-                tokio::spawn(async move { SqliteLedger::open(path).await })
-            })
-            .collect();
-        for (n, handle) in opening.into_iter().enumerate() {
-            let ledger = handle.await.unwrap().unwrap();
-            ledger
-                .begin(intent(&format!("k{n}"), n as i64))
-                .await
-                .unwrap();
-        }
-        let again = SqliteLedger::open(&path).await.unwrap();
-        assert_eq!(again.list(&RecordFilter::all()).await.unwrap().len(), 4);
+        open_four_at_once(|| SqliteLedger::open(path.clone())).await;
     }
 }

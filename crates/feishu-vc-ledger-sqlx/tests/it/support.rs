@@ -1,11 +1,12 @@
 //! A temporary directory of the test's own, removed on drop; records written before a store is
 //! closed and checked after it is opened again.
 
+use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use feishu_vc_ledger::testing::{at, book, intent};
-use feishu_vc_ledger::{IntentKey, LedgerStore, Record, State};
+use feishu_vc_ledger::{IntentKey, LedgerError, LedgerStore, Record, RecordFilter, State};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub(crate) struct TempDir(PathBuf);
@@ -52,4 +53,26 @@ pub(crate) async fn assert_still_booked_and_sending(store: &dyn LedgerStore, boo
     assert_eq!(store.get(booked.key()).await.unwrap(), Some(booked));
     let b = store.get(&IntentKey::new("b")).await.unwrap().unwrap();
     assert_eq!(b.state, State::Sending);
+}
+
+/// Opens four handles with `open` at once (as four processes starting together would) and
+/// writes through each; all four records are there after.
+pub(crate) async fn open_four_at_once<S, F, Fut>(open: F)
+where
+    S: LedgerStore + 'static,
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<S, LedgerError>> + Send + 'static,
+{
+    let opening: Vec<_> = (0..4).map(|_| tokio::spawn(open())).collect();
+    let mut handles = Vec::new();
+    for (n, handle) in opening.into_iter().enumerate() {
+        let ledger = handle.await.unwrap().unwrap();
+        ledger
+            .begin(intent(&format!("k{n}"), n as i64))
+            .await
+            .unwrap();
+        handles.push(ledger);
+    }
+    let all = handles[0].list(&RecordFilter::all()).await.unwrap();
+    assert_eq!(all.len(), 4);
 }
