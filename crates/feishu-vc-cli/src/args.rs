@@ -380,6 +380,11 @@ pub(crate) struct EmulatorArgs {
     /// The Verification Token sent in every pushed event and challenge.
     #[arg(long, value_name = "TOKEN")]
     pub(crate) verification_token: Option<SecretString>,
+
+    /// Throttle as Feishu does: each app may call each operation 50 times a second and 1000
+    /// times a minute per tenant; past that, HTTP 429 with code 99991400.
+    #[arg(long)]
+    pub(crate) rate_limit: bool,
 }
 
 /// `feishu-vc events ...`.

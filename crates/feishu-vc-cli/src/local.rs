@@ -174,6 +174,9 @@ pub(crate) async fn serve(args: &EmulatorArgs) -> Result<(), Failure> {
     if let Some(token) = &args.verification_token {
         builder = builder.verification_token(token.expose_secret());
     }
+    if args.rate_limit {
+        builder = builder.rate_limit(true);
+    }
     let emulator = builder
         .start()
         .await

@@ -97,6 +97,9 @@ pub struct Snapshot {
     pub now: Timestamp,
     /// How far the clock has been advanced, in seconds.
     pub clock_offset_seconds: i64,
+    /// How many applies booked a reservation since the state began (deleted ones included).
+    #[serde(default)]
+    pub applies: u64,
     /// Every reservation, expired ones included, by id.
     pub reservations: Vec<ReservationSummary>,
     /// The meeting numbers held by live reservations, sorted: no new reservation can get them.
@@ -141,6 +144,9 @@ pub struct ReservationSummary {
     pub holds_meeting_no: bool,
     /// The id of its meeting in progress, if any.
     pub meeting_id: Option<MeetingId>,
+    /// How many updates of it succeeded (renewals included).
+    #[serde(default)]
+    pub updates: u32,
 }
 
 /// Why someone left a meeting (`leave_reason` of `vc.meeting.leave_meeting_v1`). Participants

@@ -108,7 +108,10 @@
 //!   among reservations that have not expired; a number is released when its reservation expires
 //!   (its `end_time` passes by the emulator's clock) or is deleted, and a renewal keeps it. (If a
 //!   reservation is renewed after it expired and its number has meanwhile gone to another live
-//!   reservation, it gets a new number.) `url` is `https://vc.feishu.cn/j/<meeting_no>`,
+//!   reservation, it gets a new number. The reference is silent on renewing an expired
+//!   reservation; the emulator answers it like any update, `expire_status` 1 once renewed, and
+//!   the meeting number may have changed: a keeper should count a reservation whose end time
+//!   passed as lost, not renew it.) `url` is `https://vc.feishu.cn/j/<meeting_no>`,
 //!   `app_link` is Lark's applink with the reservation id and `{?}` placeholders for preview, mic,
 //!   speaker and camera, `live_link` is `https://meetings.feishu.cn/s/<random>`; an emulator
 //!   started with [`EmulatorBuilder::brand`]`(`[`Brand::Lark`]`)` uses Lark's hosts instead
@@ -125,6 +128,9 @@
 //!   always include that list, empty when all hosts were accepted). Accepted hosts, the owner and
 //!   meeting participants are answered in the form `user_id_type` asks for; ids inside
 //!   `action_permissions[].permission_checkers[].check_list` are kept as given.
+//! - **Counts.** [`Snapshot::applies`] counts the applies that booked, and each
+//!   [`ReservationSummary::updates`] the updates of that reservation that succeeded; both are
+//!   kept in the state file.
 //! - **Update.** Fields left out are kept; a field sent empty is cleared (`topic: ""`,
 //!   `assign_host_list: []`, `action_permissions: []`, `password: ""` for no password);
 //!   `meeting_connect` is refused (121003). The settings as they would be after the update are
@@ -174,7 +180,9 @@
 //! | `POST /_emulator/reserves/{reserve_id}/meeting/recording/ready` | `{"url"?}` | a [`RecordingFile`] (`{"url", "duration_ms"}`) |
 //! | `GET /_emulator/event_callbacks` | | `{"callbacks": ["…"]}` |
 //! | `POST /_emulator/event_callbacks` | `{"url"}` | `{"callbacks": […]}` once the URL echoed the challenge; else HTTP 502 |
-//! | `GET /_emulator/state` | | a [`Snapshot`] |
+//! | `GET /_emulator/state` | | a [`Snapshot`] (with each reservation's count of updates and the count of applies) |
+//! | `POST /_emulator/faults` | `{"drop_apply_answers": n}`: the next `n` applies that book are answered by closing the connection | `{"drop_apply_answers": n}` (still to drop) |
+//! | `GET /_emulator/faults` | | `{"drop_apply_answers": n}` |
 //!
 //! [`Emulator`] has the same as methods.
 //!
@@ -259,6 +267,7 @@ mod config;
 mod control;
 mod error;
 mod events;
+mod faults;
 mod ids;
 mod longconn;
 mod meetings;
@@ -488,6 +497,14 @@ impl Emulator {
     /// sending it and before its acknowledgement can arrive (a drop mid-stream).
     pub fn drop_long_connection_after(&self, n: u64) {
         self.shared.events.long_connections().drop_after(n);
+    }
+
+    /// The next `n` applies that book a reservation lose their answer: each is booked (and
+    /// written to the state file), then its connection is closed without an HTTP answer, so the
+    /// client cannot tell whether it was booked (this SDK reports `Error::OutcomeUnknown`).
+    /// Replaces any count left from an earlier call; `0` ends the fault.
+    pub fn drop_next_apply_answers(&self, n: u32) {
+        self.shared.faults.drop_apply_answers(n);
     }
 
     /// The event callbacks, in order of registration.

@@ -215,6 +215,10 @@ fn write(connection: &mut Connection, batch: &Batch) -> rusqlite::Result<()> {
         "INSERT OR REPLACE INTO meta (key, value) VALUES ('clock_offset', ?1)",
         [batch.clock_offset],
     )?;
+    tx.execute(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES ('applies', ?1)",
+        [i64::try_from(batch.applies).unwrap_or(i64::MAX)],
+    )?;
     tx.commit()
 }
 
@@ -361,8 +365,16 @@ fn read(connection: &Connection, path: &Path) -> Result<(State, i64, u64), Error
         .map_err(|e| bad(e.to_string()))?
         .unwrap_or(0);
     check_offset(offset).map_err(bad)?;
+    let applies: i64 = connection
+        .query_row("SELECT value FROM meta WHERE key = 'applies'", [], |row| {
+            row.get(0)
+        })
+        .optional()
+        .map_err(|e| bad(e.to_string()))?
+        .unwrap_or(0);
+    let applies = u64::try_from(applies).map_err(|_| bad(format!("applies {applies}")))?;
     Ok((
-        State::loaded(live_reservations, live_tokens, true),
+        State::loaded(live_reservations, live_tokens, applies, true),
         offset,
         log_rows,
     ))

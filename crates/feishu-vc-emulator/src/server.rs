@@ -18,6 +18,7 @@ use feishu_vc_model::{
     TenantAccessTokenInternalResponse, UpdateReserveBody, UpdateReserveRequest, UserIdType,
 };
 use feishu_vc_validate::{Context, Validate};
+use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
@@ -119,6 +120,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             get(event_callbacks).post(add_event_callback),
         )
         .route("/_emulator/state", get(state))
+        .route("/_emulator/faults", get(faults).post(set_faults))
         .fallback(not_found)
         .method_not_allowed_fallback(not_found)
         .layer(middleware::from_fn_with_state(shared.clone(), stamp))
@@ -238,8 +240,16 @@ pub(crate) async fn serve(
             () = &mut stop => break,
         };
         let _ = stream.set_nodelay(true);
+        let cut = Cut::default();
+        let service = {
+            let cut = cut.clone();
+            tower::util::MapRequest::new(app.clone(), move |mut request: Request<Incoming>| {
+                request.extensions_mut().insert(cut.clone());
+                request
+            })
+        };
         let connection = http
-            .serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()))
+            .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service))
             // The long connection's WebSocket upgrade.
             .with_upgrades();
         let mut stopping = stopping.subscribe();
@@ -249,6 +259,8 @@ pub(crate) async fn serve(
             tokio::pin!(connection);
             let outcome = tokio::select! {
                 outcome = connection.as_mut() => outcome,
+                // Closed without an answer: dropping the connection drops its socket.
+                () = cut.0.notified() => Ok(()),
                 () = async { let _ = stopping.wait_for(|stop| *stop).await; } => {
                     connection.as_mut().graceful_shutdown();
                     connection.await
@@ -265,6 +277,11 @@ pub(crate) async fn serve(
     let _ = all_closed.recv().await;
     Ok(())
 }
+
+/// A connection's switch to close it at once, without answering the request under way (the
+/// dropped-answer fault).
+#[derive(Clone, Debug, Default)]
+struct Cut(Arc<tokio::sync::Notify>);
 
 fn log_of(request_log: Option<axum::Extension<LogId>>) -> LogId {
     request_log.map_or_else(
@@ -489,14 +506,26 @@ async fn tenant_token(
 async fn apply(
     State(shared): Shr,
     log: Option<axum::Extension<LogId>>,
+    cut: Option<axum::Extension<Cut>>,
     headers: HeaderMap,
     uri: Uri,
     body: Bytes,
 ) -> Response {
-    reply(
-        apply_inner(&shared, &headers, &uri, &body).await,
-        &log_of(log),
-    )
+    // A request received whole is carried out whole, even when its client goes away meanwhile
+    // (as a server does: the client cannot take back what it sent).
+    let booking = {
+        let shared = shared.clone();
+        tokio::spawn(async move { apply_inner(&shared, &headers, &uri, &body).await })
+    };
+    let outcome = booking.await.unwrap_or_else(|e| Err(Failure::internal(e)));
+    if outcome.is_ok()
+        && let Some(axum::Extension(cut)) = cut
+        && shared.faults.take_apply_answer()
+    {
+        cut.0.notify_one();
+        std::future::pending::<()>().await;
+    }
+    reply(outcome, &log_of(log))
 }
 
 async fn apply_inner(shared: &Shared, headers: &HeaderMap, uri: &Uri, body: &[u8]) -> Outcome {
@@ -836,6 +865,28 @@ async fn add_event_callback(State(shared): Shr, body: Bytes) -> Response {
         Ok(json!({ "callbacks": shared.events.callbacks() }))
     })
     .await
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FaultsBody {
+    drop_apply_answers: u32,
+}
+
+fn faults_now(shared: &Shared) -> Value {
+    json!({ "drop_apply_answers": shared.faults.apply_answers_to_drop() })
+}
+
+async fn faults(State(shared): Shr) -> Response {
+    control(Ok(faults_now(&shared)))
+}
+
+async fn set_faults(State(shared): Shr, body: Bytes) -> Response {
+    let result = control_body::<FaultsBody>(&body).map(|body| {
+        shared.faults.drop_apply_answers(body.drop_apply_answers);
+        faults_now(&shared)
+    });
+    control(result)
 }
 
 async fn state(State(shared): Shr) -> Response {

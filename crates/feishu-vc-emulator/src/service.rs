@@ -149,6 +149,8 @@ pub(crate) struct Shared {
     pub(crate) oauth: crate::oauth::Grants,
     /// Store apps, their tickets and app tokens.
     pub(crate) store_apps: crate::store_apps::StoreApps,
+    /// Faults a test asked for.
+    pub(crate) faults: crate::faults::Faults,
 }
 
 impl Shared {
@@ -178,6 +180,7 @@ impl Shared {
             events,
             oauth: crate::oauth::Grants::default(),
             store_apps: crate::store_apps::StoreApps::default(),
+            faults: crate::faults::Faults::default(),
         }
     }
 
@@ -441,11 +444,13 @@ impl Shared {
                 settings,
                 meeting: None,
                 last_meeting: None,
+                updates: 0,
             };
             let reserve =
                 reservation.render(View::Apply, now_s, &self.directory, &self.hosts, kind);
             state.holders.insert(no, id);
             state.insert_reservation(reservation);
+            state.applies += 1;
             let answer = ApplyReserveData::default()
                 .set_reserve(reserve)
                 .set_reserve_correction_check_info(
@@ -514,6 +519,7 @@ impl Shared {
             };
             reservation.settings = settings;
             reservation.password = password;
+            reservation.updates = reservation.updates.saturating_add(1);
             if let Some(end) = body.end_time {
                 reservation.end_time = end.unix_seconds();
                 if let Some(no) = new_no {
@@ -671,11 +677,13 @@ impl Shared {
                     .holder(r.meeting_no, now_s)
                     .is_some_and(|h| h.id == r.id),
                 meeting_id: r.meeting.as_ref().map(|m| m.id.as_str().into()),
+                updates: r.updates,
             })
             .collect();
         Snapshot {
             now,
             clock_offset_seconds: self.clock_offset(),
+            applies: state.applies,
             reservations,
             taken_meeting_nos: state
                 .taken(now_s)

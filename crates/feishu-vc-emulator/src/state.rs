@@ -164,6 +164,9 @@ pub(crate) struct Reservation {
     /// The meeting that ended last, whose recording may still become ready.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) last_meeting: Option<ActiveMeeting>,
+    /// How many updates of it succeeded.
+    #[serde(default)]
+    pub(crate) updates: u32,
 }
 
 /// Which operation's subset of [`Reserve`] to answer (they differ, see the reference).
@@ -323,6 +326,8 @@ pub(crate) struct State {
     /// Meeting number → the reservation that last got it. The number is taken while that
     /// reservation is live (not expired, not deleted).
     pub(crate) holders: HashMap<u32, String>,
+    /// How many applies booked a reservation, ever (deleted reservations included).
+    pub(crate) applies: u64,
     /// What changed since the store's last write, when there is a store.
     changes: Option<Changed>,
 }
@@ -342,6 +347,7 @@ pub(crate) struct Batch {
     /// Every live row: the store's log is replaced with them.
     pub(crate) full: bool,
     pub(crate) clock_offset: i64,
+    pub(crate) applies: u64,
     pub(crate) reservations: Vec<(String, Option<Arc<Reservation>>)>,
     pub(crate) tokens: Vec<(String, Option<TokenRecord>)>,
 }
@@ -352,10 +358,12 @@ impl State {
     pub(crate) fn loaded(
         reservations: impl IntoIterator<Item = Reservation>,
         tokens: BTreeMap<String, TokenRecord>,
+        applies: u64,
         track: bool,
     ) -> Self {
         let mut state = Self {
             version: 0,
+            applies,
             reservations: reservations
                 .into_iter()
                 .map(|r| (r.id.clone(), Arc::new(r)))
@@ -399,6 +407,7 @@ impl State {
             version: self.version,
             full,
             clock_offset,
+            applies: self.applies,
             reservations: changed
                 .reservations
                 .into_iter()

@@ -6,6 +6,7 @@ mod connections;
 mod errors;
 mod events;
 mod expiry;
+mod faults;
 mod hardening;
 mod kill;
 mod longconn;

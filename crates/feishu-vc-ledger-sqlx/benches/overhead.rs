@@ -1,0 +1,172 @@
+//! What the ledger costs per apply: the same bookings against the emulator (in memory, no rate
+//! limit) sent bare through `feishu_vc::Client`, through a `Ledger` over SQLite (a file, WAL,
+//! `synchronous = FULL`) and through a `Ledger` over PostgreSQL (a local server with `fsync` and
+//! `synchronous_commit` on), in interleaved rounds of one process, one apply at a time and 8 in
+//! flight. Prints the median time per apply of each, and its ratio and difference to the bare
+//! apply. Two more ledgers that never wait for the disk (SQLite in memory, PostgreSQL with `fsync`
+//! off) tell what of the overhead is the disk's.
+//!
+//! `cargo bench -p feishu-vc-ledger-sqlx --bench overhead` (needs PostgreSQL's binaries, like the
+//! tests).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use feishu_vc::model::{ApplyReserveRequest, ReserveMeetingSetting, Timestamp};
+use feishu_vc_emulator::{DEMO_USER_ALICE, Emulator};
+use feishu_vc_ledger::{BookOptions, IntentKey, Ledger, LedgerStore, State};
+use feishu_vc_ledger_sqlx::SqliteLedger;
+use feishu_vc_ledger_sqlx::testing::PostgresServer;
+
+/// Applies per variant in one round.
+const PER_ROUND: usize = 200;
+const ROUNDS: usize = 7;
+
+#[derive(Clone)]
+enum Variant {
+    Bare(feishu_vc::Client),
+    Ledger(&'static str, Ledger),
+}
+
+impl Variant {
+    fn name(&self) -> &'static str {
+        match self {
+            Variant::Bare(_) => "bare facade apply",
+            Variant::Ledger(name, _) => name,
+        }
+    }
+
+    async fn apply(&self, key: String) {
+        let end = Timestamp::now()
+            .checked_add(Duration::from_secs(3600))
+            .unwrap();
+        let request = ApplyReserveRequest::new(ReserveMeetingSetting::default().set_topic(&key))
+            .set_end_time(end)
+            .set_owner_id(DEMO_USER_ALICE);
+        match self {
+            Variant::Bare(client) => {
+                client.reserves().apply(request).await.unwrap();
+            }
+            Variant::Ledger(_, ledger) => {
+                let record = ledger
+                    .book(IntentKey::new(key), request, BookOptions::default())
+                    .await
+                    .unwrap();
+                assert_eq!(record.state, State::Booked);
+            }
+        }
+    }
+}
+
+/// Books `count` meetings with `in_flight` at a time; the time per apply (wall time / count).
+async fn round(variant: &Variant, tag: &str, count: usize, in_flight: usize) -> Duration {
+    let next = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..in_flight)
+        .map(|_| {
+            let (variant, next, tag) = (variant.clone(), next.clone(), tag.to_owned());
+            tokio::spawn(async move {
+                loop {
+                    let n = next.fetch_add(1, Ordering::SeqCst);
+                    if n >= count {
+                        break;
+                    }
+                    variant.apply(format!("{tag}-{n}")).await;
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    started.elapsed() / count as u32
+}
+
+fn median(mut values: Vec<Duration>) -> Duration {
+    values.sort();
+    values[values.len() / 2]
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".to_owned())
+}
+
+async fn run(variants: &[Variant], in_flight: usize) {
+    // Warm-up: connections, tokens, statement caches.
+    for variant in variants {
+        round(
+            variant,
+            &format!("warm-{in_flight}-{}", variant.name()),
+            20,
+            in_flight,
+        )
+        .await;
+    }
+    let mut times = vec![Vec::new(); variants.len()];
+    for r in 0..ROUNDS {
+        // Each round starts with another variant, so none always runs first.
+        for i in 0..variants.len() {
+            let v = (r + i) % variants.len();
+            let tag = format!("r{r}-{in_flight}-{}", variants[v].name());
+            times[v].push(round(&variants[v], &tag, PER_ROUND, in_flight).await);
+        }
+    }
+    let bare = median(times[0].clone());
+    for (variant, times) in variants.iter().zip(times) {
+        let best = *times.iter().min().unwrap();
+        let median = median(times);
+        println!(
+            "| {in_flight} | {} | {:.0} | {:.0} | {:.2} | {:+.0} |",
+            variant.name(),
+            median.as_secs_f64() * 1e6,
+            best.as_secs_f64() * 1e6,
+            median.as_secs_f64() / bare.as_secs_f64(),
+            (median.as_secs_f64() - bare.as_secs_f64()) * 1e6,
+        );
+    }
+}
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let postgres = PostgresServer::start_with(&[("fsync", "on"), ("synchronous_commit", "on")]);
+    let postgres_no_sync = PostgresServer::start();
+    let dir = std::env::temp_dir().join(format!("feishu-vc-ledger-bench-{}", std::process::id()));
+    runtime.block_on(async {
+        let emulator = Emulator::builder().start().await.unwrap();
+        let client = feishu_vc::Client::builder()
+            .app_credentials(emulator.app_id(), emulator.app_secret())
+            .base_url(emulator.base_url())
+            .build()
+            .unwrap();
+        let sqlite: Arc<dyn LedgerStore> =
+            Arc::new(SqliteLedger::open(dir.join("ledger.sqlite3")).await.unwrap());
+        let pg: Arc<dyn LedgerStore> = Arc::new(postgres.fresh_ledger().await);
+        let memory: Arc<dyn LedgerStore> = Arc::new(SqliteLedger::in_memory().await.unwrap());
+        let pg_no_sync: Arc<dyn LedgerStore> = Arc::new(postgres_no_sync.fresh_ledger().await);
+        let variants = [
+            Variant::Bare(client.clone()),
+            Variant::Ledger("ledger on SQLite (file)", Ledger::new(client.clone(), sqlite)),
+            Variant::Ledger("ledger on PostgreSQL", Ledger::new(client.clone(), pg)),
+            Variant::Ledger("ledger on SQLite in memory (no disk)", Ledger::new(client.clone(), memory)),
+            Variant::Ledger("ledger on PostgreSQL, fsync off (no disk)", Ledger::new(client, pg_no_sync)),
+        ];
+        println!(
+            "{ROUNDS} interleaved rounds of {PER_ROUND} applies per variant; load average before: {}\n\n\
+             | in flight | variant | median µs/apply | best µs/apply | × bare | µs over bare |\n\
+             |---|---|---|---|---|---|",
+            load_average()
+        );
+        run(&variants, 1).await;
+        run(&variants, 8).await;
+        println!("\nload average after: {}", load_average());
+        emulator.shutdown().await.unwrap();
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+}

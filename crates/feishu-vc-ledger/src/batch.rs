@@ -1,0 +1,233 @@
+//! Booking a batch of meetings exactly once, across crashes and re-runs.
+
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+use feishu_vc::model::ApplyReserveRequest;
+use futures_util::StreamExt as _;
+
+use crate::ledger::{BookOptions, Ledger};
+use crate::store::{IntentKey, LedgerError, Record, State};
+
+/// One meeting of a batch.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct BatchRow {
+    /// The row's key, stable across re-runs of the same file: its `key` column, else its 1-based
+    /// data row number. The intent's key is `"{batch}#{key}"`.
+    pub key: String,
+    /// Where the row is in its file (1-based), for messages.
+    pub line: usize,
+    /// What to book.
+    pub request: ApplyReserveRequest,
+    /// Whether to keep the reservation alive.
+    pub keep: bool,
+}
+
+impl BatchRow {
+    /// The row `key` at `line`, booking `request`, not kept.
+    pub fn new(key: impl Into<String>, line: usize, request: ApplyReserveRequest) -> Self {
+        Self {
+            key: key.into(),
+            line,
+            request,
+            keep: false,
+        }
+    }
+
+    /// Kept alive or not.
+    pub fn keep(mut self, keep: bool) -> Self {
+        self.keep = keep;
+        self
+    }
+}
+
+/// How [`Ledger::book_batch`] runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct BatchOptions {
+    /// How many applies may be in flight at once (at least 1; 8 by default).
+    pub concurrency: usize,
+    /// Row keys (not intent keys) whose unknown outcome the user says to send again: they are
+    /// [reopened](crate::LedgerStore::reopen) and sent. Never give a row whose meeting may exist.
+    pub resend_unknown: Vec<String>,
+}
+
+impl Default for BatchOptions {
+    fn default() -> Self {
+        Self {
+            concurrency: 8,
+            resend_unknown: Vec::new(),
+        }
+    }
+}
+
+impl BatchOptions {
+    /// With at most `concurrency` applies in flight.
+    pub fn concurrency(mut self, concurrency: usize) -> Self {
+        self.concurrency = concurrency;
+        self
+    }
+
+    /// Sending again the rows with these keys whose outcome is unknown.
+    pub fn resend_unknown(mut self, keys: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.resend_unknown = keys.into_iter().map(Into::into).collect();
+        self
+    }
+}
+
+/// What [`Ledger::book_batch`] reports as it goes.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+// One event per row, handed to a callback and dropped: boxing the record would buy nothing.
+#[allow(clippy::large_enum_variant)]
+pub enum BatchEvent {
+    /// Every row's intent is written: `to_send` of the `total` rows will be sent,
+    /// `already_done` have an outcome from an earlier run.
+    Started {
+        /// Rows in the batch (distinct keys).
+        total: usize,
+        /// Rows to send now.
+        to_send: usize,
+        /// Rows left alone: booked, refused or unknown before.
+        already_done: usize,
+    },
+    /// A row sent now has its outcome.
+    Settled(Record),
+}
+
+/// How a batch ended.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct BatchSummary {
+    /// Rows booked by this run.
+    pub booked: usize,
+    /// Rows booked by an earlier run (including those since deleted, expired or gone).
+    pub already_booked: usize,
+    /// Rows refused (by this run or an earlier one), with their code.
+    pub refused: Vec<Record>,
+    /// Rows whose outcome is unknown (by this run or an earlier one): not sent again unless their
+    /// key is given in [`BatchOptions::resend_unknown`].
+    pub unknown: Vec<Record>,
+    /// Rows found sending at the start, left by a run that died with their request in flight:
+    /// now unknown (also listed in `unknown`, unless sent again).
+    pub interrupted: Vec<Record>,
+}
+
+/// The intent key of row `row` of batch `batch`: `"{batch}#{row}"`.
+pub fn batch_key(batch: &str, row: &str) -> IntentKey {
+    IntentKey::new(format!("{batch}#{row}"))
+}
+
+impl Ledger {
+    /// Books every row of `batch` that has not been sent before, at most
+    /// `options.concurrency` at a time, and says how the batch stands.
+    ///
+    /// 1. Rows a dead run left sending become unknown (`interrupted`); a batch is run by one
+    ///    process at a time.
+    /// 2. Every row's intent is written before anything is sent: a row whose key is recorded for
+    ///    another request fails the whole batch with [`LedgerError::Conflict`] (the first such
+    ///    row; [`Ledger::batch_conflicts`] lists them all), and nothing is sent.
+    /// 3. Only pending rows are sent (and unknown ones named in `resend_unknown`), each marked
+    ///    sending just before its apply goes out, so that a crash never makes a row sent twice.
+    ///
+    /// Pacing is the client's: give it a rate limiter (see [`Ledger::new`]). `progress` is
+    /// called once with [`BatchEvent::Started`], then with each settled row.
+    pub async fn book_batch(
+        &self,
+        batch: &str,
+        rows: Vec<BatchRow>,
+        options: BatchOptions,
+        progress: &(dyn Fn(BatchEvent) + Send + Sync),
+    ) -> Result<BatchSummary, LedgerError> {
+        let mut summary = BatchSummary::default();
+        // Whole seconds: a row marked sending in this very second by a run that just died is
+        // interrupted too.
+        let started = self.now();
+        let before = started
+            .checked_add(Duration::from_secs(1))
+            .unwrap_or(started);
+        summary.interrupted = self.store.settle_interrupted(Some(batch), before).await?;
+
+        if let Some(conflict) = self.batch_conflicts(batch, &rows).await?.into_iter().next() {
+            return Err(conflict);
+        }
+        let resend: HashSet<&str> = options.resend_unknown.iter().map(String::as_str).collect();
+        let mut seen = HashSet::new();
+        let mut to_send = Vec::new();
+        for row in rows {
+            if !seen.insert(row.key.clone()) {
+                continue;
+            }
+            let key = batch_key(batch, &row.key);
+            let book = BookOptions::default().keep(row.keep).batch(batch);
+            let mut record = self
+                .store
+                .begin(self.intent(key, &row.request, &book)?)
+                .await?;
+            if record.state == State::Unknown && resend.contains(row.key.as_str()) {
+                record = self.store.reopen(record.key()).await?;
+            }
+            match record.state {
+                State::Pending => to_send.push((record.key().clone(), row.request)),
+                State::Refused => summary.refused.push(record),
+                State::Unknown => summary.unknown.push(record),
+                State::Booked | State::Deleted | State::Expired | State::Gone => {
+                    summary.already_booked += 1
+                }
+                // Another live sender holds it: its outcome comes from that sender.
+                _ => {}
+            }
+        }
+        let total = seen.len();
+        progress(BatchEvent::Started {
+            total,
+            to_send: to_send.len(),
+            already_done: total - to_send.len(),
+        });
+
+        let mut settled = futures_util::stream::iter(to_send)
+            .map(|(key, request)| async move { self.send(&key, request).await })
+            .buffer_unordered(options.concurrency.max(1));
+        while let Some(record) = settled.next().await {
+            let record = record?;
+            match record.state {
+                State::Booked => summary.booked += 1,
+                State::Refused => summary.refused.push(record.clone()),
+                State::Unknown => summary.unknown.push(record.clone()),
+                _ => {}
+            }
+            progress(BatchEvent::Settled(record));
+        }
+        Ok(summary)
+    }
+
+    /// Every row of `rows` whose key is already recorded in `batch` for another request, or
+    /// given to an earlier row of `rows` with another request, as [`LedgerError::Conflict`];
+    /// nothing is written.
+    pub async fn batch_conflicts(
+        &self,
+        batch: &str,
+        rows: &[BatchRow],
+    ) -> Result<Vec<LedgerError>, LedgerError> {
+        let mut conflicts = Vec::new();
+        let mut earlier: HashMap<&str, String> = HashMap::new();
+        for row in rows {
+            let key = batch_key(batch, &row.key);
+            let given = crate::fingerprint(&row.request)?;
+            let recorded = match earlier.get(row.key.as_str()) {
+                Some(fingerprint) => Some(fingerprint.clone()),
+                None => self.store.get(&key).await?.map(|r| r.intent.fingerprint),
+            };
+            earlier.entry(&row.key).or_insert_with(|| given.clone());
+            if let Some(recorded) = recorded.filter(|r| *r != given) {
+                conflicts.push(LedgerError::Conflict {
+                    key,
+                    recorded,
+                    given,
+                });
+            }
+        }
+        Ok(conflicts)
+    }
+}

@@ -1,0 +1,421 @@
+//! [`Ledger`]: the facade's client and a store, so that booking, renewing, cancelling and
+//! refreshing keep the store true.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use feishu_vc::model::{
+    ApplyReserveRequest, Booked, ErrorCode, ExpireStatus, MeetingNo, ReserveId, Timestamp,
+    UpdateReserveBody, UserIdType,
+};
+use feishu_vc_events::OwnerId;
+use sha2::{Digest, Sha256};
+
+use crate::store::{Intent, IntentKey, LedgerError, LedgerStore, Outcome, Record, Refusal, State};
+
+/// How long a reservation lives when the booking does not say (a 1-to-1 call booked without
+/// `end_time`): Feishu's longest, 30 days.
+const LONGEST_LIFETIME: Duration = Duration::from_secs(30 * 24 * 60 * 60);
+
+/// The clock the ledger reads "now" from.
+pub(crate) type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
+
+/// The facade's [`feishu_vc::Client`] over a [`LedgerStore`]: every booking is written as an
+/// intent before it is sent and settled after, and renewals, cancellations and refreshes update
+/// the record, so the store always says what Feishu holds (or that it does not know).
+///
+/// Cheap to clone: clones share the client and the store.
+#[derive(Clone)]
+pub struct Ledger {
+    pub(crate) client: feishu_vc::Client,
+    pub(crate) store: Arc<dyn LedgerStore>,
+    pub(crate) clock: Clock,
+}
+
+impl fmt::Debug for Ledger {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Ledger")
+            .field("client", &self.client)
+            .field("store", &self.store)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How [`Ledger::book`] records a booking.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct BookOptions {
+    /// Keep the reservation alive: [`Ledger::keep_pass`] renews it before it expires.
+    pub keep: bool,
+    /// The batch it belongs to, if any.
+    pub batch: Option<String>,
+}
+
+impl BookOptions {
+    /// Kept alive or not.
+    pub fn keep(mut self, keep: bool) -> Self {
+        self.keep = keep;
+        self
+    }
+
+    /// Part of the batch `batch`.
+    pub fn batch(mut self, batch: impl Into<String>) -> Self {
+        self.batch = Some(batch.into());
+        self
+    }
+}
+
+/// Why a ledger operation failed. `Display` never shows the cause; walk
+/// [`std::error::Error::source`] for it. No variant carries a secret.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BookError {
+    /// The store failed, or refused the change (conflicting intent, unknown reservation).
+    #[error("the ledger's store refused or failed")]
+    Ledger(#[from] LedgerError),
+    /// The call to Feishu failed (renew, cancel, refresh); the record was updated where the
+    /// answer says what happened (121004: gone).
+    #[error("the call to Feishu failed")]
+    Sdk(#[from] feishu_vc::Error),
+    /// A renewal succeeded but Feishu gave the reservation another meeting number (it had
+    /// expired and its number went to someone else). The new end time is recorded.
+    #[error(
+        "reservation {reserve_id} was renewed with meeting number {given}, not its own {recorded}"
+    )]
+    MeetingNoChanged {
+        /// The reservation.
+        reserve_id: ReserveId,
+        /// The number the ledger holds for it.
+        recorded: MeetingNo,
+        /// The number Feishu answered.
+        given: MeetingNo,
+    },
+}
+
+impl Ledger {
+    /// A ledger booking through `client` and recording in `store`.
+    ///
+    /// Give the client a rate limiter ([`feishu_vc::ClientBuilder::rate_limiter`], e.g.
+    /// [`feishu_vc::InProcessRateLimiter`]) when booking batches: the ledger sends as fast as
+    /// its concurrency allows and adds no pacing of its own.
+    pub fn new(client: feishu_vc::Client, store: Arc<dyn LedgerStore>) -> Self {
+        Self {
+            client,
+            store,
+            clock: Arc::new(Timestamp::now),
+        }
+    }
+
+    /// The clock used for "now" (booked_at, due dates, expiry). System time by default; tests and
+    /// the CLI against an emulator with an advanced clock set it.
+    pub fn with_clock(mut self, now: impl Fn() -> Timestamp + Send + Sync + 'static) -> Self {
+        self.clock = Arc::new(now);
+        self
+    }
+
+    /// The client it books through.
+    pub fn client(&self) -> &feishu_vc::Client {
+        &self.client
+    }
+
+    /// The store it records in.
+    pub fn store(&self) -> &Arc<dyn LedgerStore> {
+        &self.store
+    }
+
+    /// The ledger's "now".
+    pub fn now(&self) -> Timestamp {
+        (self.clock)()
+    }
+
+    /// Books `request` under `key`: writes the intent, marks it sending, sends the apply once
+    /// (the transport never re-sends an apply), and settles the outcome: booked, refused (with
+    /// Feishu's or local validation's code) or unknown (no answer; never sent again unless
+    /// [reopened](LedgerStore::reopen)).
+    ///
+    /// The same key again returns the existing record without sending when it is booked,
+    /// refused, unknown or ended, and sends it when it is still pending. The same key with
+    /// another request (another [`fingerprint`]) is [`LedgerError::Conflict`], and nothing is
+    /// sent. Whatever the outcome, the record is returned; `Err` means the store failed (or
+    /// refused the intent).
+    pub async fn book(
+        &self,
+        key: IntentKey,
+        request: ApplyReserveRequest,
+        options: BookOptions,
+    ) -> Result<Record, BookError> {
+        let intent = self.intent(key, &request, &options)?;
+        let record = self.store.begin(intent).await?;
+        if record.state != State::Pending {
+            return Ok(record);
+        }
+        Ok(self.send(record.key(), request).await?)
+    }
+
+    /// Marks the pending record `key` sending, sends `request` and settles the answer. When the
+    /// record was no longer pending (another worker took it), returns it as it stands.
+    pub(crate) async fn send(
+        &self,
+        key: &IntentKey,
+        request: ApplyReserveRequest,
+    ) -> Result<Record, LedgerError> {
+        if !self.store.mark_sending(key, self.now()).await? {
+            return self
+                .store
+                .get(key)
+                .await?
+                .ok_or_else(|| LedgerError::NotFound(format!("intent `{key}`")));
+        }
+        let intended_end = request.body.end_time;
+        let answer = self.client.reserves().apply(request).await;
+        let at = self.now();
+        let outcome = match answer {
+            Ok(response) => booked(response.data, response.log_id, intended_end, at),
+            Err(error) => failed(&error, at),
+        };
+        self.store.settle(key, outcome).await
+    }
+
+    /// The intent of booking `request` under `key` now.
+    pub(crate) fn intent(
+        &self,
+        key: IntentKey,
+        request: &ApplyReserveRequest,
+        options: &BookOptions,
+    ) -> Result<Intent, LedgerError> {
+        let json = request_json(request)?;
+        let now = self.now();
+        let end_time = request
+            .body
+            .end_time
+            .or_else(|| now.checked_add(LONGEST_LIFETIME))
+            .unwrap_or(now);
+        let mut intent =
+            Intent::new(key, fingerprint_of(&json), end_time, json, now).with_keep(options.keep);
+        if let Some(owner) = request.body.owner_id.as_ref().filter(|o| !o.is_empty()) {
+            let kind = request.user_id_type.unwrap_or(UserIdType::OpenId);
+            intent = intent.with_owner(OwnerId::new(kind, owner.as_str()));
+        }
+        if let Some(topic) = &request.body.meeting_settings.topic {
+            intent = intent.with_topic(topic.clone());
+        }
+        if let Some(batch) = &options.batch {
+            intent = intent.with_batch(batch.clone());
+        }
+        Ok(intent)
+    }
+
+    /// Renews (or shortens) a booked reservation to `end_time` and records the end time Feishu
+    /// confirms. A reservation Feishu no longer knows (121004) is recorded as gone and the error
+    /// returned; one given another meeting number is [`BookError::MeetingNoChanged`].
+    pub async fn renew(
+        &self,
+        reserve_id: &ReserveId,
+        end_time: Timestamp,
+    ) -> Result<Record, BookError> {
+        let record = self.recorded(reserve_id).await?;
+        match self.update_end_time(&record, end_time).await {
+            Ok(Renewal::Renewed(record)) => Ok(record),
+            Ok(Renewal::Moved { given, .. }) => Err(BookError::MeetingNoChanged {
+                reserve_id: reserve_id.clone(),
+                recorded: record.meeting_no.clone().unwrap_or_else(|| given.clone()),
+                given,
+            }),
+            Ok(Renewal::Gone(_, error)) => Err(BookError::Sdk(error)),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Sends the renewal of `record` to `end_time` and records what Feishu answered.
+    pub(crate) async fn update_end_time(
+        &self,
+        record: &Record,
+        end_time: Timestamp,
+    ) -> Result<Renewal, BookError> {
+        let reserve_id = reserve_id_of(record)?;
+        let answer = self
+            .client
+            .reserves()
+            .update(
+                reserve_id.clone(),
+                UpdateReserveBody::default().set_end_time(end_time),
+            )
+            .await;
+        let at = self.now();
+        match answer {
+            Ok(response) => {
+                let confirmed = response.data.end_time.unwrap_or(end_time);
+                let updated = self.store.set_end_time(reserve_id, confirmed, at).await?;
+                let given = response.data.meeting_no;
+                if record.meeting_no.as_ref() == Some(&given) {
+                    Ok(Renewal::Renewed(updated))
+                } else {
+                    Ok(Renewal::Moved {
+                        record: updated,
+                        given,
+                    })
+                }
+            }
+            Err(error) if is_not_found(&error) => {
+                let gone = self.store.set_ended(reserve_id, State::Gone, at).await?;
+                Ok(Renewal::Gone(gone, error))
+            }
+            Err(error) => Err(BookError::Sdk(error)),
+        }
+    }
+
+    /// Deletes a booked reservation and records it deleted. One Feishu no longer knows (121004)
+    /// is recorded as gone and returned as such: either way it no longer exists.
+    pub async fn cancel(&self, reserve_id: &ReserveId) -> Result<Record, BookError> {
+        self.recorded(reserve_id).await?;
+        let answer = self.client.reserves().delete(reserve_id.clone()).await;
+        let at = self.now();
+        let state = match answer {
+            Ok(_) => State::Deleted,
+            Err(error) if is_not_found(&error) => State::Gone,
+            Err(error) => return Err(BookError::Sdk(error)),
+        };
+        Ok(self.store.set_ended(reserve_id, state, at).await?)
+    }
+
+    /// Reads a booked reservation from Feishu and records what it says: its end time; expired
+    /// when Feishu says so or its end time has passed; gone on 121004.
+    pub async fn refresh(&self, reserve_id: &ReserveId) -> Result<Record, BookError> {
+        self.recorded(reserve_id).await?;
+        let answer = self.client.reserves().get(reserve_id.clone()).await;
+        let at = self.now();
+        let reserve = match answer {
+            Ok(response) => response.data.reserve.unwrap_or_default(),
+            Err(error) if is_not_found(&error) => {
+                return Ok(self.store.set_ended(reserve_id, State::Gone, at).await?);
+            }
+            Err(error) => return Err(BookError::Sdk(error)),
+        };
+        let expired = reserve.expire_status == Some(ExpireStatus::Expired)
+            || reserve.end_time.is_some_and(|end| end < at);
+        if expired {
+            return Ok(self.store.set_ended(reserve_id, State::Expired, at).await?);
+        }
+        match reserve.end_time {
+            Some(end) => Ok(self.store.set_end_time(reserve_id, end, at).await?),
+            None => Ok(self.recorded(reserve_id).await?),
+        }
+    }
+
+    /// The record of `reserve_id`, or [`LedgerError::NotFound`].
+    async fn recorded(&self, reserve_id: &ReserveId) -> Result<Record, LedgerError> {
+        self.store
+            .by_reserve_id(reserve_id)
+            .await?
+            .ok_or_else(|| LedgerError::NotFound(format!("reservation `{reserve_id}`")))
+    }
+}
+
+/// What a renewal did.
+#[derive(Debug)]
+pub(crate) enum Renewal {
+    /// Renewed, meeting number unchanged.
+    Renewed(Record),
+    /// Renewed, but Feishu answered another meeting number.
+    Moved { record: Record, given: MeetingNo },
+    /// Feishu no longer knows it (121004): recorded as gone.
+    Gone(Record, feishu_vc::Error),
+}
+
+pub(crate) fn reserve_id_of(record: &Record) -> Result<&ReserveId, LedgerError> {
+    record
+        .reserve_id
+        .as_ref()
+        .ok_or_else(|| LedgerError::WrongState {
+            key: record.key().clone(),
+            state: record.state,
+            expected: "booked",
+        })
+}
+
+/// Whether Feishu answered that the reservation does not exist (121004).
+pub(crate) fn is_not_found(error: &feishu_vc::Error) -> bool {
+    error.code() == Some(ErrorCode::DataNotExist)
+}
+
+/// The outcome of an answered apply.
+fn booked(
+    booked: Booked,
+    log_id: Option<String>,
+    intended_end: Option<Timestamp>,
+    at: Timestamp,
+) -> Outcome {
+    let end_time = booked
+        .end_time
+        .or(intended_end)
+        .or_else(|| at.checked_add(LONGEST_LIFETIME))
+        .unwrap_or(at);
+    Outcome::Booked {
+        reserve_id: booked.reserve_id,
+        meeting_no: booked.meeting_no,
+        url: booked.url,
+        end_time,
+        log_id,
+        at,
+    }
+}
+
+/// The outcome of a failed apply: unknown when it may have been carried out, refused otherwise
+/// (with Feishu's code, or local validation's).
+fn failed(error: &feishu_vc::Error, at: Timestamp) -> Outcome {
+    let log_id = error.log_id().map(str::to_owned);
+    // `Display` shows code, msg and log id, never a secret (the transport scrubs what it knows).
+    let message = error.to_string();
+    if error.is_outcome_unknown() {
+        return Outcome::Unknown {
+            log_id,
+            detail: message,
+            at,
+        };
+    }
+    let code = error
+        .code()
+        .or_else(|| error.violations().and_then(|v| v.code()))
+        .map(ErrorCode::code);
+    Outcome::Refused {
+        refusal: Refusal { code, message },
+        log_id,
+        at,
+    }
+}
+
+/// The apply request as JSON, the meeting password left out: what the intent records.
+///
+/// `{"body": …, "user_id_type": …}` (the latter only when set); keys in a fixed order.
+pub fn request_json(request: &ApplyReserveRequest) -> Result<String, LedgerError> {
+    let mut body = serde_json::to_value(&request.body)
+        .map_err(|e| LedgerError::backend("the apply request cannot be written as JSON", e))?;
+    if let Some(settings) = body
+        .get_mut("meeting_settings")
+        .and_then(|s| s.as_object_mut())
+    {
+        settings.remove("password");
+    }
+    let mut json = serde_json::Map::new();
+    json.insert("body".to_owned(), body);
+    if let Some(kind) = request.user_id_type {
+        let kind = serde_json::to_value(kind)
+            .map_err(|e| LedgerError::backend("the apply request cannot be written as JSON", e))?;
+        json.insert("user_id_type".to_owned(), kind);
+    }
+    Ok(serde_json::Value::Object(json).to_string())
+}
+
+/// The fingerprint of an apply request: hex SHA-256 of [`request_json`] (the meeting password
+/// left out). Two requests with the same fingerprint book the same meeting.
+pub fn fingerprint(request: &ApplyReserveRequest) -> Result<String, LedgerError> {
+    Ok(fingerprint_of(&request_json(request)?))
+}
+
+fn fingerprint_of(json: &str) -> String {
+    Sha256::digest(json.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}

@@ -1,0 +1,258 @@
+//! Batches: booked once across re-runs, crashes and lost answers.
+
+use std::sync::Mutex;
+
+use feishu_vc::model::ErrorCode;
+use feishu_vc_emulator::Emulator;
+use feishu_vc_ledger::{BatchEvent, BatchOptions, BatchRow, LedgerError, State, batch_key};
+
+use crate::support::{DAY, emulator, ledger, meeting};
+
+fn rows(emulator: &Emulator, n: usize) -> Vec<BatchRow> {
+    (1..=n)
+        .map(|i| {
+            BatchRow::new(
+                i.to_string(),
+                i + 1,
+                meeting(emulator, &format!("row {i}"), DAY),
+            )
+        })
+        .collect()
+}
+
+/// Collects the progress events.
+#[derive(Default)]
+struct Progress(Mutex<Vec<BatchEvent>>);
+
+impl Progress {
+    fn report(&self) -> impl Fn(BatchEvent) + Send + Sync + '_ {
+        |event| self.0.lock().unwrap().push(event)
+    }
+
+    fn take(&self) -> Vec<BatchEvent> {
+        std::mem::take(&mut *self.0.lock().unwrap())
+    }
+}
+
+#[tokio::test]
+async fn a_batch_books_every_row_once_and_a_rerun_sends_nothing() {
+    let emulator = emulator().await;
+    let ledger = ledger(&emulator);
+    let progress = Progress::default();
+
+    let first = ledger
+        .book_batch(
+            "weekly.csv",
+            rows(&emulator, 12),
+            BatchOptions::default().concurrency(4),
+            &progress.report(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(first.booked, 12);
+    assert!(first.refused.is_empty() && first.unknown.is_empty() && first.interrupted.is_empty());
+    let events = progress.take();
+    assert!(matches!(
+        events[0],
+        BatchEvent::Started {
+            total: 12,
+            to_send: 12,
+            already_done: 0
+        }
+    ));
+    let settled = events
+        .iter()
+        .filter(|e| matches!(e, BatchEvent::Settled(r) if r.state == State::Booked))
+        .count();
+    assert_eq!(settled, 12);
+    assert_eq!(emulator.state().applies, 12);
+    let record = ledger
+        .store()
+        .get(&batch_key("weekly.csv", "7"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.intent.batch.as_deref(), Some("weekly.csv"));
+    assert_eq!(record.intent.topic.as_deref(), Some("row 7"));
+
+    let again = ledger
+        .book_batch(
+            "weekly.csv",
+            rows(&emulator, 12),
+            BatchOptions::default(),
+            &progress.report(),
+        )
+        .await
+        .unwrap();
+    assert_eq!((again.booked, again.already_booked), (0, 12));
+    assert!(matches!(
+        progress.take()[..],
+        [BatchEvent::Started {
+            total: 12,
+            to_send: 0,
+            already_done: 12
+        }]
+    ));
+    assert_eq!(emulator.state().applies, 12);
+}
+
+#[tokio::test]
+async fn a_dropped_answer_is_unknown_and_resent_only_when_asked() {
+    let emulator = emulator().await;
+    let ledger = ledger(&emulator);
+    let progress = Progress::default();
+    emulator.drop_next_apply_answers(1);
+
+    // One at a time: the first row is the one whose answer is dropped.
+    let options = BatchOptions::default().concurrency(1);
+    let first = ledger
+        .book_batch("b", rows(&emulator, 3), options.clone(), &progress.report())
+        .await
+        .unwrap();
+    assert_eq!(first.booked, 2);
+    assert_eq!(first.unknown.len(), 1);
+    let unknown = &first.unknown[0];
+    assert_eq!(unknown.key(), &batch_key("b", "1"));
+    assert_eq!(unknown.state, State::Unknown);
+    assert!(unknown.refusal.is_some());
+    // Feishu did book it: the emulator holds all three.
+    assert_eq!(emulator.state().applies, 3);
+
+    let second = ledger
+        .book_batch("b", rows(&emulator, 3), options.clone(), &progress.report())
+        .await
+        .unwrap();
+    assert_eq!((second.booked, second.already_booked), (0, 2));
+    assert_eq!(second.unknown.len(), 1);
+    assert_eq!(emulator.state().applies, 3, "an unknown row was sent again");
+
+    // The user says row 1 is to be sent again: it is, once.
+    let third = ledger
+        .book_batch(
+            "b",
+            rows(&emulator, 3),
+            options.resend_unknown(["1"]),
+            &progress.report(),
+        )
+        .await
+        .unwrap();
+    assert_eq!((third.booked, third.already_booked), (1, 2));
+    assert!(third.unknown.is_empty());
+    assert_eq!(emulator.state().applies, 4);
+    let record = ledger
+        .store()
+        .get(&batch_key("b", "1"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((record.state, record.attempts), (State::Booked, 2));
+}
+
+#[tokio::test]
+async fn a_batch_with_one_invalid_row_refuses_that_row_with_its_code_and_books_the_rest() {
+    let emulator = emulator().await;
+    let ledger = ledger(&emulator);
+    let mut rows = rows(&emulator, 5);
+    // Row 3 ends 31 days ahead: past Feishu's 30.
+    rows[2].request = meeting(&emulator, "too far", 31 * DAY);
+
+    let summary = ledger
+        .book_batch("mixed", rows, BatchOptions::default(), &|_| {})
+        .await
+        .unwrap();
+    assert_eq!(summary.booked, 4);
+    assert_eq!(summary.refused.len(), 1);
+    let refused = &summary.refused[0];
+    assert_eq!(refused.key(), &batch_key("mixed", "3"));
+    let refusal = refused.refusal.as_ref().unwrap();
+    assert_eq!(refusal.code, Some(ErrorCode::ParamError.code()));
+    assert!(refusal.message.contains("30 days"), "{}", refusal.message);
+    assert_eq!(emulator.state().applies, 4);
+}
+
+#[tokio::test]
+async fn rows_left_sending_by_a_dead_run_are_reported_and_not_resent() {
+    let emulator = emulator().await;
+    let ledger = ledger(&emulator);
+    let rows = rows(&emulator, 4);
+    // A run that died after marking row 2 sending, its request in flight.
+    let dead = ledger.clone();
+    let intent = dead_intent(&dead, &rows[1]);
+    let key = ledger.store().begin(intent).await.unwrap().key().clone();
+    assert!(
+        ledger
+            .store()
+            .mark_sending(&key, emulator.now())
+            .await
+            .unwrap()
+    );
+
+    let summary = ledger
+        .book_batch("crash", rows, BatchOptions::default(), &|_| {})
+        .await
+        .unwrap();
+    assert_eq!(summary.booked, 3);
+    assert_eq!(summary.interrupted.len(), 1);
+    assert_eq!(summary.interrupted[0].key(), &key);
+    assert_eq!(summary.unknown.len(), 1);
+    assert_eq!(summary.unknown[0].state, State::Unknown);
+    assert_eq!(emulator.state().applies, 3);
+}
+
+/// The intent the batch "crash" writes for `row`, as an earlier run of it would have.
+fn dead_intent(ledger: &feishu_vc_ledger::Ledger, row: &BatchRow) -> feishu_vc_ledger::Intent {
+    let json = feishu_vc_ledger::request_json(&row.request).unwrap();
+    let fingerprint = feishu_vc_ledger::fingerprint(&row.request).unwrap();
+    feishu_vc_ledger::Intent::new(
+        batch_key("crash", &row.key),
+        fingerprint,
+        row.request.body.end_time.unwrap(),
+        json,
+        ledger.now(),
+    )
+    .with_batch("crash")
+}
+
+#[tokio::test]
+async fn a_row_recorded_for_another_meeting_fails_the_batch_before_anything_is_sent() {
+    let emulator = emulator().await;
+    let ledger = ledger(&emulator);
+    ledger
+        .book_batch(
+            "edited",
+            rows(&emulator, 2),
+            BatchOptions::default(),
+            &|_| {},
+        )
+        .await
+        .unwrap();
+    assert_eq!(emulator.state().applies, 2);
+
+    // The file was edited: row 2 is another meeting now, and rows 3-4 are new.
+    let mut edited = rows(&emulator, 4);
+    edited[1].request = meeting(&emulator, "something else", DAY);
+    let conflicts = ledger.batch_conflicts("edited", &edited).await.unwrap();
+    assert_eq!(conflicts.len(), 1);
+    let result = ledger
+        .book_batch("edited", edited, BatchOptions::default(), &|_| {})
+        .await;
+    match result {
+        Err(LedgerError::Conflict { key, .. }) => assert_eq!(key, batch_key("edited", "2")),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(emulator.state().applies, 2);
+    assert!(
+        ledger
+            .store()
+            .get(&batch_key("edited", "3"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // Two rows of one file with the same key and different meetings: a conflict too.
+    let mut twice = rows(&emulator, 2);
+    twice[1].key = "1".to_owned();
+    let conflicts = ledger.batch_conflicts("fresh", &twice).await.unwrap();
+    assert_eq!(conflicts.len(), 1);
+}
