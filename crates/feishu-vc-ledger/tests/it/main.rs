@@ -1,7 +1,8 @@
-//! The ledger against the emulator, over loopback.
+//! The ledger's own tests: the store contract, and the ledger against the emulator over loopback.
 
 mod batch;
 mod book;
+mod conformance;
 mod events;
 mod keep;
 mod support;
