@@ -5,4 +5,5 @@ mod book;
 mod conformance;
 mod events;
 mod keep;
+mod sqlite;
 mod support;
