@@ -11,7 +11,7 @@ use feishu_vc_ledger::{
     State, batch_key,
 };
 
-use crate::support::{DAY, emulator, ledger, ledger_over, meeting};
+use crate::support::{DAY, client_builder, emulator, ledger, ledger_over, meeting};
 
 fn rows(emulator: &Emulator, n: usize) -> Vec<BatchRow> {
     (1..=n)
@@ -44,11 +44,13 @@ async fn a_batch_books_every_row_once_and_a_rerun_sends_nothing() {
     let emulator = emulator().await;
     let ledger = ledger(&emulator);
     let progress = Progress::default();
+    // Built once: a row's end time is part of its request.
+    let rows = rows(&emulator, 12);
 
     let first = ledger
         .book_batch(
             "weekly.csv",
-            rows(&emulator, 12),
+            rows.clone(),
             BatchOptions::default().concurrency(4),
             &progress.report(),
         )
@@ -83,7 +85,7 @@ async fn a_batch_books_every_row_once_and_a_rerun_sends_nothing() {
     let again = ledger
         .book_batch(
             "weekly.csv",
-            rows(&emulator, 12),
+            rows,
             BatchOptions::default(),
             &progress.report(),
         )
@@ -110,8 +112,9 @@ async fn a_dropped_answer_is_unknown_and_resent_only_when_asked() {
 
     // One at a time: the first row is the one whose answer is dropped.
     let options = BatchOptions::default().concurrency(1);
+    let rows = rows(&emulator, 3);
     let first = ledger
-        .book_batch("b", rows(&emulator, 3), options.clone(), &progress.report())
+        .book_batch("b", rows.clone(), options.clone(), &progress.report())
         .await
         .unwrap();
     assert_eq!(first.booked, 2);
@@ -124,7 +127,7 @@ async fn a_dropped_answer_is_unknown_and_resent_only_when_asked() {
     assert_eq!(emulator.state().applies, 3);
 
     let second = ledger
-        .book_batch("b", rows(&emulator, 3), options.clone(), &progress.report())
+        .book_batch("b", rows.clone(), options.clone(), &progress.report())
         .await
         .unwrap();
     assert_eq!((second.booked, second.already_booked), (0, 2));
@@ -133,12 +136,7 @@ async fn a_dropped_answer_is_unknown_and_resent_only_when_asked() {
 
     // The user says row 1 is to be sent again: it is, once.
     let third = ledger
-        .book_batch(
-            "b",
-            rows(&emulator, 3),
-            options.resend_unknown(["1"]),
-            &progress.report(),
-        )
+        .book_batch("b", rows, options.resend_unknown(["1"]), &progress.report())
         .await
         .unwrap();
     assert_eq!((third.booked, third.already_booked), (1, 2));
@@ -250,10 +248,11 @@ fn dead_intent(ledger: &feishu_vc_ledger::Ledger, row: &BatchRow) -> feishu_vc_l
 async fn a_row_recorded_for_another_meeting_fails_the_batch_before_anything_is_sent() {
     let emulator = emulator().await;
     let ledger = ledger(&emulator);
+    let mut edited = rows(&emulator, 4);
     ledger
         .book_batch(
             "edited",
-            rows(&emulator, 2),
+            edited[..2].to_vec(),
             BatchOptions::default(),
             &|_| {},
         )
@@ -262,7 +261,6 @@ async fn a_row_recorded_for_another_meeting_fails_the_batch_before_anything_is_s
     assert_eq!(emulator.state().applies, 2);
 
     // The file was edited: row 2 is another meeting now, and rows 3-4 are new.
-    let mut edited = rows(&emulator, 4);
     edited[1].request = meeting(&emulator, "something else", DAY);
     let conflicts = ledger.batch_conflicts("edited", &edited).await.unwrap();
     assert_eq!(conflicts.len(), 1);
@@ -316,20 +314,17 @@ async fn rows_waiting_for_their_rate_limit_slot_when_the_run_stops_stay_pending_
  {
     let emulator = emulator().await;
     let store: Arc<dyn LedgerStore> = Arc::new(InMemoryLedger::new());
-    let clock = emulator.clone();
-    let paced = feishu_vc::Client::builder()
-        .app_credentials(emulator.app_id(), emulator.app_secret())
-        .base_url(emulator.base_url())
-        .validation_clock(move || clock.now())
+    let paced = client_builder(&emulator)
         .rate_limiter(Arc::new(Slots(AtomicUsize::new(2))))
         .build()
         .unwrap();
     let first_run = feishu_vc_ledger::Ledger::new(paced, store.clone());
 
     // Two slots are granted; the other rows wait for theirs until the run is stopped (Ctrl-C).
+    let rows = rows(&emulator, 5);
     let batch = first_run.book_batch(
         "paced",
-        rows(&emulator, 5),
+        rows.clone(),
         BatchOptions::default().concurrency(3),
         &|_| {},
     );
@@ -356,12 +351,7 @@ async fn rows_waiting_for_their_rate_limit_slot_when_the_run_stops_stay_pending_
 
     let next_run = ledger_over(&emulator, store);
     let summary = next_run
-        .book_batch(
-            "paced",
-            rows(&emulator, 5),
-            BatchOptions::default(),
-            &|_| {},
-        )
+        .book_batch("paced", rows, BatchOptions::default(), &|_| {})
         .await
         .unwrap();
     assert_eq!((summary.booked, summary.already_booked), (3, 2));

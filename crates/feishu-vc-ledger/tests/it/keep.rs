@@ -56,11 +56,15 @@ async fn after_25_days_keep_renews_each_kept_reservation_keeping_its_number() {
 
     emulator.advance(25 * DAY).await.unwrap();
     let options = KeepOptions::new("k1");
+    let started = emulator.now();
     let report = ledger.keep_pass(&options).await.unwrap();
 
     assert_eq!(report.renewed.len(), 3, "{report:?}");
     assert!(report.lost.is_empty() && report.gone.is_empty() && report.failed.is_empty());
-    let new_end = after(emulator.now(), options.extend_to);
+    // Now (by the pass's clock) plus `extend_to`: one end time for the whole pass.
+    let new_end = report.renewed[0].end_time;
+    assert!(after(started, options.extend_to) <= new_end);
+    assert!(new_end <= after(emulator.now(), options.extend_to));
     let state = emulator.state();
     for before in &kept {
         let held = state.reservation(id(before).as_str()).unwrap();
