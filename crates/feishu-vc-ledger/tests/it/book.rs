@@ -75,6 +75,7 @@ async fn booking_writes_the_intent_before_sending_and_the_outcome_after() {
     assert_eq!(record.intent.owner.as_ref().unwrap().id, emulator_alice());
     assert_eq!(record.intent.fingerprint.len(), 64);
     assert_eq!(store.get(record.key()).await.unwrap(), Some(record));
+    assert!(!format!("{ledger:?}").contains(emulator.app_secret()));
 }
 
 fn emulator_alice() -> &'static str {
