@@ -13,7 +13,6 @@ const DAY: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// How [`Ledger::keep_pass`] renews.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct KeepOptions {
     /// Renew a kept reservation when its end time is less than this far away (7 days by
     /// default).

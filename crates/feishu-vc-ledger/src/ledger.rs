@@ -45,7 +45,6 @@ impl fmt::Debug for Ledger {
 
 /// How [`Ledger::book`] records a booking.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct BookOptions {
     /// Keep the reservation alive: [`Ledger::keep_pass`] renews it before it expires.
     pub keep: bool,

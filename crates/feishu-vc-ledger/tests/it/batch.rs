@@ -111,7 +111,10 @@ async fn a_dropped_answer_is_unknown_and_resent_only_when_asked() {
     emulator.drop_next_apply_answers(1);
 
     // One at a time: the first row is the one whose answer is dropped.
-    let options = BatchOptions::default().concurrency(1);
+    let options = BatchOptions {
+        concurrency: 1,
+        resend_unknown: Vec::new(),
+    };
     let rows = rows(&emulator, 3);
     let first = ledger
         .book_batch("b", rows.clone(), options.clone(), &progress.report())

@@ -182,7 +182,11 @@ async fn two_keepers_on_one_in_memory_store_renew_each_reservation_once() {
 async fn a_failed_renewal_is_reported_and_its_claim_released() {
     let (_emulator, ledger, kept) = kept_after(2, 25).await;
     // A renewal to 31 days ahead is refused (more than 30): both fail.
-    let too_far = KeepOptions::new("k1").extend_to(31 * DAY).batch_size(1);
+    let too_far = KeepOptions {
+        extend_to: 31 * DAY,
+        batch_size: 1,
+        ..KeepOptions::new("k1")
+    };
     let report = ledger.keep_pass(&too_far).await.unwrap();
     assert_eq!(report.failed.len(), 2, "{report:?}");
     assert!(
