@@ -199,22 +199,14 @@ impl Ledger {
         match marked {
             Marked::Sending => {}
             Marked::Taken => {
-                return self
-                    .store
-                    .get(key)
-                    .await?
-                    .ok_or_else(|| LedgerError::NotFound(format!("intent `{key}`")));
+                return self.current(key).await;
             }
             Marked::Failed(error) => return Err(error),
             // The call ended before its request could go out (local validation, no token): its
             // refusal is recorded like any other, through sending.
             Marked::NotYet => {
                 if !self.store.mark_sending(key, at).await? {
-                    return self
-                        .store
-                        .get(key)
-                        .await?
-                        .ok_or_else(|| LedgerError::NotFound(format!("intent `{key}`")));
+                    return self.current(key).await;
                 }
             }
         }
@@ -223,6 +215,14 @@ impl Ledger {
             Err(error) => failed(&error, at),
         };
         self.store.settle(key, outcome).await
+    }
+
+    /// The record `key` as it stands.
+    async fn current(&self, key: &IntentKey) -> Result<Record, LedgerError> {
+        self.store
+            .get(key)
+            .await?
+            .ok_or_else(|| LedgerError::NotFound(format!("intent `{key}`")))
     }
 
     /// The intent of booking `request` under `key` now.
