@@ -2,13 +2,14 @@
 
 use std::sync::Arc;
 
-use feishu_vc::model::ReserveId;
+use feishu_vc::model::{ReserveId, UpdateReserveBody};
 use feishu_vc_emulator::Emulator;
 use feishu_vc_ledger::{
-    BookOptions, InMemoryLedger, IntentKey, KeepOptions, Ledger, LedgerStore, Record, State,
+    BookError, BookOptions, InMemoryLedger, IntentKey, KeepOptions, Ledger, LedgerStore, Record,
+    State,
 };
 
-use crate::support::{DAY, after, emulator, ledger, ledger_over, meeting};
+use crate::support::{DAY, after, client, emulator, emulator_with, ledger, ledger_over, meeting};
 
 /// Books `n` meetings ending 29 days ahead, kept or not.
 async fn book(
@@ -198,4 +199,70 @@ async fn a_failed_renewal_is_reported_and_its_claim_released() {
     // The claims were released: another keeper renews them in this very second.
     let report = ledger.keep_pass(&KeepOptions::new("k2")).await.unwrap();
     assert_eq!(report.renewed.len(), kept.len(), "{report:?}");
+}
+
+/// Shortened elsewhere, a kept reservation expired on Feishu's side while the ledger still
+/// expected it to live; its number went to another reservation. The renewal gives it another
+/// number: reported as failed, never as renewed.
+#[tokio::test]
+async fn a_renewal_that_changes_the_meeting_number_is_reported() {
+    let emulator =
+        emulator_with(Emulator::builder().meeting_no_pool(100_000_000..=100_000_003)).await;
+    let ledger = ledger(&emulator);
+    let kept = book(&ledger, &emulator, "kept", 1, true).await;
+    let (reserve_id, number) = (id(&kept[0]).clone(), kept[0].meeting_no.clone().unwrap());
+    let elsewhere = client(&emulator);
+    let soon = after(emulator.now(), DAY);
+    elsewhere
+        .reserves()
+        .update(
+            reserve_id.clone(),
+            UpdateReserveBody::default().set_end_time(soon),
+        )
+        .await
+        .unwrap();
+    emulator.advance(2 * DAY).await.unwrap();
+    // Others book until one holds its number; the rest are deleted, so numbers are free again.
+    let mut others = Vec::new();
+    while !emulator.state().is_taken(number.as_str()) {
+        let other = meeting(&emulator, "other", 29 * DAY);
+        others.push(elsewhere.reserves().apply(other).await.unwrap().data);
+    }
+    for other in others.into_iter().filter(|o| o.meeting_no != number) {
+        elsewhere.reserves().delete(other.reserve_id).await.unwrap();
+    }
+
+    emulator.advance(21 * DAY).await.unwrap();
+    let report = ledger.keep_pass(&KeepOptions::new("k1")).await.unwrap();
+
+    assert!(report.renewed.is_empty(), "{report:?}");
+    assert_eq!(report.failed.len(), 1, "{report:?}");
+    let (record, why) = &report.failed[0];
+    assert_eq!(record.reserve_id.as_ref(), Some(&reserve_id));
+    let given = emulator
+        .state()
+        .reservation(reserve_id.as_str())
+        .unwrap()
+        .meeting_no
+        .clone();
+    assert_ne!(given, number);
+    assert!(
+        why.contains(given.as_str()) && why.contains(number.as_str()),
+        "{why}"
+    );
+
+    // Renewed directly, the same is an error naming both numbers.
+    let renewed = ledger
+        .renew(&reserve_id, after(emulator.now(), 20 * DAY))
+        .await;
+    match renewed {
+        Err(BookError::MeetingNoChanged {
+            recorded,
+            given: now,
+            ..
+        }) => {
+            assert_eq!((recorded, now), (number, given));
+        }
+        other => panic!("{other:?}"),
+    }
 }
