@@ -2,11 +2,11 @@
 
 use std::sync::Arc;
 
-use feishu_vc::model::{ReserveId, UpdateReserveBody};
+use feishu_vc::model::{MeetingNo, ReserveId, Timestamp, UpdateReserveBody};
 use feishu_vc_emulator::Emulator;
 use feishu_vc_ledger::{
-    BookError, BookOptions, InMemoryLedger, IntentKey, KeepOptions, Ledger, LedgerStore, Record,
-    State,
+    BookError, BookOptions, BoxFuture, Claim, InMemoryLedger, Intent, IntentKey, KeepOptions,
+    Ledger, LedgerError, LedgerStore, Outcome, Record, RecordFilter, State,
 };
 
 use crate::support::{DAY, after, client, emulator, emulator_with, ledger, ledger_over, meeting};
@@ -265,4 +265,105 @@ async fn a_renewal_that_changes_the_meeting_number_is_reported() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+/// An in-memory store whose `set_end_time` fails while `broken` is set (the database went away
+/// mid-pass).
+#[derive(Debug, Default)]
+struct Flaky {
+    inner: InMemoryLedger,
+    broken: std::sync::atomic::AtomicBool,
+}
+
+impl LedgerStore for Flaky {
+    fn begin(&self, intent: Intent) -> BoxFuture<'_, Result<Record, LedgerError>> {
+        self.inner.begin(intent)
+    }
+    fn mark_sending<'a>(&'a self, key: &'a IntentKey, at: Timestamp) -> Bf<'a, bool> {
+        self.inner.mark_sending(key, at)
+    }
+    fn settle<'a>(&'a self, key: &'a IntentKey, outcome: Outcome) -> Bf<'a, Record> {
+        self.inner.settle(key, outcome)
+    }
+    fn settle_interrupted<'a>(&'a self, b: Option<&'a str>, t: Timestamp) -> Bf<'a, Vec<Record>> {
+        self.inner.settle_interrupted(b, t)
+    }
+    fn reopen<'a>(&'a self, key: &'a IntentKey) -> Bf<'a, Record> {
+        self.inner.reopen(key)
+    }
+    fn get<'a>(&'a self, key: &'a IntentKey) -> Bf<'a, Option<Record>> {
+        self.inner.get(key)
+    }
+    fn by_reserve_id<'a>(&'a self, id: &'a ReserveId) -> Bf<'a, Option<Record>> {
+        self.inner.by_reserve_id(id)
+    }
+    fn list<'a>(&'a self, filter: &'a RecordFilter) -> Bf<'a, Vec<Record>> {
+        self.inner.list(filter)
+    }
+    fn set_end_time<'a>(
+        &'a self,
+        id: &'a ReserveId,
+        end: Timestamp,
+        at: Timestamp,
+    ) -> Bf<'a, Record> {
+        if self.broken.load(std::sync::atomic::Ordering::SeqCst) {
+            let down = LedgerError::Backend {
+                message: "the database went away".to_owned(),
+                source: None,
+            };
+            return Box::pin(std::future::ready(Err(down)));
+        }
+        self.inner.set_end_time(id, end, at)
+    }
+    fn set_ended<'a>(&'a self, id: &'a ReserveId, state: State, at: Timestamp) -> Bf<'a, Record> {
+        self.inner.set_ended(id, state, at)
+    }
+    fn set_keep<'a>(&'a self, id: &'a ReserveId, keep: bool) -> Bf<'a, Record> {
+        self.inner.set_keep(id, keep)
+    }
+    fn claim_due<'a>(
+        &'a self,
+        due: Timestamp,
+        now: Timestamp,
+        claim: &'a Claim,
+        limit: usize,
+    ) -> Bf<'a, Vec<Record>> {
+        self.inner.claim_due(due, now, claim, limit)
+    }
+    fn release<'a>(&'a self, id: &'a ReserveId, worker: &'a str) -> Bf<'a, ()> {
+        self.inner.release(id, worker)
+    }
+    fn by_meeting_no<'a>(&'a self, no: &'a MeetingNo, at: Timestamp) -> Bf<'a, Vec<Record>> {
+        self.inner.by_meeting_no(no, at)
+    }
+}
+
+type Bf<'a, T> = BoxFuture<'a, Result<T, LedgerError>>;
+
+#[tokio::test]
+async fn a_pass_that_fails_releases_its_claims() {
+    let emulator = emulator().await;
+    let store = Arc::new(Flaky::default());
+    let ledger = ledger_over(&emulator, store.clone());
+    let kept = book(&ledger, &emulator, "kept", 3, true).await;
+    emulator.advance(25 * DAY).await.unwrap();
+
+    store
+        .broken
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let failed = ledger
+        .keep_pass(&KeepOptions::new("k1").batch_size(2))
+        .await;
+    assert!(failed.is_err(), "{failed:?}");
+
+    // The store is back: another keeper, at once (within the lease), claims all three.
+    store
+        .broken
+        .store(false, std::sync::atomic::Ordering::SeqCst);
+    let report = ledger.keep_pass(&KeepOptions::new("k2")).await.unwrap();
+    let mut renewed: Vec<&ReserveId> = report.renewed.iter().map(id).collect();
+    renewed.sort();
+    let mut expected: Vec<&ReserveId> = kept.iter().map(id).collect();
+    expected.sort();
+    assert_eq!(renewed, expected, "{report:?}");
 }
