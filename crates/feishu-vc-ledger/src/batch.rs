@@ -76,6 +76,7 @@ impl BatchOptions {
 
 /// What [`Ledger::book_batch`] reports as it goes.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 // One event per row, handed to a callback and dropped: boxing the record would buy nothing.
 #[allow(clippy::large_enum_variant)]
 pub enum BatchEvent {
