@@ -11,7 +11,6 @@ use crate::store::{IntentKey, LedgerError, Record, State};
 
 /// One meeting of a batch.
 #[derive(Debug, Clone)]
-#[non_exhaustive]
 pub struct BatchRow {
     /// The row's key, stable across re-runs of the same file: its `key` column, else its 1-based
     /// data row number. The intent's key is `"{batch}#{key}"`.
@@ -44,7 +43,6 @@ impl BatchRow {
 
 /// How [`Ledger::book_batch`] runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct BatchOptions {
     /// How many applies may be in flight at once (at least 1; 8 by default).
     pub concurrency: usize,

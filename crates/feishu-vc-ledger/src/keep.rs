@@ -13,7 +13,6 @@ const DAY: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// How [`Ledger::keep_pass`] renews.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct KeepOptions {
     /// Renew a kept reservation when its end time is less than this far away (7 days by
     /// default).
@@ -112,9 +111,10 @@ impl Ledger {
         };
         let end_time = now.checked_add(options.extend_to).unwrap_or(now);
         let mut report = KeepReport::default();
-        // Claims this pass still holds (failures): kept until the end of the pass, so the next
-        // claim does not hand them back, then released.
-        let mut held: Vec<ReserveId> = Vec::new();
+        // Claims this pass holds and has not released: those claimed and not yet settled, and
+        // failures, kept until the end of the pass so the next claim does not hand them back.
+        // All are released when the pass ends, also when it fails.
+        let mut held: HashSet<ReserveId> = HashSet::new();
         let mut seen: HashSet<ReserveId> = HashSet::new();
         let result = async {
             loop {
@@ -124,23 +124,22 @@ impl Ledger {
                     .await?;
                 let mut fresh = Vec::new();
                 for record in claimed {
-                    let id = reserve_id_of(&record)?.clone();
+                    // Only booked records are claimed, and they have their id.
+                    let Some(id) = record.reserve_id.clone() else {
+                        continue;
+                    };
+                    held.insert(id.clone());
                     if seen.insert(id.clone()) {
-                        fresh.push(record);
-                    } else {
-                        held.push(id);
+                        fresh.push((id, record));
                     }
                 }
                 if fresh.is_empty() {
                     return Ok(());
                 }
-                for record in fresh {
-                    let id = reserve_id_of(&record)?.clone();
-                    held.push(id.clone());
-                    let settled = self.keep_one(record, now, end_time, &mut report).await;
-                    if settled? {
-                        held.pop();
+                for (id, record) in fresh {
+                    if self.keep_one(record, now, end_time, &mut report).await? {
                         self.store.release(&id, &options.worker).await?;
+                        held.remove(&id);
                     }
                 }
             }

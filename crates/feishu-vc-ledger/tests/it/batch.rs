@@ -1,12 +1,17 @@
 //! Batches: booked once across re-runs, crashes and lost answers.
 
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use feishu_vc::model::ErrorCode;
 use feishu_vc_emulator::Emulator;
-use feishu_vc_ledger::{BatchEvent, BatchOptions, BatchRow, LedgerError, State, batch_key};
+use feishu_vc_ledger::{
+    BatchEvent, BatchOptions, BatchRow, InMemoryLedger, LedgerError, LedgerStore, RecordFilter,
+    State, batch_key,
+};
 
-use crate::support::{DAY, emulator, ledger, meeting};
+use crate::support::{DAY, client_builder, emulator, ledger, ledger_over, meeting};
 
 fn rows(emulator: &Emulator, n: usize) -> Vec<BatchRow> {
     (1..=n)
@@ -39,11 +44,13 @@ async fn a_batch_books_every_row_once_and_a_rerun_sends_nothing() {
     let emulator = emulator().await;
     let ledger = ledger(&emulator);
     let progress = Progress::default();
+    // Built once: a row's end time is part of its request.
+    let rows = rows(&emulator, 12);
 
     let first = ledger
         .book_batch(
             "weekly.csv",
-            rows(&emulator, 12),
+            rows.clone(),
             BatchOptions::default().concurrency(4),
             &progress.report(),
         )
@@ -78,7 +85,7 @@ async fn a_batch_books_every_row_once_and_a_rerun_sends_nothing() {
     let again = ledger
         .book_batch(
             "weekly.csv",
-            rows(&emulator, 12),
+            rows,
             BatchOptions::default(),
             &progress.report(),
         )
@@ -104,9 +111,13 @@ async fn a_dropped_answer_is_unknown_and_resent_only_when_asked() {
     emulator.drop_next_apply_answers(1);
 
     // One at a time: the first row is the one whose answer is dropped.
-    let options = BatchOptions::default().concurrency(1);
+    let options = BatchOptions {
+        concurrency: 1,
+        resend_unknown: Vec::new(),
+    };
+    let rows = rows(&emulator, 3);
     let first = ledger
-        .book_batch("b", rows(&emulator, 3), options.clone(), &progress.report())
+        .book_batch("b", rows.clone(), options.clone(), &progress.report())
         .await
         .unwrap();
     assert_eq!(first.booked, 2);
@@ -119,7 +130,7 @@ async fn a_dropped_answer_is_unknown_and_resent_only_when_asked() {
     assert_eq!(emulator.state().applies, 3);
 
     let second = ledger
-        .book_batch("b", rows(&emulator, 3), options.clone(), &progress.report())
+        .book_batch("b", rows.clone(), options.clone(), &progress.report())
         .await
         .unwrap();
     assert_eq!((second.booked, second.already_booked), (0, 2));
@@ -128,12 +139,7 @@ async fn a_dropped_answer_is_unknown_and_resent_only_when_asked() {
 
     // The user says row 1 is to be sent again: it is, once.
     let third = ledger
-        .book_batch(
-            "b",
-            rows(&emulator, 3),
-            options.resend_unknown(["1"]),
-            &progress.report(),
-        )
+        .book_batch("b", rows, options.resend_unknown(["1"]), &progress.report())
         .await
         .unwrap();
     assert_eq!((third.booked, third.already_booked), (1, 2));
@@ -170,25 +176,36 @@ async fn a_batch_with_one_invalid_row_refuses_that_row_with_its_code_and_books_t
     assert_eq!(emulator.state().applies, 4);
 }
 
-#[tokio::test]
-async fn rows_left_sending_by_a_dead_run_are_reported_and_not_resent() {
+/// A run over `before` died after marking row 2 sending, its request in flight; the next run, over
+/// the store `reopen` gives, reports it interrupted and unknown, never sends it, and books the
+/// rest.
+pub(crate) async fn rows_left_sending_by_a_dead_run_are_reported_and_not_resent(
+    before: Arc<dyn LedgerStore>,
+    reopen: impl AsyncFnOnce() -> Arc<dyn LedgerStore>,
+) {
     let emulator = emulator().await;
-    let ledger = ledger(&emulator);
     let rows = rows(&emulator, 4);
-    // A run that died after marking row 2 sending, its request in flight.
-    let dead = ledger.clone();
-    let intent = dead_intent(&dead, &rows[1]);
-    let key = ledger.store().begin(intent).await.unwrap().key().clone();
-    assert!(
-        ledger
+    let key = {
+        let dead = ledger_over(&emulator, before);
+        let key = dead
             .store()
-            .mark_sending(&key, emulator.now())
+            .begin(dead_intent(&dead, &rows[1]))
             .await
             .unwrap()
-    );
+            .key()
+            .clone();
+        assert!(
+            dead.store()
+                .mark_sending(&key, emulator.now())
+                .await
+                .unwrap()
+        );
+        key
+    };
 
+    let ledger = ledger_over(&emulator, reopen().await);
     let summary = ledger
-        .book_batch("crash", rows, BatchOptions::default(), &|_| {})
+        .book_batch("crash", rows.clone(), BatchOptions::default(), &|_| {})
         .await
         .unwrap();
     assert_eq!(summary.booked, 3);
@@ -197,6 +214,23 @@ async fn rows_left_sending_by_a_dead_run_are_reported_and_not_resent() {
     assert_eq!(summary.unknown.len(), 1);
     assert_eq!(summary.unknown[0].state, State::Unknown);
     assert_eq!(emulator.state().applies, 3);
+
+    // Run again: still not sent.
+    let again = ledger
+        .book_batch("crash", rows, BatchOptions::default(), &|_| {})
+        .await
+        .unwrap();
+    assert_eq!((again.booked, again.already_booked), (0, 3));
+    assert!(again.interrupted.is_empty());
+    assert_eq!(again.unknown.len(), 1);
+    assert_eq!(emulator.state().applies, 3);
+}
+
+#[tokio::test]
+async fn rows_left_sending_by_a_dead_run_over_an_in_memory_store_are_not_resent() {
+    let store: Arc<dyn LedgerStore> = Arc::new(InMemoryLedger::new());
+    rows_left_sending_by_a_dead_run_are_reported_and_not_resent(store.clone(), async move || store)
+        .await;
 }
 
 /// The intent the batch "crash" writes for `row`, as an earlier run of it would have.
@@ -217,10 +251,11 @@ fn dead_intent(ledger: &feishu_vc_ledger::Ledger, row: &BatchRow) -> feishu_vc_l
 async fn a_row_recorded_for_another_meeting_fails_the_batch_before_anything_is_sent() {
     let emulator = emulator().await;
     let ledger = ledger(&emulator);
+    let mut edited = rows(&emulator, 4);
     ledger
         .book_batch(
             "edited",
-            rows(&emulator, 2),
+            edited[..2].to_vec(),
             BatchOptions::default(),
             &|_| {},
         )
@@ -229,7 +264,6 @@ async fn a_row_recorded_for_another_meeting_fails_the_batch_before_anything_is_s
     assert_eq!(emulator.state().applies, 2);
 
     // The file was edited: row 2 is another meeting now, and rows 3-4 are new.
-    let mut edited = rows(&emulator, 4);
     edited[1].request = meeting(&emulator, "something else", DAY);
     let conflicts = ledger.batch_conflicts("edited", &edited).await.unwrap();
     assert_eq!(conflicts.len(), 1);
@@ -255,4 +289,75 @@ async fn a_row_recorded_for_another_meeting_fails_the_batch_before_anything_is_s
     twice[1].key = "1".to_owned();
     let conflicts = ledger.batch_conflicts("fresh", &twice).await.unwrap();
     assert_eq!(conflicts.len(), 1);
+}
+
+/// A rate limiter that grants `n` slots, then makes every later call wait for good.
+#[derive(Debug)]
+struct Slots(AtomicUsize);
+
+impl feishu_vc::RateLimiter for Slots {
+    fn acquire<'a>(
+        &'a self,
+        _: feishu_vc::RateScope<'a>,
+    ) -> feishu_vc::transport::BoxFuture<'a, ()> {
+        let granted = self
+            .0
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        if granted {
+            Box::pin(async {})
+        } else {
+            Box::pin(std::future::pending())
+        }
+    }
+}
+
+#[tokio::test]
+async fn rows_waiting_for_their_rate_limit_slot_when_the_run_stops_stay_pending_and_are_sent_next_run()
+ {
+    let emulator = emulator().await;
+    let store: Arc<dyn LedgerStore> = Arc::new(InMemoryLedger::new());
+    let paced = client_builder(&emulator)
+        .rate_limiter(Arc::new(Slots(AtomicUsize::new(2))))
+        .build()
+        .unwrap();
+    let first_run = feishu_vc_ledger::Ledger::new(paced, store.clone());
+
+    // Two slots are granted; the other rows wait for theirs until the run is stopped (Ctrl-C).
+    let rows = rows(&emulator, 5);
+    let batch = first_run.book_batch(
+        "paced",
+        rows.clone(),
+        BatchOptions::default().concurrency(3),
+        &|_| {},
+    );
+    let two_booked = async {
+        let booked = RecordFilter::all().states([State::Booked]);
+        while store.list(&booked).await.unwrap().len() < 2 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        // Let the waiting rows settle into their wait.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    tokio::select! {
+        done = batch => panic!("the batch ended though three rows have no slot: {done:?}"),
+        () = two_booked => {}
+    }
+    let records = store.list(&RecordFilter::all()).await.unwrap();
+    let count = |state| records.iter().filter(|r| r.state == state).count();
+    assert_eq!(
+        (count(State::Booked), count(State::Pending)),
+        (2, 3),
+        "{records:?}"
+    );
+    assert_eq!(emulator.state().applies, 2);
+
+    let next_run = ledger_over(&emulator, store);
+    let summary = next_run
+        .book_batch("paced", rows, BatchOptions::default(), &|_| {})
+        .await
+        .unwrap();
+    assert_eq!((summary.booked, summary.already_booked), (3, 2));
+    assert!(summary.interrupted.is_empty() && summary.unknown.is_empty());
+    assert_eq!(emulator.state().applies, 5);
 }

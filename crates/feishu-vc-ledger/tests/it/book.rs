@@ -10,7 +10,7 @@ use feishu_vc_ledger::{
 };
 use futures_util::FutureExt as _;
 
-use crate::support::{DAY, after, book_one, client, emulator, ledger, meeting};
+use crate::support::{DAY, after, book_one, client, client_builder, emulator, ledger, meeting};
 
 /// Looks into the store when the facade hands back Feishu's answer, before the ledger settles it.
 #[derive(Debug)]
@@ -40,11 +40,7 @@ async fn booking_writes_the_intent_before_sending_and_the_outcome_after() {
         store: store.clone(),
         seen: Mutex::new(Vec::new()),
     });
-    let clock = emulator.clone();
-    let client = feishu_vc::Client::builder()
-        .app_credentials(emulator.app_id(), emulator.app_secret())
-        .base_url(emulator.base_url())
-        .validation_clock(move || clock.now())
+    let client = client_builder(&emulator)
         .booking_observer(peek.clone())
         .build()
         .unwrap();
@@ -53,6 +49,7 @@ async fn booking_writes_the_intent_before_sending_and_the_outcome_after() {
 
     let request = meeting(&emulator, "standup", DAY);
     let end = request.body.end_time.unwrap();
+    let sent = emulator.now();
     let record = ledger
         .book(
             IntentKey::new("standup"),
@@ -70,13 +67,15 @@ async fn booking_writes_the_intent_before_sending_and_the_outcome_after() {
     let held = emulator.state().reservation(id.as_str()).unwrap().clone();
     assert_eq!(record.meeting_no.as_ref(), Some(&held.meeting_no));
     assert_eq!(record.end_time, end);
-    assert_eq!(record.booked_at, Some(emulator.now()));
+    let booked_at = record.booked_at.unwrap();
+    assert!(sent <= booked_at && booked_at <= emulator.now());
     assert!(record.log_id.is_some());
     assert!(record.intent.keep);
     assert_eq!(record.intent.topic.as_deref(), Some("standup"));
     assert_eq!(record.intent.owner.as_ref().unwrap().id, emulator_alice());
     assert_eq!(record.intent.fingerprint.len(), 64);
     assert_eq!(store.get(record.key()).await.unwrap(), Some(record));
+    assert!(!format!("{ledger:?}").contains(emulator.app_secret()));
 }
 
 fn emulator_alice() -> &'static str {
@@ -182,6 +181,23 @@ async fn the_meeting_password_is_not_recorded_nor_part_of_the_fingerprint() {
         .unwrap();
     assert_eq!(again.reserve_id, record.reserve_id);
     assert_eq!(emulator.state().applies, 1);
+
+    // A password the rules refuse: refused with its code, and the password nowhere.
+    let refused = ledger
+        .book(
+            IntentKey::new("bad"),
+            with_password("12x45"),
+            BookOptions::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(refused.state, State::Refused);
+    assert_eq!(
+        refused.refusal.as_ref().unwrap().code,
+        Some(ErrorCode::InvalidPassword.code())
+    );
+    assert!(!format!("{refused:?}").contains("12x45"));
+    assert_eq!(emulator.state().applies, 1);
 }
 
 #[tokio::test]
@@ -214,8 +230,18 @@ async fn renew_refresh_and_cancel_keep_the_record_true() {
     let cancelled = ledger.cancel(&other_id).await.unwrap();
     assert_eq!(cancelled.state, State::Deleted);
     assert!(emulator.state().reservation(other_id.as_str()).is_none());
-    // Asked again, Feishu no longer knows it: gone.
-    let refreshed = ledger.refresh(&other_id).await.unwrap();
+    // Ended, it stays as recorded: when it ended is what matters to events.
+    assert_eq!(ledger.refresh(&other_id).await.unwrap(), cancelled);
+    assert_eq!(ledger.cancel(&other_id).await.unwrap(), cancelled);
+
+    // Deleted elsewhere: Feishu no longer knows it, so it is gone.
+    let third = book_one(&ledger, &emulator, "d").await;
+    client(&emulator)
+        .reserves()
+        .delete(third.clone())
+        .await
+        .unwrap();
+    let refreshed = ledger.refresh(&third).await.unwrap();
     assert_eq!(refreshed.state, State::Gone);
 
     // A reservation the ledger never booked is refused before anything is sent.
@@ -240,8 +266,10 @@ async fn refresh_records_a_renewal_made_elsewhere() {
         )
         .await
         .unwrap();
+    let asked = emulator.now();
     let refreshed = ledger.refresh(&id).await.unwrap();
     assert_eq!(refreshed.state, State::Booked);
     assert_eq!(refreshed.end_time, later);
-    assert_eq!(refreshed.checked_at, Some(emulator.now()));
+    let checked = refreshed.checked_at.unwrap();
+    assert!(asked <= checked && checked <= emulator.now());
 }

@@ -20,13 +20,16 @@ pub(crate) async fn emulator_with(builder: EmulatorBuilder) -> Arc<Emulator> {
 
 /// A client of `emulator`, validating on its clock.
 pub(crate) fn client(emulator: &Arc<Emulator>) -> feishu_vc::Client {
+    client_builder(emulator).build().unwrap()
+}
+
+/// The builder of [`client`], for more settings.
+pub(crate) fn client_builder(emulator: &Arc<Emulator>) -> feishu_vc::ClientBuilder {
     let clock = emulator.clone();
     feishu_vc::Client::builder()
         .app_credentials(emulator.app_id(), emulator.app_secret())
         .base_url(emulator.base_url())
         .validation_clock(move || clock.now())
-        .build()
-        .unwrap()
 }
 
 /// A ledger of `emulator` over `store`, its clock the emulator's.
