@@ -81,6 +81,8 @@ mod ledger;
 mod lookup;
 mod memory;
 mod store;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 #[cfg(feature = "facade")]
 pub use batch::{BatchEvent, BatchOptions, BatchRow, BatchSummary, batch_key};

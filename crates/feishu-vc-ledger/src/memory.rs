@@ -240,12 +240,14 @@ impl LedgerStore for InMemoryLedger {
         filter: &'a RecordFilter,
     ) -> BoxFuture<'a, Result<Vec<Record>, LedgerError>> {
         let inner = self.lock();
-        let found = inner
+        let mut found: Vec<Record> = inner
             .records
             .iter()
             .filter(|e| filter.matches(&e.record))
             .map(|e| e.record.clone())
             .collect();
+        // Oldest intent first; intents written at the same time in the order they were written.
+        found.sort_by_key(|r| r.intent.created_at);
         ready(Ok(found))
     }
 

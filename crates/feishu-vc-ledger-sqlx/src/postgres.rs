@@ -1,0 +1,104 @@
+//! The shared store: one PostgreSQL database for several keepers or machines.
+
+use std::fmt;
+use std::str::FromStr;
+
+use feishu_vc_ledger::LedgerError;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{Pool, Postgres};
+
+use crate::sql::{self, Embedded};
+
+const MIGRATIONS: Embedded = Embedded(&[(
+    20261130000001,
+    "ledger",
+    include_str!("../migrations/postgres/20261130000001_ledger.sql"),
+)]);
+
+/// A [`LedgerStore`](feishu_vc_ledger::LedgerStore) in a PostgreSQL database, shared by every
+/// process that connects to it: keepers on several machines claim due reservations with
+/// `FOR UPDATE SKIP LOCKED`, so each is renewed by exactly one of them.
+///
+/// Its `Debug` and its errors name the server, user and database, never the password.
+#[derive(Clone)]
+pub struct PostgresLedger {
+    pool: Pool<Postgres>,
+    server: String,
+}
+
+impl fmt::Debug for PostgresLedger {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PostgresLedger")
+            .field("server", &self.server)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PostgresLedger {
+    /// Connects to the database at `url` (`postgres://user:password@host:port/database`, or any
+    /// form libpq accepts) and creates or migrates the ledger's schema. Errors never show the
+    /// URL's password.
+    pub async fn connect(url: &str) -> Result<Self, LedgerError> {
+        let options = PgConnectOptions::from_str(url)
+            .map_err(|e| LedgerError::backend("invalid PostgreSQL URL", e))?;
+        let server = describe(&options);
+        let pool = PgPoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .map_err(|e| {
+                LedgerError::backend(format!("cannot connect to PostgreSQL at {server}"), e)
+            })?;
+        Self::with_pool(pool, server).await
+    }
+
+    /// Uses the app's own pool, and creates or migrates the ledger's schema in its database.
+    pub async fn from_pool(pool: Pool<Postgres>) -> Result<Self, LedgerError> {
+        let server = describe(&pool.connect_options());
+        Self::with_pool(pool, server).await
+    }
+
+    async fn with_pool(pool: Pool<Postgres>, server: String) -> Result<Self, LedgerError> {
+        // sqlx takes an advisory lock while it migrates: keepers starting together wait for
+        // one another.
+        sql::migrator(MIGRATIONS)
+            .await?
+            .run(&pool)
+            .await
+            .map_err(|e| {
+                LedgerError::backend(format!("cannot migrate the ledger's schema at {server}"), e)
+            })?;
+        Ok(Self { pool, server })
+    }
+
+    /// The pool, for statements of the app's own.
+    pub fn pool(&self) -> &Pool<Postgres> {
+        &self.pool
+    }
+
+    /// Closes the pool's connections (waiting for those in use).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// `user@host:port/database`: where the options point, without the password.
+fn describe(options: &PgConnectOptions) -> String {
+    let host = match options.get_socket() {
+        Some(socket) => socket.display().to_string(),
+        None => options.get_host().to_owned(),
+    };
+    format!(
+        "{}@{host}:{}/{}",
+        options.get_username(),
+        options.get_port(),
+        options.get_database().unwrap_or(options.get_username())
+    )
+}
+
+sql::ledger_store!(
+    PostgresLedger,
+    Postgres,
+    "PostgreSQL",
+    " FOR UPDATE SKIP LOCKED"
+);
