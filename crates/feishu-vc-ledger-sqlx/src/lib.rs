@@ -27,6 +27,7 @@
 
 #![deny(missing_docs)]
 
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod sql;
 
 #[cfg(feature = "sqlite")]
@@ -39,10 +40,12 @@ mod postgres;
 #[cfg(feature = "postgres")]
 pub use postgres::PostgresLedger;
 
-use feishu_vc_ledger::LedgerError;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 /// A query that failed on `backend`, with sqlx's error as the source. sqlx's messages name the
 /// statement's problem, never the connection URL.
-fn sql_error(backend: &str, error: sqlx::Error) -> LedgerError {
-    LedgerError::backend(format!("{backend} query failed"), error)
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+fn sql_error(backend: &str, error: sqlx::Error) -> feishu_vc_ledger::LedgerError {
+    feishu_vc_ledger::LedgerError::backend(format!("{backend} query failed"), error)
 }

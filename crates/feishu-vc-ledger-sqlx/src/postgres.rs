@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use feishu_vc_ledger::LedgerError;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{Pool, Postgres};
+use sqlx::{Connection, PgConnection, Pool, Postgres};
 
 use crate::sql::{self, Embedded};
 
@@ -42,13 +42,15 @@ impl PostgresLedger {
         let options = PgConnectOptions::from_str(url)
             .map_err(|e| LedgerError::backend("invalid PostgreSQL URL", e))?;
         let server = describe(&options);
+        // One connection first, so that a wrong address, user or database fails at once with
+        // its own cause rather than as a pool timeout; the pool then connects as it needs.
+        let first = PgConnection::connect_with(&options).await.map_err(|e| {
+            LedgerError::backend(format!("cannot connect to PostgreSQL at {server}"), e)
+        })?;
+        first.close().await.ok();
         let pool = PgPoolOptions::new()
             .max_connections(8)
-            .connect_with(options)
-            .await
-            .map_err(|e| {
-                LedgerError::backend(format!("cannot connect to PostgreSQL at {server}"), e)
-            })?;
+            .connect_lazy_with(options);
         Self::with_pool(pool, server).await
     }
 

@@ -1,5 +1,5 @@
-//! The ledger's own tests: the conformance suite on the in-memory store, and the ledger against
-//! the emulator, over loopback.
+//! The ledger against the emulator, over loopback, and the in-memory store against the
+//! conformance suite.
 
 mod batch;
 mod book;
