@@ -267,8 +267,12 @@ impl Ledger {
 
     /// Deletes a booked reservation and records it deleted. One Feishu no longer knows (121004)
     /// is recorded as gone and returned as such: either way it no longer exists.
+    /// A record already deleted or gone is returned as it stands, without a call.
     pub async fn cancel(&self, reserve_id: &ReserveId) -> Result<Record, BookError> {
-        self.recorded(reserve_id).await?;
+        let record = self.recorded(reserve_id).await?;
+        if matches!(record.state, State::Deleted | State::Gone) {
+            return Ok(record);
+        }
         let answer = self.client.reserves().delete(reserve_id.clone()).await;
         let at = self.now();
         let state = match answer {
@@ -280,9 +284,14 @@ impl Ledger {
     }
 
     /// Reads a booked reservation from Feishu and records what it says: its end time; expired
-    /// when Feishu says so or its end time has passed; gone on 121004.
+    /// when Feishu says so or its end time has passed; gone on 121004. A record that already
+    /// ended (deleted, expired, gone) is returned as it stands, without a call: when it ended is
+    /// what ties later meetings of its number to others.
     pub async fn refresh(&self, reserve_id: &ReserveId) -> Result<Record, BookError> {
-        self.recorded(reserve_id).await?;
+        let record = self.recorded(reserve_id).await?;
+        if record.state.is_ended() {
+            return Ok(record);
+        }
         let answer = self.client.reserves().get(reserve_id.clone()).await;
         let at = self.now();
         let reserve = match answer {

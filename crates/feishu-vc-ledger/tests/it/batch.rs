@@ -1,12 +1,14 @@
 //! Batches: booked once across re-runs, crashes and lost answers.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use feishu_vc::model::ErrorCode;
 use feishu_vc_emulator::Emulator;
-use feishu_vc_ledger::{BatchEvent, BatchOptions, BatchRow, LedgerError, State, batch_key};
+use feishu_vc_ledger::{
+    BatchEvent, BatchOptions, BatchRow, InMemoryLedger, LedgerError, LedgerStore, State, batch_key,
+};
 
-use crate::support::{DAY, emulator, ledger, meeting};
+use crate::support::{DAY, emulator, ledger, ledger_over, meeting};
 
 fn rows(emulator: &Emulator, n: usize) -> Vec<BatchRow> {
     (1..=n)
@@ -170,25 +172,36 @@ async fn a_batch_with_one_invalid_row_refuses_that_row_with_its_code_and_books_t
     assert_eq!(emulator.state().applies, 4);
 }
 
-#[tokio::test]
-async fn rows_left_sending_by_a_dead_run_are_reported_and_not_resent() {
+/// A run over `before` died after marking row 2 sending, its request in flight; the next run, over
+/// the store `reopen` gives, reports it interrupted and unknown, never sends it, and books the
+/// rest.
+pub(crate) async fn rows_left_sending_by_a_dead_run_are_reported_and_not_resent(
+    before: Arc<dyn LedgerStore>,
+    reopen: impl AsyncFnOnce() -> Arc<dyn LedgerStore>,
+) {
     let emulator = emulator().await;
-    let ledger = ledger(&emulator);
     let rows = rows(&emulator, 4);
-    // A run that died after marking row 2 sending, its request in flight.
-    let dead = ledger.clone();
-    let intent = dead_intent(&dead, &rows[1]);
-    let key = ledger.store().begin(intent).await.unwrap().key().clone();
-    assert!(
-        ledger
+    let key = {
+        let dead = ledger_over(&emulator, before);
+        let key = dead
             .store()
-            .mark_sending(&key, emulator.now())
+            .begin(dead_intent(&dead, &rows[1]))
             .await
             .unwrap()
-    );
+            .key()
+            .clone();
+        assert!(
+            dead.store()
+                .mark_sending(&key, emulator.now())
+                .await
+                .unwrap()
+        );
+        key
+    };
 
+    let ledger = ledger_over(&emulator, reopen().await);
     let summary = ledger
-        .book_batch("crash", rows, BatchOptions::default(), &|_| {})
+        .book_batch("crash", rows.clone(), BatchOptions::default(), &|_| {})
         .await
         .unwrap();
     assert_eq!(summary.booked, 3);
@@ -197,6 +210,23 @@ async fn rows_left_sending_by_a_dead_run_are_reported_and_not_resent() {
     assert_eq!(summary.unknown.len(), 1);
     assert_eq!(summary.unknown[0].state, State::Unknown);
     assert_eq!(emulator.state().applies, 3);
+
+    // Run again: still not sent.
+    let again = ledger
+        .book_batch("crash", rows, BatchOptions::default(), &|_| {})
+        .await
+        .unwrap();
+    assert_eq!((again.booked, again.already_booked), (0, 3));
+    assert!(again.interrupted.is_empty());
+    assert_eq!(again.unknown.len(), 1);
+    assert_eq!(emulator.state().applies, 3);
+}
+
+#[tokio::test]
+async fn rows_left_sending_by_a_dead_run_over_an_in_memory_store_are_not_resent() {
+    let store: Arc<dyn LedgerStore> = Arc::new(InMemoryLedger::new());
+    rows_left_sending_by_a_dead_run_are_reported_and_not_resent(store.clone(), async move || store)
+        .await;
 }
 
 /// The intent the batch "crash" writes for `row`, as an earlier run of it would have.

@@ -182,6 +182,23 @@ async fn the_meeting_password_is_not_recorded_nor_part_of_the_fingerprint() {
         .unwrap();
     assert_eq!(again.reserve_id, record.reserve_id);
     assert_eq!(emulator.state().applies, 1);
+
+    // A password the rules refuse: refused with its code, and the password nowhere.
+    let refused = ledger
+        .book(
+            IntentKey::new("bad"),
+            with_password("12x45"),
+            BookOptions::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(refused.state, State::Refused);
+    assert_eq!(
+        refused.refusal.as_ref().unwrap().code,
+        Some(ErrorCode::InvalidPassword.code())
+    );
+    assert!(!format!("{refused:?}").contains("12x45"));
+    assert_eq!(emulator.state().applies, 1);
 }
 
 #[tokio::test]
@@ -214,8 +231,18 @@ async fn renew_refresh_and_cancel_keep_the_record_true() {
     let cancelled = ledger.cancel(&other_id).await.unwrap();
     assert_eq!(cancelled.state, State::Deleted);
     assert!(emulator.state().reservation(other_id.as_str()).is_none());
-    // Asked again, Feishu no longer knows it: gone.
-    let refreshed = ledger.refresh(&other_id).await.unwrap();
+    // Ended, it stays as recorded: when it ended is what matters to events.
+    assert_eq!(ledger.refresh(&other_id).await.unwrap(), cancelled);
+    assert_eq!(ledger.cancel(&other_id).await.unwrap(), cancelled);
+
+    // Deleted elsewhere: Feishu no longer knows it, so it is gone.
+    let third = book_one(&ledger, &emulator, "d").await;
+    client(&emulator)
+        .reserves()
+        .delete(third.clone())
+        .await
+        .unwrap();
+    let refreshed = ledger.refresh(&third).await.unwrap();
     assert_eq!(refreshed.state, State::Gone);
 
     // A reservation the ledger never booked is refused before anything is sent.

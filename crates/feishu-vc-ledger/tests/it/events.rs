@@ -40,17 +40,19 @@ async fn serve_receiver(
     (format!("http://{addr}/"), seen_rx)
 }
 
-/// Books two meetings through one ledger, drops it, and starts each meeting; a receiver whose
-/// lookup is built by `lookup_of` over the same store (a restart: a new ledger, a new client)
-/// attributes each `meeting_started` to its reservation.
+/// Books two meetings through one ledger over `before`, drops both, and starts each meeting; a
+/// receiver whose lookup `lookup_of` builds over the store `reopen` gives (a restart: the store
+/// opened again, a new ledger, a new client) attributes each `meeting_started` to its
+/// reservation.
 pub(crate) async fn events_are_matched_after_a_restart(
-    store: Arc<dyn LedgerStore>,
+    before: Arc<dyn LedgerStore>,
+    reopen: impl AsyncFnOnce() -> Arc<dyn LedgerStore>,
     lookup_of: LookupOf,
 ) {
     let emulator = emulator_with(Emulator::builder().verification_token(TOKEN)).await;
     let mut booked = Vec::new();
     {
-        let before_restart = ledger_over(&emulator, store.clone());
+        let before_restart = ledger_over(&emulator, before);
         for topic in ["design review", "on-call bridge"] {
             let record = before_restart
                 .book(
@@ -65,7 +67,7 @@ pub(crate) async fn events_are_matched_after_a_restart(
         }
     }
 
-    let (url, mut seen) = serve_receiver(lookup_of(&emulator, store)).await;
+    let (url, mut seen) = serve_receiver(lookup_of(&emulator, reopen().await)).await;
     emulator.add_event_callback(&url).await.unwrap();
     for id in booked.iter().rev() {
         emulator
@@ -88,23 +90,31 @@ pub(crate) async fn events_are_matched_after_a_restart(
     assert_eq!(started, expected);
 }
 
-fn ledger_lookup(
+pub(crate) fn ledger_lookup(
     emulator: &Arc<Emulator>,
     store: Arc<dyn LedgerStore>,
 ) -> Arc<dyn ReservationLookup> {
     Arc::new(ledger_over(emulator, store))
 }
 
-fn store_lookup(_: &Arc<Emulator>, store: Arc<dyn LedgerStore>) -> Arc<dyn ReservationLookup> {
+pub(crate) fn store_lookup(
+    _: &Arc<Emulator>,
+    store: Arc<dyn LedgerStore>,
+) -> Arc<dyn ReservationLookup> {
     Arc::new(LedgerLookup::new(store))
+}
+
+async fn over_one_in_memory_store(lookup_of: LookupOf) {
+    let store: Arc<dyn LedgerStore> = Arc::new(InMemoryLedger::new());
+    events_are_matched_after_a_restart(store.clone(), async move || store, lookup_of).await;
 }
 
 #[tokio::test]
 async fn events_are_matched_by_a_new_ledger_over_the_same_in_memory_store() {
-    events_are_matched_after_a_restart(Arc::new(InMemoryLedger::new()), ledger_lookup).await;
+    over_one_in_memory_store(ledger_lookup).await;
 }
 
 #[tokio::test]
 async fn events_are_matched_by_a_store_only_lookup_over_the_same_in_memory_store() {
-    events_are_matched_after_a_restart(Arc::new(InMemoryLedger::new()), store_lookup).await;
+    over_one_in_memory_store(store_lookup).await;
 }

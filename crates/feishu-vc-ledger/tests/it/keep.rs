@@ -133,12 +133,15 @@ async fn a_reservation_deleted_elsewhere_is_reported_gone() {
     assert_eq!(report.renewed[0].reserve_id, kept[1].reserve_id);
 }
 
-/// Two keepers (two ledgers, each with its own client) on one store, at once: each reservation is
-/// renewed exactly once, counted by the emulator.
-pub(crate) async fn two_keepers_renew_each_reservation_once(store: Arc<dyn LedgerStore>) {
+/// Two keepers (two ledgers, each with its own client and its own handle on the store) at once:
+/// each reservation is renewed exactly once, counted by the emulator.
+pub(crate) async fn two_keepers_renew_each_reservation_once(
+    store_a: Arc<dyn LedgerStore>,
+    store_b: Arc<dyn LedgerStore>,
+) {
     let emulator = emulator().await;
-    let first = ledger_over(&emulator, store.clone());
-    let second = ledger_over(&emulator, store);
+    let first = ledger_over(&emulator, store_a);
+    let second = ledger_over(&emulator, store_b);
     let kept = book(&first, &emulator, "kept", 24, true).await;
 
     emulator.advance(25 * DAY).await.unwrap();
@@ -162,7 +165,8 @@ pub(crate) async fn two_keepers_renew_each_reservation_once(store: Arc<dyn Ledge
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_keepers_on_one_in_memory_store_renew_each_reservation_once() {
-    two_keepers_renew_each_reservation_once(Arc::new(InMemoryLedger::new())).await;
+    let store: Arc<dyn LedgerStore> = Arc::new(InMemoryLedger::new());
+    two_keepers_renew_each_reservation_once(store.clone(), store).await;
 }
 
 #[tokio::test]

@@ -1,9 +1,9 @@
-//! The ledger against the emulator, over loopback, and the in-memory store against the
-//! conformance suite.
+//! The ledger's own tests: the store contract, and the ledger against the emulator over loopback.
 
 mod batch;
 mod book;
 mod conformance;
 mod events;
 mod keep;
+mod sqlite;
 mod support;
