@@ -1,12 +1,15 @@
 //! `reserve apply --batch FILE`: every row checked, then booked through the ledger with bounded
 //! concurrency under Feishu's rate limit, with progress on stderr and a summary on stdout.
 
+use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use feishu_vc::model::Timestamp;
 use feishu_vc_ledger::{
-    BatchEvent, BatchOptions, BatchRow, BatchSummary, LedgerError, Record, State,
+    BatchEvent, BatchOptions, BatchRow, BatchSummary, LedgerError, Record, RecordFilter, State,
+    batch_key,
 };
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{Value, json};
@@ -73,15 +76,32 @@ pub(crate) async fn run(session: &Session, args: &ApplyArgs) -> Result<(), Failu
         );
         return output::emit(&text, Effect::Read, String::new);
     }
+    let location = session.ledger_location()?;
+    let ledger = session.ledger().await?;
+    // A relative end time (`+2h`) means "from when the row was first recorded": on a re-run the
+    // recorded time is sent again, so that the row is the same request and is not booked twice.
+    let recorded: HashMap<String, Timestamp> = ledger
+        .store()
+        .list(&RecordFilter::all().batch(batch.clone()))
+        .await
+        .map_err(|e| crate::ledger::store_failure(location, &e))?
+        .into_iter()
+        .map(|r| (r.key().as_str().to_owned(), r.intent.end_time))
+        .collect();
     let rows: Vec<BatchRow> = rows
         .into_iter()
-        .map(|r| BatchRow::new(r.key, r.line, r.request).keep(r.keep))
+        .map(|mut r| {
+            if r.relative_end
+                && let Some(end) = recorded.get(batch_key(&batch, &r.key).as_str())
+            {
+                r.request.body.end_time = Some(*end);
+            }
+            BatchRow::new(r.key, r.line, r.request).keep(r.keep)
+        })
         .collect();
     let options = BatchOptions::default()
         .concurrency(usize::from(args.concurrency))
         .resend_unknown(args.resend_unknown.clone());
-    let location = session.ledger_location()?;
-    let ledger = session.ledger().await?;
     let progress = Progress::new();
     let summary = ledger
         .book_batch(&batch, rows, options, &|event| progress.on(event))

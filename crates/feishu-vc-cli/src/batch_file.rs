@@ -46,6 +46,9 @@ pub(crate) struct Row {
     pub(crate) request: ApplyReserveRequest,
     /// Whether to keep it alive.
     pub(crate) keep: bool,
+    /// Whether its end time was given relative to now (`+2h`): fixed when the row is first
+    /// recorded, so that a re-run sends the same request.
+    pub(crate) relative_end: bool,
 }
 
 /// A problem with one field of one row.
@@ -479,6 +482,9 @@ fn build(mut raw: RawRow, context: &RowContext) -> Result<Row, Vec<RowError>> {
         (None, None) => {}
     }
     let mut body = ApplyReserveBody::new(settings);
+    let relative_end = end_time
+        .as_deref()
+        .is_some_and(|e| e.trim().starts_with('+'));
     if let Some(end) = end_time {
         match parse_when(&end, context.now) {
             Ok(at) => body.end_time = Some(at),
@@ -521,6 +527,7 @@ fn build(mut raw: RawRow, context: &RowContext) -> Result<Row, Vec<RowError>> {
             line,
             request,
             keep,
+            relative_end,
         })
     } else {
         Err(errors)
