@@ -580,6 +580,12 @@ fn reserve_list_shows_a_batch_as_json_and_as_a_table() {
         DEMO_USER_ALICE,
     ]);
     assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    // Plain progress lines on stderr, which is not a terminal here.
+    assert!(
+        text(&out.stderr).contains("feishu-vc: batch: 2/2 sent (booked 2"),
+        "{}",
+        text(&out.stderr)
+    );
     let summary = json(&out);
     assert_eq!(summary["booked"], 2, "{summary}");
     let batch = summary["batch"].as_str().unwrap().to_owned();
@@ -639,4 +645,162 @@ fn reserve_list_shows_a_batch_as_json_and_as_a_table() {
         .unwrap()
         .clone();
     assert_eq!(row["state"], "deleted");
+}
+
+#[test]
+fn a_single_apply_with_the_same_key_books_once_and_update_keeps_the_ledger_true() {
+    let bed = Bed::start("single", false);
+    let apply = |topic: &str| {
+        bed.run(&[
+            "reserve",
+            "apply",
+            "--key",
+            "standup",
+            "--topic",
+            topic,
+            "--end-time",
+            "1999999999",
+            "--owner",
+            DEMO_USER_ALICE,
+        ])
+    };
+    // An end time far ahead is refused locally: nothing is sent or recorded.
+    let out = apply("Standup");
+    assert_eq!(code(&out), 2, "{}", text(&out.stderr));
+    assert_eq!(bed.state().applies, 0);
+    assert!(
+        json(&bed.run(&["reserve", "list"]))
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+
+    let end = (bed.state().now.unix_seconds() + 7200).to_string();
+    let apply = |topic: &str| {
+        bed.run(&[
+            "reserve",
+            "apply",
+            "--key",
+            "standup",
+            "--topic",
+            topic,
+            "--end-time",
+            &end,
+            "--owner",
+            DEMO_USER_ALICE,
+        ])
+    };
+    let first = apply("Standup");
+    assert_eq!(code(&first), 0, "{}", text(&first.stderr));
+    let again = apply("Standup");
+    assert_eq!(code(&again), 0, "{}", text(&again.stderr));
+    assert_eq!(json(&first)["reserve"]["id"], json(&again)["reserve"]["id"]);
+    assert_eq!(bed.state().applies, 1, "the same key books once");
+    // The same key for another meeting is refused before anything is sent.
+    let other = apply("Another meeting");
+    assert_eq!(code(&other), 2, "{}", text(&other.stderr));
+    assert!(
+        text(&other.stderr).contains("standup"),
+        "{}",
+        text(&other.stderr)
+    );
+    assert_eq!(bed.state().applies, 1);
+
+    // A renewal through `reserve update` is recorded.
+    let id = json(&first)["reserve"]["id"].as_str().unwrap().to_owned();
+    let renewed = (bed.state().now.unix_seconds() + 86_400).to_string();
+    let out = bed.run(&["reserve", "update", &id, "--end-time", &renewed]);
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    let listed = json(&bed.run(&["reserve", "list"]));
+    assert_eq!(listed[0]["end_time"], renewed.as_str(), "{listed}");
+}
+
+#[test]
+fn keep_watch_renews_each_pass_and_stops_on_sigterm() {
+    use std::io::{BufRead, BufReader};
+    let bed = Bed::start("watch", false);
+    let kept = book(&bed, 1, true, "+2d");
+    let mut child = bed
+        .command(&["keep", "--watch", "--interval", "1h"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    // One JSON line per pass; the reservation ended within the 7-day margin: renewed.
+    let pass: Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(ids(&pass, "renewed"), kept.iter().cloned().collect());
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "stops cleanly on SIGTERM");
+}
+
+#[test]
+fn the_served_emulator_throttles_with_rate_limit() {
+    use std::io::{BufRead, BufReader};
+    let mut served = Command::new(BIN)
+        .args(["emulator", "--port", "0", "--rate-limit"])
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut base_url = String::new();
+    BufReader::new(served.stdout.take().unwrap())
+        .read_line(&mut base_url)
+        .unwrap();
+    let base_url = base_url.trim().to_owned();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let statuses = runtime.block_on(async {
+        let http = reqwest::Client::new();
+        let token: Value = serde_json::from_str(
+            &http
+                .post(format!("{base_url}/_emulator/tenant_access_token"))
+                .body("{}")
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap(),
+        )
+        .unwrap();
+        let token = token["tenant_access_token"].as_str().unwrap().to_owned();
+        let mut statuses = Vec::new();
+        for _ in 0..60 {
+            let answer = http
+                .get(format!(
+                    "{base_url}/open-apis/vc/v1/reserves/6911188411934973028"
+                ))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap();
+            statuses.push(answer.status().as_u16());
+        }
+        statuses
+    });
+    let _ = served.kill();
+    let _ = served.wait();
+    // 50 a second pass (121004: no such reservation), then 429.
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 404).count(),
+        50,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 429).count(),
+        10,
+        "{statuses:?}"
+    );
 }
