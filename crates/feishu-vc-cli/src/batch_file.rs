@@ -11,13 +11,12 @@ use std::path::Path;
 use std::time::SystemTime;
 
 use feishu_vc::model::{
-    ApplyReserveBody, ApplyReserveRequest, AssignHostUserType, MeetingInitialType, Password,
-    PstnSipInfo, ReserveAssignHost, ReserveCallSetting, ReserveCallee, ReserveMeetingSetting,
-    TokenKind, UserIdType, UserType,
+    ApplyReserveBody, ApplyReserveRequest, Password, ReserveMeetingSetting, TokenKind, UserIdType,
 };
 use feishu_vc::validate::{Context, Validate};
 use serde_json::Value;
 
+use crate::args::Settings;
 use crate::when::parse_when;
 
 /// The fields a row may have: the apply flags', plus `keep` and `key`.
@@ -436,51 +435,40 @@ fn build(mut raw: RawRow, context: &RowContext) -> Result<Row, Vec<RowError>> {
         _ => Vec::new(),
     };
 
-    let mut settings = ReserveMeetingSetting::default();
-    if let Some(topic) = topic {
-        settings.topic = Some(topic);
-    }
-    match (password, no_password) {
-        (Some(_), true) => errors.push(error(
+    if password.is_some() && no_password {
+        errors.push(error(
             "password",
             "give a password or no_password, not both".to_owned(),
-        )),
-        (Some(p), false) => settings.password = Some(Password::from(p)),
-        (None, true) => settings.password = Some(Password::no_password()),
-        (None, false) => {}
+        ));
     }
-    if !hosts.is_empty() {
-        settings.assign_host_list = Some(
-            hosts
-                .iter()
-                .map(|id| {
-                    ReserveAssignHost::default()
-                        .set_id(id.as_str())
-                        .set_user_type(AssignHostUserType::LarkUser)
-                })
-                .collect(),
-        );
-    }
-    if let Some(on) = auto_record {
-        settings.auto_record = Some(on);
-    }
-    match (call, nickname) {
-        (Some(number), nickname) => {
-            let mut pstn = PstnSipInfo::new(number);
-            if let Some(nickname) = nickname {
-                pstn = pstn.set_nickname(nickname);
-            }
-            settings.meeting_initial_type = Some(MeetingInitialType::Call);
-            settings.call_setting = Some(ReserveCallSetting::new(
-                ReserveCallee::new(UserType::PstnUser).set_pstn_sip_info(pstn),
-            ));
-        }
-        (None, Some(_)) => errors.push(error(
+    if nickname.is_some() && call.is_none() {
+        errors.push(error(
             "nickname",
             "is for a 1-to-1 call: give `call` too".to_owned(),
-        )),
-        (None, None) => {}
+        ));
     }
+    // The same settings the flags would give.
+    let flags = Settings {
+        topic,
+        end_time: None,
+        password: password.map(Password::from),
+        no_password,
+        hosts,
+        auto_record,
+        call,
+        nickname,
+        body: None,
+    };
+    let settings =
+        crate::apply_settings(ReserveMeetingSetting::default(), &flags).unwrap_or_else(|failure| {
+            errors.push(RowError {
+                row,
+                line,
+                field: None,
+                message: failure.message().to_owned(),
+            });
+            ReserveMeetingSetting::default()
+        });
     let mut body = ApplyReserveBody::new(settings);
     let relative_end = end_time
         .as_deref()

@@ -6,46 +6,20 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use feishu_vc_emulator::{DEMO_USER_ALICE, Emulator, Snapshot};
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_feishu-vc");
+mod common;
+
+use common::{TempDir, code, text};
 
 /// The exit code of a batch or keeper that did not do everything.
 const INCOMPLETE: i32 = 7;
 
 /// What `settle_interrupted` says of a row left in flight by a process that died.
 const INTERRUPTED: &str = "interrupted while in flight";
-
-/// A fresh directory under the system's temporary directory, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "feishu-vc-ledger-cli-{name}-{}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Self(dir)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// An emulator served by this process (on its own runtime), and a home and ledger for the
 /// commands run against it.
@@ -96,17 +70,8 @@ impl Bed {
     }
 
     fn command_on(&self, ledger: &str, args: &[&str]) -> Command {
-        let home = self.dir.path().join("home");
-        let mut command = Command::new(BIN);
+        let mut command = common::command(&self.dir.path().join("home"));
         command
-            .env_remove("FEISHU_APP_ID")
-            .env_remove("FEISHU_APP_SECRET")
-            .env_remove("FEISHU_USER_ACCESS_TOKEN")
-            .env_remove("FEISHU_BASE_URL")
-            .env_remove("FEISHU_VC_EMULATOR_STATE")
-            .env_remove("RUST_LOG")
-            .env("HOME", &home)
-            .env("XDG_DATA_HOME", home.join("data"))
             .env("FEISHU_VC_EMULATOR_CLOCK", "1")
             .env("FEISHU_VC_LEDGER", ledger)
             .args([
@@ -119,13 +84,24 @@ impl Bed {
                 "-o",
                 "json",
             ])
-            .args(args)
-            .stdin(Stdio::null());
+            .args(args);
         command
     }
 
     fn run(&self, args: &[&str]) -> Output {
         self.command(args).output().expect("the binary runs")
+    }
+
+    /// `reserve apply --batch FILE` with Alice owning the rows.
+    fn batch(&self, file: &Path) -> Output {
+        self.run(&[
+            "reserve",
+            "apply",
+            "--batch",
+            file.to_str().unwrap(),
+            "--owner",
+            DEMO_USER_ALICE,
+        ])
     }
 
     /// A file in the bed's directory.
@@ -142,14 +118,6 @@ impl Drop for Bed {
             let _ = self.runtime.block_on(emulator.shutdown());
         }
     }
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn code(out: &Output) -> i32 {
-    out.status.code().expect("exited normally")
 }
 
 fn json(out: &Output) -> Value {
@@ -514,14 +482,7 @@ fn bad_batch_rows_are_all_listed_and_nothing_is_sent() {
          typo,+1h,,sometimes,\n\
          fine too,+2h,,true,ou_a;ou_b\n",
     );
-    let out = bed.run(&[
-        "reserve",
-        "apply",
-        "--batch",
-        file.to_str().unwrap(),
-        "--owner",
-        DEMO_USER_ALICE,
-    ]);
+    let out = bed.batch(&file);
     assert_eq!(code(&out), 2, "{}", text(&out.stderr));
     let err = text(&out.stderr);
     for (row, field) in [
@@ -571,14 +532,7 @@ fn reserve_list_shows_a_batch_as_json_and_as_a_table() {
         "{\"key\":\"weekly\",\"topic\":\"Weekly sync\",\"end_time\":\"+2h\",\"keep\":true}\n\
          {\"key\":\"retro\",\"topic\":\"Retro\",\"end_time\":\"+3h\"}\n",
     );
-    let out = bed.run(&[
-        "reserve",
-        "apply",
-        "--batch",
-        file.to_str().unwrap(),
-        "--owner",
-        DEMO_USER_ALICE,
-    ]);
+    let out = bed.batch(&file);
     assert_eq!(code(&out), 0, "{}", text(&out.stderr));
     // Plain progress lines on stderr, which is not a terminal here.
     assert!(
@@ -650,7 +604,7 @@ fn reserve_list_shows_a_batch_as_json_and_as_a_table() {
 #[test]
 fn a_single_apply_with_the_same_key_books_once_and_update_keeps_the_ledger_true() {
     let bed = Bed::start("single", false);
-    let apply = |topic: &str| {
+    let apply = |topic: &str, end: &str| {
         bed.run(&[
             "reserve",
             "apply",
@@ -659,13 +613,13 @@ fn a_single_apply_with_the_same_key_books_once_and_update_keeps_the_ledger_true(
             "--topic",
             topic,
             "--end-time",
-            "1999999999",
+            end,
             "--owner",
             DEMO_USER_ALICE,
         ])
     };
     // An end time far ahead is refused locally: nothing is sent or recorded.
-    let out = apply("Standup");
+    let out = apply("Standup", "1999999999");
     assert_eq!(code(&out), 2, "{}", text(&out.stderr));
     assert_eq!(bed.state().applies, 0);
     assert!(
@@ -676,20 +630,7 @@ fn a_single_apply_with_the_same_key_books_once_and_update_keeps_the_ledger_true(
     );
 
     let end = (bed.state().now.unix_seconds() + 7200).to_string();
-    let apply = |topic: &str| {
-        bed.run(&[
-            "reserve",
-            "apply",
-            "--key",
-            "standup",
-            "--topic",
-            topic,
-            "--end-time",
-            &end,
-            "--owner",
-            DEMO_USER_ALICE,
-        ])
-    };
+    let apply = |topic: &str| apply(topic, &end);
     let first = apply("Standup");
     assert_eq!(code(&first), 0, "{}", text(&first.stderr));
     let again = apply("Standup");
@@ -740,67 +681,4 @@ fn keep_watch_renews_each_pass_and_stops_on_sigterm() {
     assert!(killed.success());
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(0), "stops cleanly on SIGTERM");
-}
-
-#[test]
-fn the_served_emulator_throttles_with_rate_limit() {
-    use std::io::{BufRead, BufReader};
-    let mut served = Command::new(BIN)
-        .args(["emulator", "--port", "0", "--rate-limit"])
-        .env_remove("RUST_LOG")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut base_url = String::new();
-    BufReader::new(served.stdout.take().unwrap())
-        .read_line(&mut base_url)
-        .unwrap();
-    let base_url = base_url.trim().to_owned();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let statuses = runtime.block_on(async {
-        let http = reqwest::Client::new();
-        let token: Value = serde_json::from_str(
-            &http
-                .post(format!("{base_url}/_emulator/tenant_access_token"))
-                .body("{}")
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap(),
-        )
-        .unwrap();
-        let token = token["tenant_access_token"].as_str().unwrap().to_owned();
-        let mut statuses = Vec::new();
-        for _ in 0..60 {
-            let answer = http
-                .get(format!(
-                    "{base_url}/open-apis/vc/v1/reserves/6911188411934973028"
-                ))
-                .bearer_auth(&token)
-                .send()
-                .await
-                .unwrap();
-            statuses.push(answer.status().as_u16());
-        }
-        statuses
-    });
-    let _ = served.kill();
-    let _ = served.wait();
-    // 50 a second pass (121004: no such reservation), then 429.
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 404).count(),
-        50,
-        "{statuses:?}"
-    );
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 429).count(),
-        10,
-        "{statuses:?}"
-    );
 }
