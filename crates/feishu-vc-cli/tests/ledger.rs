@@ -513,6 +513,23 @@ fn bad_batch_rows_are_all_listed_and_nothing_is_sent() {
         "{}",
         text(&out.stderr)
     );
+    // A dry run checks every row and sends nothing.
+    let file = bed.file("good.csv", "topic,end_time\nx,+1h\ny,+2h\n");
+    let out = bed.run(&[
+        "reserve",
+        "apply",
+        "--batch",
+        file.to_str().unwrap(),
+        "--owner",
+        DEMO_USER_ALICE,
+        "--dry-run",
+    ]);
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("2 rows"),
+        "{}",
+        text(&out.stdout)
+    );
     let file = bed.file("meetings.txt", "topic,end_time\nx,+1h\n");
     let out = bed.run(&["reserve", "apply", "--batch", file.to_str().unwrap()]);
     assert_eq!(code(&out), 2);
@@ -681,4 +698,17 @@ fn keep_watch_renews_each_pass_and_stops_on_sigterm() {
     assert!(killed.success());
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(0), "stops cleanly on SIGTERM");
+}
+
+#[test]
+fn a_postgres_ledger_password_never_shows_in_errors() {
+    let bed = Bed::start("pg-password", false);
+    // Nothing listens on port 9: the connection fails, and the error names the ledger.
+    let url = "postgres://keeper:hunter2-secret@127.0.0.1:9/ledger";
+    let out = bed.command_on(url, &["reserve", "list"]).output().unwrap();
+    assert_eq!(code(&out), 2, "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(err.contains("127.0.0.1:9"), "{err}");
+    assert!(!err.contains("hunter2"), "{err}");
+    assert!(!text(&out.stdout).contains("hunter2"));
 }
