@@ -2,13 +2,14 @@
 //! refreshing keep the store true.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use feishu_vc::model::{
     ApplyReserveRequest, Booked, ErrorCode, ExpireStatus, MeetingNo, ReserveId, Timestamp,
     UpdateReserveBody, UserIdType,
 };
+use feishu_vc::{BeforeSend, CallOptions};
 use feishu_vc_events::OwnerId;
 use sha2::{Digest, Sha256};
 
@@ -98,7 +99,8 @@ impl Ledger {
     ///
     /// Give the client a rate limiter ([`feishu_vc::ClientBuilder::rate_limiter`], e.g.
     /// [`feishu_vc::InProcessRateLimiter`]) when booking batches: the ledger sends as fast as
-    /// its concurrency allows and adds no pacing of its own.
+    /// its concurrency allows and adds no pacing of its own. Each booking is marked sending after
+    /// its slot, just before its request goes out.
     pub fn new(client: feishu_vc::Client, store: Arc<dyn LedgerStore>) -> Self {
         Self {
             client,
@@ -129,8 +131,9 @@ impl Ledger {
         (self.clock)()
     }
 
-    /// Books `request` under `key`: writes the intent, marks it sending, sends the apply once
-    /// (the transport never re-sends an apply), and settles the outcome: booked, refused (with
+    /// Books `request` under `key`: writes the intent, marks it sending just before the request
+    /// goes out (after the rate limiter's wait), sends the apply once (the transport never
+    /// re-sends an apply), and settles the outcome: booked, refused (with
     /// Feishu's or local validation's code) or unknown (no answer; never sent again unless
     /// [reopened](LedgerStore::reopen)).
     ///
@@ -153,23 +156,69 @@ impl Ledger {
         Ok(self.send(record.key(), request).await?)
     }
 
-    /// Marks the pending record `key` sending, sends `request` and settles the answer. When the
-    /// record was no longer pending (another worker took it), returns it as it stands.
+    /// Sends the pending record `key`'s `request` and settles the answer. The record is marked
+    /// sending (a committed write) by the transport's before-send step: after the access token
+    /// and the rate limiter's slot are in hand, right before the request goes out, so a process
+    /// that dies while waiting for its slot leaves the record pending (sent by the next run), not
+    /// unknown. When the record was no longer pending (another worker took it), nothing is sent
+    /// and it is returned as it stands.
     pub(crate) async fn send(
         &self,
         key: &IntentKey,
         request: ApplyReserveRequest,
     ) -> Result<Record, LedgerError> {
-        if !self.store.mark_sending(key, self.now()).await? {
-            return self
-                .store
-                .get(key)
-                .await?
-                .ok_or_else(|| LedgerError::NotFound(format!("intent `{key}`")));
-        }
+        let marked = Arc::new(Mutex::new(Marked::NotYet));
+        let step = {
+            let (store, clock) = (self.store.clone(), self.clock.clone());
+            let (key, marked) = (key.clone(), marked.clone());
+            BeforeSend::new(move || {
+                let (store, clock) = (store.clone(), clock.clone());
+                let (key, marked) = (key.clone(), marked.clone());
+                Box::pin(async move {
+                    let (now, result) = match store.mark_sending(&key, clock()).await {
+                        Ok(true) => (Marked::Sending, Ok(())),
+                        Ok(false) => (Marked::Taken, Err("the intent is no longer pending".into())),
+                        Err(e) => {
+                            let why = e.to_string();
+                            (Marked::Failed(e), Err(why.into()))
+                        }
+                    };
+                    *lock(&marked) = now;
+                    result
+                })
+            })
+        };
         let intended_end = request.body.end_time;
-        let answer = self.client.reserves().apply(request).await;
+        let answer = self
+            .client
+            .reserves()
+            .apply(request)
+            .with_options(CallOptions::new().with_before_send(step))
+            .await;
         let at = self.now();
+        let marked = std::mem::replace(&mut *lock(&marked), Marked::NotYet);
+        match marked {
+            Marked::Sending => {}
+            Marked::Taken => {
+                return self
+                    .store
+                    .get(key)
+                    .await?
+                    .ok_or_else(|| LedgerError::NotFound(format!("intent `{key}`")));
+            }
+            Marked::Failed(error) => return Err(error),
+            // The call ended before its request could go out (local validation, no token): its
+            // refusal is recorded like any other, through sending.
+            Marked::NotYet => {
+                if !self.store.mark_sending(key, at).await? {
+                    return self
+                        .store
+                        .get(key)
+                        .await?
+                        .ok_or_else(|| LedgerError::NotFound(format!("intent `{key}`")));
+                }
+            }
+        }
         let outcome = match answer {
             Ok(response) => booked(response.data, response.log_id, intended_end, at),
             Err(error) => failed(&error, at),
@@ -319,6 +368,22 @@ impl Ledger {
             .await?
             .ok_or_else(|| LedgerError::NotFound(format!("reservation `{reserve_id}`")))
     }
+}
+
+/// How far the before-send step of a booking got.
+enum Marked {
+    /// It did not run: nothing was sent.
+    NotYet,
+    /// The record is marked sending: the request went out.
+    Sending,
+    /// The record was no longer pending: the request was withheld.
+    Taken,
+    /// The store failed: the request was withheld.
+    Failed(LedgerError),
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// What a renewal did.

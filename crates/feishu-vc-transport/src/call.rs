@@ -13,7 +13,10 @@ use serde::Deserialize;
 use tracing::field::Empty;
 use tracing::{Instrument, Span};
 
-use crate::error::{ApiError, BodyTooLarge, DecodeError, Error, Failure, RateLimited, Result};
+use crate::error::{
+    ApiError, BodyTooLarge, BoxError, DecodeError, Error, Failure, InvalidRequest, RateLimited,
+    Result,
+};
 use crate::redact::{Known, excerpt};
 use crate::shared::RateScope;
 use crate::token::{AccessToken, BoxFuture, Credential};
@@ -26,6 +29,30 @@ pub struct CallOptions {
     pub(crate) timeout: Option<Duration>,
     pub(crate) tenant_key: Option<String>,
     pub(crate) secrets: Vec<SecretString>,
+    pub(crate) before_send: Option<BeforeSend>,
+}
+
+/// A step of the caller's, run once per call just before its request is first sent: once the
+/// access token and the rate limiter's slot are in hand, so nothing but the request itself comes
+/// after it. A ledger records "sending" here. `Err` withholds the request: the call ends with
+/// [`InvalidRequest::Withheld`](crate::InvalidRequest::Withheld), and nothing is sent. A call
+/// that ends before reaching that point (local validation, no token) never runs it.
+#[derive(Clone)]
+pub struct BeforeSend(Arc<dyn Fn() -> BoxFuture<'static, Result<(), BoxError>> + Send + Sync>);
+
+impl BeforeSend {
+    /// The step `step`.
+    pub fn new(
+        step: impl Fn() -> BoxFuture<'static, Result<(), BoxError>> + Send + Sync + 'static,
+    ) -> Self {
+        Self(Arc::new(step))
+    }
+}
+
+impl fmt::Debug for BeforeSend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("BeforeSend(..)")
+    }
 }
 
 impl CallOptions {
@@ -68,6 +95,12 @@ impl CallOptions {
     /// access token, which need not be added. Secrets shorter than 4 characters are not scrubbed.
     pub fn with_secret(mut self, secret: impl Into<SecretString>) -> Self {
         self.secrets.push(secret.into());
+        self
+    }
+
+    /// Runs `step` once, right before the request is first sent (see [`BeforeSend`]).
+    pub fn with_before_send(mut self, step: BeforeSend) -> Self {
+        self.before_send = Some(step);
         self
     }
 
@@ -356,6 +389,10 @@ impl Transport {
         let retry = &inner.retry;
         let mut attempt = 0u32;
         let mut replayed = false;
+        let mut before_send = match spec.auth {
+            Auth::For(opts) => opts.before_send.as_ref(),
+            Auth::None(_) => None,
+        };
         loop {
             attempt += 1;
             Span::current().record("attempt", attempt);
@@ -374,6 +411,11 @@ impl Transport {
                         operation: spec.operation,
                     })
                     .await;
+            }
+            if let Some(step) = before_send.take() {
+                (step.0)()
+                    .await
+                    .map_err(|reason| Error::InvalidRequest(InvalidRequest::Withheld(reason)))?;
             }
             // Every error of the attempt is scrubbed of the secrets the call knows, here, before it
             // is logged, retried or returned.

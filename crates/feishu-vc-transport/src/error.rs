@@ -324,6 +324,7 @@ impl std::error::Error for Error {
         match self {
             Self::InvalidRequest(InvalidRequest::Violations(v)) => Some(v),
             Self::InvalidRequest(InvalidRequest::Build(b)) => Some(b),
+            Self::InvalidRequest(InvalidRequest::Withheld(reason)) => Some(reason.as_ref()),
             Self::Connect(e) | Self::Timeout(e) | Self::Network(e) => e
                 .source
                 .as_deref()
@@ -361,6 +362,9 @@ pub enum InvalidRequest {
         /// Why.
         reason: &'static str,
     },
+    /// The caller's [`BeforeSend`](crate::BeforeSend) step withheld it; its reason is the
+    /// `source()`.
+    Withheld(BoxError),
 }
 
 impl fmt::Display for InvalidRequest {
@@ -372,6 +376,7 @@ impl fmt::Display for InvalidRequest {
                 write!(f, "{operation} does not accept this kind of access token")
             }
             Self::Path { reason } => f.write_str(reason),
+            Self::Withheld(_) => f.write_str("the caller withheld it just before sending"),
         }
     }
 }

@@ -68,7 +68,7 @@ use feishu_vc_model::{
 };
 use serde::de::DeserializeOwned;
 
-pub use call::{CallOptions, RawRequest, Response, Warning};
+pub use call::{BeforeSend, CallOptions, RawRequest, Response, Warning};
 pub use config::{
     Brand, DEFAULT_MAX_BODY_BYTES, RetryPolicy, TenantTokenEndpoint, TransportBuilder,
 };

@@ -74,7 +74,7 @@ pub use feishu_vc_validate as validate;
 pub use client::{Client, ClientBuilder};
 #[doc(inline)]
 pub use feishu_vc_transport::{
-    AccessToken, AppTicketStore, Brand, CallOptions, Error, InMemoryAppTicketStore,
+    AccessToken, AppTicketStore, BeforeSend, Brand, CallOptions, Error, InMemoryAppTicketStore,
     InMemoryUserTokenStore, InProcessRateLimiter, OAuthApp, RateLimiter, RateQuota, RateScope,
     RawRequest, Response, Result, RetryPolicy, SharedToken, StoreAppError, StoreAppTokenSource,
     TenantTokenEndpoint, TokenCache, TokenProvider, UserTokenError, UserTokenSource,

@@ -1,11 +1,14 @@
 //! Batches: booked once across re-runs, crashes and lost answers.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use feishu_vc::model::ErrorCode;
 use feishu_vc_emulator::Emulator;
 use feishu_vc_ledger::{
-    BatchEvent, BatchOptions, BatchRow, InMemoryLedger, LedgerError, LedgerStore, State, batch_key,
+    BatchEvent, BatchOptions, BatchRow, InMemoryLedger, LedgerError, LedgerStore, RecordFilter,
+    State, batch_key,
 };
 
 use crate::support::{DAY, emulator, ledger, ledger_over, meeting};
@@ -285,4 +288,83 @@ async fn a_row_recorded_for_another_meeting_fails_the_batch_before_anything_is_s
     twice[1].key = "1".to_owned();
     let conflicts = ledger.batch_conflicts("fresh", &twice).await.unwrap();
     assert_eq!(conflicts.len(), 1);
+}
+
+/// A rate limiter that grants `n` slots, then makes every later call wait for good.
+#[derive(Debug)]
+struct Slots(AtomicUsize);
+
+impl feishu_vc::RateLimiter for Slots {
+    fn acquire<'a>(
+        &'a self,
+        _: feishu_vc::RateScope<'a>,
+    ) -> feishu_vc::transport::BoxFuture<'a, ()> {
+        let granted = self
+            .0
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        if granted {
+            Box::pin(async {})
+        } else {
+            Box::pin(std::future::pending())
+        }
+    }
+}
+
+#[tokio::test]
+async fn rows_waiting_for_their_rate_limit_slot_when_the_run_stops_stay_pending_and_are_sent_next_run()
+ {
+    let emulator = emulator().await;
+    let store: Arc<dyn LedgerStore> = Arc::new(InMemoryLedger::new());
+    let clock = emulator.clone();
+    let paced = feishu_vc::Client::builder()
+        .app_credentials(emulator.app_id(), emulator.app_secret())
+        .base_url(emulator.base_url())
+        .validation_clock(move || clock.now())
+        .rate_limiter(Arc::new(Slots(AtomicUsize::new(2))))
+        .build()
+        .unwrap();
+    let first_run = feishu_vc_ledger::Ledger::new(paced, store.clone());
+
+    // Two slots are granted; the other rows wait for theirs until the run is stopped (Ctrl-C).
+    let batch = first_run.book_batch(
+        "paced",
+        rows(&emulator, 5),
+        BatchOptions::default().concurrency(3),
+        &|_| {},
+    );
+    let two_booked = async {
+        let booked = RecordFilter::all().states([State::Booked]);
+        while store.list(&booked).await.unwrap().len() < 2 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        // Let the waiting rows settle into their wait.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    tokio::select! {
+        done = batch => panic!("the batch ended though three rows have no slot: {done:?}"),
+        () = two_booked => {}
+    }
+    let records = store.list(&RecordFilter::all()).await.unwrap();
+    let count = |state| records.iter().filter(|r| r.state == state).count();
+    assert_eq!(
+        (count(State::Booked), count(State::Pending)),
+        (2, 3),
+        "{records:?}"
+    );
+    assert_eq!(emulator.state().applies, 2);
+
+    let next_run = ledger_over(&emulator, store);
+    let summary = next_run
+        .book_batch(
+            "paced",
+            rows(&emulator, 5),
+            BatchOptions::default(),
+            &|_| {},
+        )
+        .await
+        .unwrap();
+    assert_eq!((summary.booked, summary.already_booked), (3, 2));
+    assert!(summary.interrupted.is_empty() && summary.unknown.is_empty());
+    assert_eq!(emulator.state().applies, 5);
 }

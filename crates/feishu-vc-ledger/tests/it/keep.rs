@@ -133,30 +133,35 @@ async fn a_reservation_deleted_elsewhere_is_reported_gone() {
     assert_eq!(report.renewed[0].reserve_id, kept[1].reserve_id);
 }
 
-/// Two keepers (two ledgers, each with its own client and its own handle on the store) at once:
-/// each reservation is renewed exactly once, counted by the emulator.
-pub(crate) async fn two_keepers_renew_each_reservation_once(
-    store_a: Arc<dyn LedgerStore>,
-    store_b: Arc<dyn LedgerStore>,
-) {
+/// One keeper per store handle (a ledger each, with its own client), all at once: each
+/// reservation is renewed exactly once, counted by the emulator.
+pub(crate) async fn keepers_renew_each_reservation_once(stores: Vec<Arc<dyn LedgerStore>>) {
     let emulator = emulator().await;
-    let first = ledger_over(&emulator, store_a);
-    let second = ledger_over(&emulator, store_b);
-    let kept = book(&first, &emulator, "kept", 24, true).await;
+    let ledgers: Vec<Ledger> = stores
+        .into_iter()
+        .map(|store| ledger_over(&emulator, store))
+        .collect();
+    let kept = book(&ledgers[0], &emulator, "kept", 24, true).await;
 
     emulator.advance(25 * DAY).await.unwrap();
-    let pass = |ledger: Ledger, worker: &str| {
-        let options = KeepOptions::new(worker).batch_size(3);
-        tokio::spawn(async move { ledger.keep_pass(&options).await })
-    };
-    let (a, b) = (pass(first, "keeper-a"), pass(second, "keeper-b"));
-    let (a, b) = (a.await.unwrap().unwrap(), b.await.unwrap().unwrap());
+    let passes: Vec<_> = ledgers
+        .into_iter()
+        .enumerate()
+        .map(|(n, ledger)| {
+            let options = KeepOptions::new(format!("keeper-{n}")).batch_size(3);
+            tokio::spawn(async move { ledger.keep_pass(&options).await })
+        })
+        .collect();
+    let mut reports = Vec::new();
+    for pass in passes {
+        reports.push(pass.await.unwrap().unwrap());
+    }
 
-    let mut renewed: Vec<&ReserveId> = a.renewed.iter().chain(&b.renewed).map(id).collect();
+    let mut renewed: Vec<&ReserveId> = reports.iter().flat_map(|r| &r.renewed).map(id).collect();
+    assert_eq!(renewed.len(), kept.len(), "{reports:?}");
     renewed.sort();
     renewed.dedup();
-    assert_eq!(renewed.len(), kept.len(), "a: {a:?}\nb: {b:?}");
-    assert_eq!(a.renewed.len() + b.renewed.len(), kept.len());
+    assert_eq!(renewed.len(), kept.len(), "renewed twice: {reports:?}");
     let state = emulator.state();
     for record in &kept {
         assert_eq!(state.reservation(id(record).as_str()).unwrap().updates, 1);
@@ -166,7 +171,7 @@ pub(crate) async fn two_keepers_renew_each_reservation_once(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_keepers_on_one_in_memory_store_renew_each_reservation_once() {
     let store: Arc<dyn LedgerStore> = Arc::new(InMemoryLedger::new());
-    two_keepers_renew_each_reservation_once(store.clone(), store).await;
+    keepers_renew_each_reservation_once(vec![store.clone(), store]).await;
 }
 
 #[tokio::test]

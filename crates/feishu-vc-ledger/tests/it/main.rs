@@ -5,5 +5,6 @@ mod book;
 mod conformance;
 mod events;
 mod keep;
+mod postgres;
 mod sqlite;
 mod support;

@@ -10,7 +10,7 @@ use tempfile::TempDir;
 
 use crate::batch::rows_left_sending_by_a_dead_run_are_reported_and_not_resent;
 use crate::events::{LookupOf, events_are_matched_after_a_restart, ledger_lookup, store_lookup};
-use crate::keep::two_keepers_renew_each_reservation_once;
+use crate::keep::keepers_renew_each_reservation_once;
 
 /// A ledger file in a directory of its own, removed with it.
 fn file() -> (TempDir, PathBuf) {
@@ -63,6 +63,5 @@ async fn rows_left_sending_in_a_sqlite_file_by_a_dead_run_are_not_resent() {
 async fn two_keepers_on_one_sqlite_file_renew_each_reservation_once() {
     let (_dir, path) = file();
     // Two handles on the file, as two keeper processes would have.
-    let (a, b) = (open(&path).await, open(&path).await);
-    two_keepers_renew_each_reservation_once(a, b).await;
+    keepers_renew_each_reservation_once(vec![open(&path).await, open(&path).await]).await;
 }

@@ -1,6 +1,7 @@
 //! Transport-level tests against a local mock Feishu (wiremock, loopback only): raw calls, the
 //! token cache, retries, decoding and errors.
 
+mod before_send;
 mod bodies;
 mod decode;
 mod log_ids;
