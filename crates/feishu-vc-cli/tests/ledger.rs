@@ -712,3 +712,58 @@ fn a_postgres_ledger_password_never_shows_in_errors() {
     assert!(!err.contains("hunter2"), "{err}");
     assert!(!text(&out.stdout).contains("hunter2"));
 }
+
+#[test]
+fn an_unknown_row_is_sent_again_only_when_named() {
+    use std::io::Read;
+    // A server that reads each request and hangs up without answering: outcome unknown, and
+    // nothing booked anywhere.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent_url = format!("http://{}", silent.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in silent.incoming().flatten() {
+            let mut stream = stream;
+            let mut buffer = [0u8; 4096];
+            let _ = stream.read(&mut buffer);
+        }
+    });
+    let bed = Bed::start("resend", false);
+    let token = bed
+        .runtime
+        .block_on(bed.emulator().mint_user_token(DEMO_USER_ALICE))
+        .unwrap();
+    let file = bed.file("two.csv", "key,topic,end_time\na,first,+2h\nb,second,+2h\n");
+    let batch = |base_url: &str, extra: &[&str]| {
+        let mut command = common::command(&bed.dir.path().join("home"));
+        command
+            .env("FEISHU_VC_LEDGER", &bed.ledger)
+            .env("FEISHU_USER_ACCESS_TOKEN", token.expose_secret())
+            .args(["--base-url", base_url, "-o", "json", "reserve", "apply"])
+            .args(["--batch", file.to_str().unwrap()])
+            .args(extra);
+        command.output().unwrap()
+    };
+
+    let out = batch(&silent_url, &[]);
+    assert_eq!(code(&out), INCOMPLETE, "{}", text(&out.stderr));
+    let unknown = rows_of(&json(&out), "unknown");
+    assert_eq!(unknown.len(), 2, "{unknown:?}");
+
+    // Against the emulator: nothing is sent until a row is named.
+    let base_url = bed.emulator().base_url().to_owned();
+    let out = batch(&base_url, &[]);
+    assert_eq!(code(&out), INCOMPLETE, "{}", text(&out.stderr));
+    assert_eq!(bed.state().applies, 0);
+    let out = batch(&base_url, &["--resend-unknown", "a"]);
+    assert_eq!(code(&out), INCOMPLETE, "{}", text(&out.stderr));
+    let summary = json(&out);
+    assert_eq!(summary["booked"], 1, "{summary}");
+    let still: Vec<String> = rows_of(&summary, "unknown")
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    assert_eq!(still, vec!["b".to_owned()]);
+    let held = topics(&bed.state());
+    assert_eq!(held.get("first"), Some(&1));
+    assert_eq!(held.get("second"), None);
+}
