@@ -40,7 +40,9 @@ pub(crate) const EXIT_CODES: &str = "Exit codes:
   4  network, timeout, or outcome unknown
   5  credentials or token
   6  done, output lost: the change was made but stdout could not be written; the reservation
-     id and meeting number are on stderr (do not book again)";
+     id and meeting number are on stderr (do not book again)
+  7  not all done: rows of a batch refused or with an unknown outcome, or reservations `keep`
+     could not renew or found already expired (the summary lists them)";
 
 /// Where and as whom reserve commands call; given before `reserve` or after the operation.
 #[derive(Debug, Clone, Default, Args)]
@@ -112,6 +114,17 @@ pub(crate) struct Connection {
     /// Print the method, URL and JSON body that would be sent, and send nothing.
     #[arg(long)]
     pub(crate) dry_run: bool,
+
+    /// The ledger of what was booked: a SQLite file, or a postgres:// URL for several machines
+    /// [default: the user data directory's feishu-vc/ledger.sqlite3; with --emulator, a file
+    /// beside the emulator's state].
+    #[arg(long, value_name = "FILE|URL", env = crate::ledger::LEDGER_ENV, hide_env_values = true)]
+    pub(crate) ledger: Option<SecretString>,
+
+    /// Run by a served emulator's clock (read once from `GET <base-url>/_emulator/clock`), for
+    /// tests against an emulator whose time was advanced.
+    #[arg(long, hide = true, env = "FEISHU_VC_EMULATOR_CLOCK", value_parser = clap::builder::BoolishValueParser::new(), num_args = 0..=1, default_missing_value = "true", require_equals = true)]
+    pub(crate) emulator_clock: Option<bool>,
 }
 
 /// The environment variable that points `--emulator` at another state file.
@@ -138,6 +151,8 @@ impl Connection {
             emulator_state: c.emulator_state.or_else(|| self.emulator_state.clone()),
             output: c.output.or(self.output),
             dry_run: c.dry_run || self.dry_run,
+            ledger: c.ledger.or_else(|| self.ledger.clone()),
+            emulator_clock: c.emulator_clock.or(self.emulator_clock),
         }
     }
 }
@@ -171,6 +186,11 @@ pub(crate) enum Command {
     /// Serve the emulator of the reserve API until interrupted; prints its base URL first, then
     /// its demo app and users on stderr. `reset` empties the state that --emulator keeps.
     Emulator(EmulatorArgs),
+    /// Renew the reservations marked to keep (`reserve apply --keep`) before they expire, keeping
+    /// their meeting numbers: one pass (for cron or a timer), or `--watch` to stay running. Reports
+    /// those renewed, those found already expired (number lost), deleted elsewhere (gone), and
+    /// failures. Several keepers may share one PostgreSQL ledger: each reservation is renewed once.
+    Keep(Box<KeepArgs>),
     /// Meeting events (vc.meeting.*): what happens to booked meetings.
     Events {
         #[command(subcommand)]
@@ -216,6 +236,9 @@ pub(crate) enum Reserve {
         #[arg(short, long)]
         yes: bool,
     },
+    /// The reservations in the ledger (what was booked through this command): id, meeting
+    /// number, topic, owner, end time and time left, kept or not, and state.
+    List(ListArgs),
     /// The meeting in progress for a reservation, if any.
     Active {
         /// The reservation id.
@@ -321,9 +344,42 @@ pub(crate) struct Settings {
 
 #[derive(Debug, Args)]
 pub(crate) struct ApplyArgs {
-    /// The meeting's owner (required with app credentials: a user of the tenant).
+    /// The meeting's owner (required with app credentials: a user of the tenant). With --batch,
+    /// the owner of rows that name none.
     #[arg(long, value_name = "ID")]
     pub(crate) owner: Option<String>,
+
+    /// The booking's name in the ledger: the same key again returns what was booked instead of
+    /// booking twice [default: a fresh one].
+    #[arg(long, value_name = "KEY", conflicts_with = "batch")]
+    pub(crate) key: Option<String>,
+
+    /// Keep the reservation alive: `feishu-vc keep` renews it before it expires.
+    #[arg(long, conflicts_with = "batch")]
+    pub(crate) keep: bool,
+
+    /// Book every meeting of a file: CSV with a header row (.csv) or JSON lines (.jsonl,
+    /// .ndjson), one meeting a row, with the fields topic, end_time, owner_id, password,
+    /// no_password, hosts (`;`-separated in CSV, an array in JSON), auto_record, call, nickname,
+    /// keep and key (the row's name; its data row number when absent). Every row is checked
+    /// before anything is sent. Run it again after a failure: booked rows are not booked again,
+    /// and a row whose outcome is unknown is not sent again unless named in --resend-unknown.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) batch: Option<PathBuf>,
+
+    /// With --batch: how many applies may be in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 8, requires = "batch", value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub(crate) concurrency: u16,
+
+    /// With --batch: send these rows again (by key) although their outcome is unknown; only when
+    /// you know their meeting was not booked.
+    #[arg(
+        long,
+        value_name = "KEY[,KEY]",
+        value_delimiter = ',',
+        requires = "batch"
+    )]
+    pub(crate) resend_unknown: Vec<String>,
 
     #[command(flatten)]
     pub(crate) settings: Settings,
@@ -385,6 +441,47 @@ pub(crate) struct EmulatorArgs {
     /// times a minute per tenant; past that, HTTP 429 with code 99991400.
     #[arg(long)]
     pub(crate) rate_limit: bool,
+}
+
+/// `feishu-vc reserve list`.
+#[derive(Debug, Args)]
+pub(crate) struct ListArgs {
+    /// Read each live reservation from Feishu first and record what it says (end time, expired,
+    /// deleted elsewhere).
+    #[arg(long)]
+    pub(crate) refresh: bool,
+
+    /// Only the reservations of this batch (the batch file's path, as `apply --batch` took it).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) batch: Option<String>,
+}
+
+/// `feishu-vc keep`.
+#[derive(Debug, Args)]
+pub(crate) struct KeepArgs {
+    #[command(flatten)]
+    pub(crate) connection: Connection,
+
+    /// Stay running: a pass every --interval until Ctrl-C.
+    #[arg(long)]
+    pub(crate) watch: bool,
+
+    /// With --watch, the time between passes (such as 30m, 1h).
+    #[arg(long, value_name = "DUR", default_value = "1h", value_parser = parse_duration, requires = "watch")]
+    pub(crate) interval: std::time::Duration,
+
+    /// Renew a kept reservation when it would expire within this (such as 7d, 36h).
+    #[arg(long, value_name = "DUR", default_value = "7d", value_parser = parse_duration)]
+    pub(crate) margin: std::time::Duration,
+}
+
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let d = humantime::parse_duration(text.trim())
+        .map_err(|e| format!("`{text}` is not a duration like 30m, 12h or 7d: {e}"))?;
+    if d.is_zero() {
+        return Err("must be more than zero".to_owned());
+    }
+    Ok(d)
 }
 
 /// `feishu-vc events ...`.

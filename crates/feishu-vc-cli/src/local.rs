@@ -25,6 +25,12 @@ impl InProcess {
         self.emulator.base_url()
     }
 
+    /// The emulator's time, as a clock for the ledger and local validation.
+    pub(crate) fn clock(&self) -> crate::ledger::Clock {
+        let system = feishu_vc::model::Timestamp::now().unix_seconds();
+        crate::ledger::Clock::offset(self.emulator.now().unix_seconds() - system)
+    }
+
     pub(crate) async fn shutdown(self) {
         // The command's answer is already printed; a failing shutdown changes nothing for it.
         let _ = self.emulator.shutdown().await;

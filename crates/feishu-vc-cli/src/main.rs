@@ -3,8 +3,13 @@
 
 mod args;
 mod auth;
+mod batch;
+mod batch_file;
 mod events;
 mod input;
+mod keep;
+mod ledger;
+mod list;
 mod local;
 mod outcome;
 mod output;
@@ -13,7 +18,7 @@ mod when;
 
 use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use clap::parser::ValueSource;
 use clap::{CommandFactory, FromArgMatches};
@@ -85,7 +90,9 @@ fn own_flags_command(command: &Command) -> Option<&'static str> {
     match command {
         Command::Emulator(_) => Some("emulator"),
         Command::Events { .. } => Some("events"),
-        Command::Reserve(_) | Command::Auth(_) | Command::Completions { .. } => None,
+        Command::Reserve(_) | Command::Auth(_) | Command::Keep(_) | Command::Completions { .. } => {
+            None
+        }
     }
 }
 
@@ -111,6 +118,7 @@ fn command() -> clap::Command {
     ];
     Cli::command()
         .mut_subcommand("reserve", after)
+        .mut_subcommand("keep", after)
         .mut_subcommand("auth", |auth| {
             after(auth).mut_args(|arg| {
                 let hide = reserve_only.contains(&arg.get_id().as_str());
@@ -190,10 +198,13 @@ async fn run(cli: Cli, offset: time::UtcOffset) -> Result<(), Failure> {
         Command::Auth(auth) => {
             return auth::run(&cli.connection.merged(&auth.connection), &auth.action).await;
         }
-        Command::Reserve(reserve) => *reserve,
+        Command::Reserve(reserve) => Work::Reserve(reserve),
+        Command::Keep(keep) => Work::Keep(keep),
     };
-    let connection = cli.connection.merged(&reserve.connection);
-    let op = &reserve.op;
+    let connection = match &reserve {
+        Work::Reserve(r) => cli.connection.merged(&r.connection),
+        Work::Keep(k) => cli.connection.merged(&k.connection),
+    };
     if connection.as_user.is_some() {
         if connection.emulator {
             return Err(Failure::usage(auth::NOT_WITH_EMULATOR));
@@ -205,18 +216,46 @@ async fn run(cli: Cli, offset: time::UtcOffset) -> Result<(), Failure> {
         }
     }
     // The emulator lives as long as this command; its reservations stay in its state file.
-    let emulator = if connection.emulator && !connection.dry_run {
-        let state = local::state_path(connection.emulator_state.as_deref())?;
-        Some(local::start_in_process(&state).await?)
+    let emulator_state = if connection.emulator {
+        Some(local::state_path(connection.emulator_state.as_deref())?)
     } else {
         None
     };
-    let session = Session::new(&connection, emulator.as_ref(), offset)?;
-    let result = session.run(op).await;
+    let emulator = match &emulator_state {
+        Some(state) if !connection.dry_run => Some(local::start_in_process(state).await?),
+        _ => None,
+    };
+    let clock = match (&emulator, &connection.base_url) {
+        (Some(emulator), _) => emulator.clock(),
+        (None, Some(url)) if connection.emulator_clock == Some(true) => {
+            ledger::Clock::of_emulator(url).await?
+        }
+        _ => ledger::Clock::default(),
+    };
+    let ledger_at = ledger::Location::resolve(
+        connection
+            .ledger
+            .as_ref()
+            .map(feishu_vc::model::SecretString::expose_secret),
+        emulator_state.as_deref(),
+    );
+    let result = match Session::new(&connection, emulator.as_ref(), offset, clock, ledger_at) {
+        Ok(session) => match &reserve {
+            Work::Reserve(r) => session.run(&r.op).await,
+            Work::Keep(k) => keep::run(&session, k).await,
+        },
+        Err(failure) => Err(failure),
+    };
     if let Some(emulator) = emulator {
         emulator.shutdown().await;
     }
     result
+}
+
+/// What a command with a connection does.
+enum Work {
+    Reserve(Box<args::ReserveCommand>),
+    Keep(Box<args::KeepArgs>),
 }
 
 /// A configured client and the per-call options the flags ask for.
@@ -227,6 +266,10 @@ struct Session {
     default_owner: Option<String>,
     dry_run: bool,
     printer: Printer,
+    /// "Now": the system's, or the emulator's.
+    clock: ledger::Clock,
+    /// Where the ledger is (an error only once a command needs it).
+    ledger_at: Result<ledger::Location, Failure>,
 }
 
 impl Session {
@@ -234,6 +277,8 @@ impl Session {
         cli: &Connection,
         emulator: Option<&local::InProcess>,
         offset: time::UtcOffset,
+        clock: ledger::Clock,
+        ledger_at: Result<ledger::Location, Failure>,
     ) -> Result<Self, Failure> {
         let dry_run = cli.dry_run;
         let mut builder = Client::builder().brand(brand_of(cli));
@@ -259,10 +304,14 @@ impl Session {
                 builder = builder.base_url(url.clone()).allow_http(cli.allow_http);
             }
             match (&cli.app_id, &cli.app_secret, &cli.user_access_token) {
-                (Some(id), Some(secret), _) => {
+                // The user's token is the client's own, so that the ledger books as that user.
+                (_, _, Some(token)) => {
+                    builder = builder
+                        .token_provider(std::sync::Arc::new(ledger::FixedUserToken(token.clone())));
+                }
+                (Some(id), Some(secret), None) => {
                     builder = builder.app_credentials(id.clone(), secret.clone())
                 }
-                (_, _, Some(_)) => {}
                 (Some(_), None, None) | (None, Some(_), None) => {
                     return Err(Failure::credentials(
                         "give both --app-id and --app-secret (or FEISHU_APP_ID and FEISHU_APP_SECRET)",
@@ -279,6 +328,12 @@ impl Session {
         if let Some(timeout) = timeout_of(cli)? {
             builder = builder.timeout(timeout);
         }
+        // Batches and keepers send many calls: paced to Feishu's documented quota.
+        builder = builder
+            .rate_limiter(std::sync::Arc::new(feishu_vc::InProcessRateLimiter::new(
+                feishu_vc::RateQuota::documented(),
+            )))
+            .validation_clock(move || clock.timestamp());
         let client = builder.build().map_err(Failure::from)?;
         Ok(Self {
             client,
@@ -287,7 +342,45 @@ impl Session {
             default_owner,
             dry_run,
             printer: Printer::new(cli.output, offset),
+            clock,
+            ledger_at,
         })
+    }
+
+    /// The ledger's location, or why there is none.
+    fn ledger_location(&self) -> Result<&ledger::Location, Failure> {
+        self.ledger_at
+            .as_ref()
+            .map_err(|e| Failure::usage(e.message().to_owned()))
+    }
+
+    /// Opens the ledger.
+    async fn ledger(&self) -> Result<feishu_vc_ledger::Ledger, Failure> {
+        let store = self.ledger_location()?.open().await?;
+        Ok(ledger::ledger(self.client.clone(), store, self.clock))
+    }
+
+    /// Checks `request` as the facade would before sending (so that nothing is recorded for a
+    /// request that cannot be sent), naming each violation by the flag that set it.
+    fn check<R: feishu_vc::validate::Validate>(
+        &self,
+        request: &R,
+        flags: impl Fn(&str) -> Option<String>,
+    ) -> Result<(), Failure> {
+        let context =
+            feishu_vc::validate::Context::new(self.token_kind()).at(self.clock.timestamp());
+        request
+            .validate(&context)
+            .map(drop)
+            .map_err(|v| Failure::invalid(feishu_vc::Error::from(v), flags))
+    }
+
+    /// The kind of token calls carry.
+    fn token_kind(&self) -> feishu_vc::model::TokenKind {
+        self.client
+            .transport()
+            .token_kind(&self.options())
+            .unwrap_or(feishu_vc::model::TokenKind::Tenant)
     }
 
     fn options(&self) -> feishu_vc::CallOptions {
@@ -302,15 +395,29 @@ impl Session {
         let reserves = self.client.reserves();
         let t = self.user_id_type;
         match op {
+            Reserve::Apply(args) if args.batch.is_some() => batch::run(self, args).await,
             Reserve::Apply(args) => {
                 let flags = |path: &str| flag_of(path, &args.settings, args.owner.is_some());
                 let request = self.apply_request(args)?;
                 if self.dry_run {
                     return self.dry_run(&request, flags);
                 }
-                let answer = reserves.apply(request).with_options(self.options()).await;
-                self.show(answer, flags, None, Effect::Changed("booked"))
+                self.check(&request, flags)?;
+                let location = self.ledger_location()?;
+                let key = args.key.clone().unwrap_or_else(ledger::fresh_key);
+                let record = self
+                    .ledger()
+                    .await?
+                    .book(
+                        feishu_vc_ledger::IntentKey::new(key),
+                        request,
+                        feishu_vc_ledger::BookOptions::default().keep(args.keep),
+                    )
+                    .await
+                    .map_err(|e| ledger::book_failure(location, e))?;
+                list::show_booked(&self.printer, &record)
             }
+            Reserve::List(args) => list::run(self, args).await,
             Reserve::Get { id } => {
                 let mut request = GetReserveRequest::new(id.as_str());
                 request.user_id_type = t;
@@ -329,6 +436,8 @@ impl Session {
                 if self.dry_run {
                     return self.dry_run(&request, flags);
                 }
+                let renews = request.body.end_time.is_some();
+                let reserve_id = request.reserve_id.clone();
                 let call = reserves
                     .update(request.reserve_id.clone(), request.body)
                     .with_options(self.options());
@@ -336,7 +445,20 @@ impl Session {
                     Some(t) => call.set_user_id_type(t),
                     None => call,
                 };
-                self.show(call.await, flags, None, Effect::Changed("updated"))
+                let answer = call.await;
+                match &answer {
+                    Ok(response) if renews => {
+                        if let Some(end) = response.data.end_time {
+                            self.record(&reserve_id, Change::EndTime(end)).await;
+                        }
+                    }
+                    Err(e) if is_gone(e) => {
+                        self.record(&reserve_id, Change::Ended(feishu_vc_ledger::State::Gone))
+                            .await;
+                    }
+                    _ => {}
+                }
+                self.show(answer, flags, None, Effect::Changed("updated"))
             }
             Reserve::Delete { id, yes } => {
                 if self.dry_run {
@@ -349,6 +471,15 @@ impl Session {
                     .delete(id.clone())
                     .with_options(self.options())
                     .await;
+                let reserve_id = feishu_vc::model::ReserveId::from(id.as_str());
+                let ended = match &answer {
+                    Ok(_) => Some(feishu_vc_ledger::State::Deleted),
+                    Err(e) if is_gone(e) => Some(feishu_vc_ledger::State::Gone),
+                    Err(_) => None,
+                };
+                if let Some(state) = ended {
+                    self.record(&reserve_id, Change::Ended(state)).await;
+                }
                 self.show(answer, no_flags, Some(id), Effect::Changed("deleted"))
             }
             Reserve::Active {
@@ -370,6 +501,40 @@ impl Session {
                 }
                 self.show(call.await, no_flags, None, Effect::Read)
             }
+        }
+    }
+
+    /// Records a change in the ledger, when the reservation was booked through it. A ledger that
+    /// cannot be opened or written is reported on stderr: the change on Feishu is done, and its
+    /// answer is still printed.
+    async fn record(&self, reserve_id: &feishu_vc::model::ReserveId, change: Change) {
+        let Ok(location) = self.ledger_location() else {
+            return;
+        };
+        let outcome = async {
+            let store = location.open().await?;
+            let failed = |e: feishu_vc_ledger::LedgerError| ledger::store_failure(location, &e);
+            if store
+                .by_reserve_id(reserve_id)
+                .await
+                .map_err(failed)?
+                .is_none()
+            {
+                return Ok(());
+            }
+            let at = self.clock.timestamp();
+            match change {
+                Change::EndTime(end) => store.set_end_time(reserve_id, end, at).await,
+                Change::Ended(state) => store.set_ended(reserve_id, state, at).await,
+            }
+            .map(drop)
+            .map_err(failed)
+        };
+        if let Err(failure) = outcome.await {
+            note(&format!(
+                "feishu-vc: warning: the ledger was not updated: {}",
+                failure.message()
+            ));
         }
     }
 
@@ -396,7 +561,7 @@ impl Session {
             None => ApplyReserveBody::new(ReserveMeetingSetting::default()),
         };
         if let Some(end) = &args.settings.end_time {
-            body.end_time = Some(when::parse_when(end, SystemTime::now()).map_err(Failure::usage)?);
+            body.end_time = Some(when::parse_when(end, self.clock.now()).map_err(Failure::usage)?);
         }
         let owner = args.owner.clone().or_else(|| {
             // On the emulator with its demo app, the demo user owns what is booked.
@@ -423,7 +588,7 @@ impl Session {
             None => UpdateReserveBody::default(),
         };
         if let Some(end) = &args.settings.end_time {
-            body.end_time = Some(when::parse_when(end, SystemTime::now()).map_err(Failure::usage)?);
+            body.end_time = Some(when::parse_when(end, self.clock.now()).map_err(Failure::usage)?);
         }
         let touches_settings = args.clear_hosts || settings_given(&args.settings);
         if touches_settings {
@@ -471,6 +636,19 @@ impl Session {
         }
         output::emit(&text, Effect::Read, String::new)
     }
+}
+
+/// What a change on Feishu changes in the ledger.
+enum Change {
+    /// Renewed (or shortened) to this end time.
+    EndTime(feishu_vc::model::Timestamp),
+    /// Ended: deleted here, or gone.
+    Ended(feishu_vc_ledger::State),
+}
+
+/// Whether Feishu no longer knows the reservation (121004).
+fn is_gone(e: &feishu_vc::Error) -> bool {
+    e.code() == Some(feishu_vc::model::ErrorCode::DataNotExist)
 }
 
 /// Asks on the terminal whether to delete; true for `y` or `yes`.

@@ -17,6 +17,9 @@ pub(crate) const CREDENTIALS: u8 = 5;
 /// Exit code 6: done, output lost. The change was made, but stdout could not be written; what a
 /// script needs (reservation id, meeting number) went to stderr instead.
 pub(crate) const OUTPUT_LOST: u8 = 6;
+/// Exit code 7: not everything was done: rows of a batch were refused or their outcome is unknown,
+/// or `keep` could not renew a reservation or found one already expired. The summary says which.
+pub(crate) const INCOMPLETE: u8 = 7;
 
 /// A failed command, or one that ends early without a message (a reader whose stdout closed).
 #[derive(Debug)]
@@ -62,6 +65,33 @@ impl Failure {
             code: API,
             message: message.into(),
         }
+    }
+
+    /// Some of the work was not done; the summary printed says what.
+    pub(crate) fn incomplete(message: impl Into<String>) -> Self {
+        Self {
+            code: INCOMPLETE,
+            message: message.into(),
+        }
+    }
+
+    /// A booking the ledger recorded as refused, by its code: credentials (5), another API
+    /// error (3), or none, which is a failure below the API such as a refused connection (4).
+    pub(crate) fn refused(code: Option<i64>, message: impl Into<String>) -> Self {
+        let code = match code.map(ErrorCode::from_code) {
+            Some(code) if is_credential_code(code) => CREDENTIALS,
+            Some(_) => API,
+            None => NETWORK,
+        };
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// What it says.
+    pub(crate) fn message(&self) -> &str {
+        &self.message
     }
 
     pub(crate) fn network(message: impl Into<String>) -> Self {

@@ -53,6 +53,16 @@ impl Printer {
         Self { format, offset }
     }
 
+    /// The format answers are printed in.
+    pub(crate) fn format(&self) -> OutputFormat {
+        self.format
+    }
+
+    /// A time in the local zone, as tables show it.
+    pub(crate) fn local_time(&self, at: feishu_vc::model::Timestamp) -> String {
+        local_time(&Value::from(at.unix_seconds()), self.offset)
+    }
+
     /// Prints an answer's `data` (`reserve_id` names the reservation of a delete, whose answer is
     /// empty).
     pub(crate) fn answer(
@@ -142,9 +152,24 @@ fn table(data: &Value, reserve_id: Option<&str>, offset: UtcOffset) -> String {
     };
     // An answer without a field (apply does not echo the topic) has no column for it.
     let rows: Vec<(&str, String)> = rows.into_iter().filter(|(_, v)| v != "-").collect();
-    let widths: Vec<usize> = rows
+    let head: Vec<&str> = rows.iter().map(|(h, _)| *h).collect();
+    let values: Vec<String> = rows.into_iter().map(|(_, v)| v).collect();
+    columns(&head, &[values])
+}
+
+/// A header line and one line per row, each column as wide as its widest cell.
+pub(crate) fn columns(head: &[&str], rows: &[Vec<String>]) -> String {
+    let widths: Vec<usize> = head
         .iter()
-        .map(|(head, value)| head.chars().count().max(value.chars().count()))
+        .enumerate()
+        .map(|(i, h)| {
+            rows.iter()
+                .filter_map(|r| r.get(i))
+                .map(|c| c.chars().count())
+                .chain([h.chars().count()])
+                .max()
+                .unwrap_or(0)
+        })
         .collect();
     let line = |cells: Vec<&str>| {
         let mut line = cells
@@ -157,8 +182,10 @@ fn table(data: &Value, reserve_id: Option<&str>, offset: UtcOffset) -> String {
         line.push('\n');
         line
     };
-    let mut out = line(rows.iter().map(|(h, _)| *h).collect());
-    out.push_str(&line(rows.iter().map(|(_, v)| v.as_str()).collect()));
+    let mut out = line(head.to_vec());
+    for row in rows {
+        out.push_str(&line(row.iter().map(String::as_str).collect()));
+    }
     out
 }
 

@@ -3,57 +3,14 @@
 //! in a temporary directory per test, never in the real home directory.
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_feishu-vc");
+mod common;
 
-/// A fresh directory under the system's temporary directory, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "feishu-vc-cli-{name}-{}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Self(dir)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// The command with a clean environment (no FEISHU_* variables leak in, no RUST_LOG) and a home
-/// directory of its own, so that nothing reaches the user's real data directory.
-fn command(home: &Path) -> Command {
-    let mut command = Command::new(BIN);
-    command
-        .env_remove("FEISHU_APP_ID")
-        .env_remove("FEISHU_APP_SECRET")
-        .env_remove("FEISHU_USER_ACCESS_TOKEN")
-        .env_remove("FEISHU_BASE_URL")
-        .env_remove("FEISHU_VC_EMULATOR_STATE")
-        .env_remove("RUST_LOG")
-        .env("HOME", home)
-        .env("XDG_DATA_HOME", home.join("data"))
-        .stdin(Stdio::null());
-    command
-}
+use common::{BIN, TempDir, code, command, text};
 
 /// Runs the command with a clean environment and a throwaway home.
 fn run(args: &[&str]) -> Output {
@@ -73,14 +30,6 @@ fn run_with_state(state: &Path, args: &[&str]) -> Output {
         .args(args)
         .output()
         .expect("the binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn code(out: &Output) -> i32 {
-    out.status.code().expect("exited normally")
 }
 
 /// The JSON body a successful dry run prints after its first line (method and URL).
@@ -1661,3 +1610,53 @@ fn events_listen_over_the_long_connection_refused_for_the_limit_exits_3() {
 /// `feishu-vc auth` and `--as-user`.
 #[path = "cli/auth.rs"]
 mod auth;
+#[test]
+fn the_served_emulator_throttles_with_rate_limit() {
+    let served = Served::start(&["--rate-limit"]);
+    let base_url = served.base_url.clone();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let statuses = runtime.block_on(async {
+        let http = reqwest::Client::new();
+        let token: Value = serde_json::from_str(
+            &http
+                .post(format!("{base_url}/_emulator/tenant_access_token"))
+                .body("{}")
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap(),
+        )
+        .unwrap();
+        let token = token["tenant_access_token"].as_str().unwrap().to_owned();
+        let mut statuses = Vec::new();
+        for _ in 0..60 {
+            let answer = http
+                .get(format!(
+                    "{base_url}/open-apis/vc/v1/reserves/6911188411934973028"
+                ))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap();
+            statuses.push(answer.status().as_u16());
+        }
+        statuses
+    });
+    drop(served);
+    // 50 a second pass (121004: no such reservation), then 429.
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 404).count(),
+        50,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 429).count(),
+        10,
+        "{statuses:?}"
+    );
+}
