@@ -334,11 +334,15 @@ impl TransportBuilder {
         };
         let http = match self.http {
             Some(client) => client,
-            None => reqwest::Client::builder()
-                .connect_timeout(self.connect_timeout)
-                .user_agent(concat!("feishu-vc/", env!("CARGO_PKG_VERSION")))
-                .build()
-                .map_err(|e| config(format!("the HTTP client could not be built: {e}")))?,
+            None => {
+                #[cfg(feature = "rustls")]
+                crate::install_rustls_provider();
+                reqwest::Client::builder()
+                    .connect_timeout(self.connect_timeout)
+                    .user_agent(concat!("feishu-vc/", env!("CARGO_PKG_VERSION")))
+                    .build()
+                    .map_err(|e| config(format!("the HTTP client could not be built: {e}")))?
+            }
         };
         let base_url = reqwest::Url::parse(&base)
             .map_err(|e| config(format!("base URL `{base}` is not a URL: {e}")))?;

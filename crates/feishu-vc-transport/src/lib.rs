@@ -389,6 +389,21 @@ impl Transport {
     }
 }
 
+/// Makes ring rustls's process-wide crypto provider, unless the process has chosen one already.
+///
+/// The `rustls` feature builds reqwest without a provider of its own (its default, aws-lc-rs,
+/// compiles AWS-LC from C and makes a cold build half again as long), so a provider must be
+/// installed before a `reqwest::Client` with rustls is built. [`TransportBuilder::build`] calls
+/// this; call it yourself before building a client of your own for
+/// [`TransportBuilder::http_client`]. A provider installed earlier (aws-lc-rs, say) is kept.
+#[cfg(feature = "rustls")]
+pub fn install_rustls_provider() {
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        // Losing a race with another thread installing one is fine: one is installed either way.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+}
+
 /// The v3 OAuth token endpoint, on the accounts host.
 pub const OAUTH_V3_TOKEN_PATH: &str = "/oauth/v3/token";
 
