@@ -335,7 +335,6 @@ impl TransportBuilder {
         let http = match self.http {
             Some(client) => client,
             None => {
-                #[cfg(feature = "rustls")]
                 crate::install_rustls_provider();
                 reqwest::Client::builder()
                     .connect_timeout(self.connect_timeout)

@@ -389,15 +389,17 @@ impl Transport {
     }
 }
 
-/// Makes ring rustls's process-wide crypto provider, unless the process has chosen one already.
+/// Makes ring rustls's process-wide crypto provider, unless the process has chosen one already;
+/// does nothing without the `rustls` feature.
 ///
-/// The `rustls` feature builds reqwest without a provider of its own (its default, aws-lc-rs,
-/// compiles AWS-LC from C and makes a cold build half again as long), so a provider must be
-/// installed before a `reqwest::Client` with rustls is built. [`TransportBuilder::build`] calls
-/// this; call it yourself before building a client of your own for
-/// [`TransportBuilder::http_client`]. A provider installed earlier (aws-lc-rs, say) is kept.
-#[cfg(feature = "rustls")]
+/// The `rustls` feature builds reqwest without a crypto provider of its own (its default,
+/// aws-lc-rs, compiles AWS-LC from C: a third of a cold build). reqwest then needs a provider
+/// installed before it builds a client with rustls, and panics without one.
+/// [`TransportBuilder::build`] calls this; call it yourself before building any other
+/// `reqwest::Client` in a program that links feishu-vc with `rustls` (one of your own for
+/// [`TransportBuilder::http_client`], say). A provider installed earlier (aws-lc-rs, say) is kept.
 pub fn install_rustls_provider() {
+    #[cfg(feature = "rustls")]
     if rustls::crypto::CryptoProvider::get_default().is_none() {
         // Losing a race with another thread installing one is fine: one is installed either way.
         let _ = rustls::crypto::ring::default_provider().install_default();

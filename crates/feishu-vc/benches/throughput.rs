@@ -221,6 +221,9 @@ fn split(n: usize, tasks: usize) -> impl Iterator<Item = usize> {
 }
 
 fn raw_client() -> Result<reqwest::Client, BoxError> {
+    // reqwest is built with rustls and no crypto provider of its own (the facade's `rustls`
+    // feature): install the one the facade uses, as a program building its own client would.
+    feishu_vc::transport::install_rustls_provider();
     Ok(reqwest::Client::builder().build()?)
 }
 
