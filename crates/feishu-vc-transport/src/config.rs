@@ -358,6 +358,7 @@ impl TransportBuilder {
                 retry: self.retry,
                 timeout: self.timeout,
                 max_body_bytes: self.max_body_bytes,
+                fixed_urls: std::sync::RwLock::default(),
             }),
         })
     }
