@@ -1418,6 +1418,8 @@ fn post(url: &str, body: String, headers: &[(&'static str, String)]) -> u16 {
         .build()
         .unwrap();
     runtime.block_on(async {
+        // reqwest may be built with rustls and no crypto provider of its own (feishu-vc's `rustls`).
+        feishu_vc::transport::install_rustls_provider();
         let mut request = reqwest::Client::new().post(url);
         if !body.is_empty() {
             request = request

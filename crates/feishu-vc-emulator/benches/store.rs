@@ -183,6 +183,7 @@ fn main() {
         Server::start("store-small", Some(dir.join("small.db"))),
     ];
     let client_rt = server_runtime("bench-client");
+    feishu_vc_transport::install_rustls_provider();
     let client = reqwest::Client::builder()
         .no_proxy()
         .pool_max_idle_per_host(TASKS)

@@ -408,6 +408,7 @@ fn plan(
     apply_body: &Bytes,
     settings: &Settings,
 ) -> Result<Arc<Plan>, BoxError> {
+    feishu_vc_transport::install_rustls_provider();
     let client = reqwest::Client::builder()
         .no_proxy()
         .timeout(Duration::from_secs(30))

@@ -90,6 +90,8 @@ impl Drop for Notifier {
 impl Notifier {
     /// A notifier with no callbacks yet.
     pub(crate) fn new(settings: &EventSettings) -> Result<Self, Error> {
+        // reqwest may be built with rustls and no provider of its own (see feishu-vc-transport).
+        feishu_vc_transport::install_rustls_provider();
         let client = reqwest::Client::builder()
             .timeout(ATTEMPT_TIMEOUT)
             .redirect(reqwest::redirect::Policy::none())

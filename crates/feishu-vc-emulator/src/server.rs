@@ -30,7 +30,7 @@ use tokio::net::TcpListener;
 use crate::control::{LeaveReason, MeetingSpec, ParticipantSpec};
 use crate::error::Error;
 use crate::ids;
-use crate::service::{Caller, Failure, Outcome, Shared, first_violation};
+use crate::service::{Answer, Caller, Failure, Outcome, Shared, first_violation};
 
 /// The header that carries the log id. Header names are case-insensitive, but some SDKs look this
 /// one up as Feishu writes it, `X-Tt-Logid`: the server writes names in that case (see [`serve`]).
@@ -308,7 +308,7 @@ pub(crate) fn json(status: u16, body: &impl Serialize) -> Response {
 /// `{code: 0, msg: "success", data}` or `{code, msg, error: {log_id, troubleshooter, …}}`.
 fn reply(outcome: Outcome, log: &LogId) -> Response {
     match outcome {
-        Ok(data) => json_response(200, &ApiResponse::success(data)),
+        Ok(Answer(body)) => ([(CONTENT_TYPE, "application/json")], body).into_response(),
         Err(failure) => failure_response(failure, log),
     }
 }
@@ -395,7 +395,33 @@ fn authorization(headers: &HeaderMap) -> Option<&str> {
 /// Decodes a body into the model's type: not JSON, a wrong type or a field the API does not have
 /// (Feishu answers 121003 for unknown fields) is a param error. Messages never echo values, which
 /// may be passwords.
+///
+/// A body that is a JSON object of known fields only, the usual case, is read once, straight into
+/// its type. Any other body (not JSON, not an object, a wrong type, a field the type ignores) is
+/// read again by [`decode_checked`], which names what is wrong.
 fn decode<T: DeserializeOwned + Serialize>(bytes: &[u8]) -> Result<T, Failure> {
+    let is_object = bytes
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|b| *b == b'{');
+    if is_object {
+        let mut ignored = false;
+        let mut de = serde_json::Deserializer::from_slice(bytes);
+        let typed = serde_ignored::deserialize(&mut de, |_| ignored = true)
+            .and_then(|typed: T| de.end().map(|()| typed));
+        if let Ok(typed) = typed
+            && !ignored
+        {
+            return Ok(typed);
+        }
+    }
+    decode_checked(bytes)
+}
+
+/// [`decode`] of a body that is not a JSON object of known fields: parsed as JSON, then into the
+/// type, whose fields are compared with the body's to find one the type dropped (a field given
+/// as `null` is not refused).
+fn decode_checked<T: DeserializeOwned + Serialize>(bytes: &[u8]) -> Result<T, Failure> {
     let raw: Value = serde_json::from_slice(bytes).map_err(|e| {
         Failure::param(format!(
             "the body is not JSON (line {}, column {})",
@@ -908,5 +934,56 @@ mod tests {
         let raw = json!({"a": [{"b": 1}, {"b": 1, "c": 2}]});
         let typed = json!({"a": [{"b": 1}, {"b": 1}]});
         assert_eq!(unknown_field(&raw, &typed, "").as_deref(), Some("a[1].c"));
+    }
+
+    fn decoded(body: &str) -> Result<ApplyReserveBody, String> {
+        decode::<ApplyReserveBody>(body.as_bytes()).map_err(|f| f.msg)
+    }
+
+    #[test]
+    fn a_body_of_known_fields_is_decoded_into_its_type() {
+        let body = decoded(
+            r#" {"end_time":"1700000000","owner_id":"ou_a","meeting_settings":{"topic":"t",
+                "action_permissions":[{"permission":1,"permission_checkers":[{"check_field":1,
+                "check_mode":1,"check_list":["ou_b"]}]}]},"unknown_but_null":null}"#,
+        )
+        .unwrap();
+        assert_eq!(body.meeting_settings.topic.as_deref(), Some("t"));
+        assert_eq!(body.owner_id.as_ref().map(|o| o.as_str()), Some("ou_a"));
+    }
+
+    #[test]
+    fn every_body_the_type_does_not_fully_take_is_refused_with_its_reason() {
+        let cases = [
+            (
+                r#"{"meeting_settings":{"topic":"t","invitees":["x"]}}"#,
+                "meeting_settings.invitees: unknown field",
+            ),
+            (
+                r#"{"meeting_settings":{"action_permissions":[{"permission":1,"extra":2}]}}"#,
+                "meeting_settings.action_permissions[0].extra: unknown field",
+            ),
+            // A struct can be read from an array in field order; the API takes objects only.
+            (r#"[{"topic":"t"}]"#, "the body must be a JSON object"),
+            (
+                r#"{"meeting_settings":{}} x"#,
+                "the body is not JSON (line 1, column 25)",
+            ),
+            (
+                r#"{"meeting_settings":{"topic":5}}"#,
+                "the body does not match the schema (line 1, column 30)",
+            ),
+            (
+                "{}",
+                "the body missing field `meeting_settings` at line 1 column 2",
+            ),
+        ];
+        for (body, msg) in cases {
+            assert_eq!(
+                decoded(body).unwrap_err(),
+                format!("param error: {msg}"),
+                "{body}"
+            );
+        }
     }
 }

@@ -5,10 +5,10 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use feishu_vc_model::{
-    ApplyReserveData, ApplyReserveRequest, DeleteReserveData, ErrorCode, FieldViolation,
-    GetActiveMeetingData, GetReserveData, ReserveAssignHost, ReserveCorrectionCheckInfo,
-    ReserveMeetingSetting, Timestamp, TokenKind, UpdateReserveBody, UpdateReserveData,
-    UpdateReserveRequest, UserId, UserIdType,
+    ApiResponse, ApplyReserveData, ApplyReserveRequest, DeleteReserveData, ErrorCode,
+    FieldViolation, GetActiveMeetingData, GetReserveData, ReserveAssignHost,
+    ReserveCorrectionCheckInfo, ReserveMeetingSetting, Timestamp, TokenKind, UpdateReserveBody,
+    UpdateReserveData, UpdateReserveRequest, UserId, UserIdType,
 };
 use feishu_vc_validate::{Context, MAX_AHEAD, Validate, Violation};
 use serde::Serialize;
@@ -111,11 +111,18 @@ pub(crate) fn first_violation(found: Vec<Violation>) -> Result<(), Failure> {
     Err(failure)
 }
 
-/// What a reserve call answers: its `data`, or an error.
-pub(crate) type Outcome = Result<serde_json::Value, Failure>;
+/// What a reserve call answers: its success envelope, serialized, or an error.
+pub(crate) type Outcome = Result<Answer, Failure>;
+
+/// A success answer, `{code: 0, msg: "success", data}`, serialized straight from the model's
+/// types (no `serde_json::Value` in between).
+#[derive(Debug)]
+pub(crate) struct Answer(pub(crate) Vec<u8>);
 
 fn data(value: impl Serialize) -> Outcome {
-    serde_json::to_value(value).map_err(Failure::internal)
+    serde_json::to_vec(&ApiResponse::success(value))
+        .map(Answer)
+        .map_err(Failure::internal)
 }
 
 /// Who is calling, from the access token.

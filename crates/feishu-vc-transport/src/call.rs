@@ -245,6 +245,9 @@ pub(crate) struct Spec<'a> {
     pub(crate) operation: &'static str,
     pub(crate) method: Method,
     pub(crate) path: &'a str,
+    /// `path` is an operation's own, without parameters, and `query` is empty: its URL on the
+    /// Open Platform's host is built once per client.
+    pub(crate) fixed: bool,
     pub(crate) query: &'a [(&'a str, &'a str)],
     pub(crate) body: Option<Bytes>,
     pub(crate) idempotent: bool,
@@ -374,7 +377,10 @@ impl Transport {
             latency_ms = Empty,
         );
         let started = Instant::now();
-        let result = self.attempts(&spec, started).instrument(span.clone()).await;
+        let result = self
+            .attempts(&spec, started, &span)
+            .instrument(span.clone())
+            .await;
         span.record("latency_ms", started.elapsed().as_millis() as u64);
         if let Err(e) = &result {
             tracing::debug!(parent: &span, error = %e, "call failed");
@@ -382,9 +388,11 @@ impl Transport {
         result
     }
 
-    async fn attempts(&self, spec: &Spec<'_>, started: Instant) -> Result<Answer> {
+    async fn attempts(&self, spec: &Spec<'_>, started: Instant, span: &Span) -> Result<Answer> {
         let inner = &self.inner;
-        let url = self.url(spec.on, spec.path, spec.query)?;
+        // Built (and checked) before anything is sent; moved into the first attempt's request,
+        // built again only for a retry.
+        let mut first_url = Some(self.url_for(spec)?);
         let timeout = spec.timeout.unwrap_or(inner.timeout);
         let retry = &inner.retry;
         let mut attempt = 0u32;
@@ -395,12 +403,15 @@ impl Transport {
         };
         loop {
             attempt += 1;
-            Span::current().record("attempt", attempt);
+            span.record("attempt", attempt);
             let bearer = match spec.auth {
                 Auth::None(_) => None,
-                Auth::For(opts) => match self.bearer(opts).await {
-                    Ok(bearer) => Some(bearer),
-                    Err(e) => return Err(e.scrubbed(&self.known(spec, None))),
+                Auth::For(opts) => match self.cached_bearer(opts) {
+                    Some(bearer) => Some(bearer),
+                    None => match self.bearer(opts).await {
+                        Ok(bearer) => Some(bearer),
+                        Err(e) => return Err(e.scrubbed(&self.known(spec, None))),
+                    },
                 },
             };
             if let (Some(limiter), Auth::For(opts)) = (&inner.rate_limiter, spec.auth) {
@@ -420,14 +431,19 @@ impl Transport {
             // Every error of the attempt is scrubbed of the secrets the call knows, here, before it
             // is logged, retried or returned.
             let known = self.known(spec, bearer.as_ref());
+            let url = match first_url.take() {
+                Some(url) => url,
+                None => self.url_for(spec)?,
+            };
             let step = self
                 .attempt(
                     spec,
-                    &url,
+                    url,
                     timeout,
                     bearer.as_ref(),
                     &known,
                     attempt,
+                    span,
                     !replayed,
                 )
                 .await
@@ -458,6 +474,27 @@ impl Transport {
         }
     }
 
+    /// Where `spec` goes.
+    fn url_for(&self, spec: &Spec<'_>) -> Result<reqwest::Url> {
+        if spec.fixed && spec.on.is_none() {
+            self.fixed_url(spec.path)
+        } else {
+            self.url(spec.on, spec.path, spec.query)
+        }
+    }
+
+    /// The client's cached tenant token when it is fresh and the call brings none: taken without
+    /// the boxed future [`Transport::bearer`] needs to fetch one.
+    fn cached_bearer(&self, opts: &CallOptions) -> Option<Bearer> {
+        match (&opts.token, &self.inner.tokens) {
+            (None, TokenSource::App(cache)) => cache.fresh().map(|token| Bearer {
+                credential: token.credential.clone(),
+                from_source: true,
+            }),
+            _ => None,
+        }
+    }
+
     /// The secrets a call knows: the app secret, the token `bearer` carries, the call's own.
     fn known<'a>(&'a self, spec: &Spec<'a>, bearer: Option<&'a Bearer>) -> Known<'a> {
         Known {
@@ -475,11 +512,12 @@ impl Transport {
     async fn attempt(
         &self,
         spec: &Spec<'_>,
-        url: &reqwest::Url,
+        url: reqwest::Url,
         timeout: Duration,
         bearer: Option<&Bearer>,
         known: &Known<'_>,
         attempt: u32,
+        span: &Span,
         may_replay: bool,
     ) -> Step {
         let inner = &self.inner;
@@ -490,7 +528,7 @@ impl Transport {
             Method::Patch => reqwest::Method::PATCH,
             _ => reqwest::Method::DELETE,
         };
-        let mut request = inner.http.request(method, url.clone()).timeout(timeout);
+        let mut request = inner.http.request(method, url).timeout(timeout);
         if let Some(b) = bearer {
             request = request.header(AUTHORIZATION, b.credential.header.clone());
         }
@@ -503,11 +541,15 @@ impl Transport {
                 .body(body.clone());
         }
         let target = || format!("{} {}", spec.method, spec.path);
-        let failure = |e: reqwest::Error| Failure::of(target(), host(url), attempt, e);
+        // The path never changes the host: name the base's.
+        let failure = |e: reqwest::Error| {
+            let base = spec.on.unwrap_or(&inner.base_url);
+            Failure::of(target(), host(base), attempt, e)
+        };
         // Computed only when an attempt is to be retried.
         let backoff = || inner.retry.backoff(attempt);
 
-        let response = match request.send().await {
+        let mut response = match request.send().await {
             Ok(r) => r,
             Err(e) if e.is_connect() => {
                 return Step::Retry {
@@ -521,14 +563,13 @@ impl Transport {
             Err(e) => return self.after_sending(spec, Error::Network(failure(e)), backoff()),
         };
         let http_status = response.status().as_u16();
-        let headers = response.headers();
-        let log_id = log_id(headers, known);
-        let reset =
-            header_u64(headers, &RATELIMIT_RESET).or_else(|| header_u64(headers, &RETRY_AFTER));
-        let limit = header_u64(headers, &RATELIMIT_LIMIT).and_then(|v| u32::try_from(v).ok());
-        Span::current().record("status", http_status);
+        // Kept past the body, which consumes the response; the rate-limit headers are read only
+        // for an answer that is throttled.
+        let headers = std::mem::take(response.headers_mut());
+        let log_id = log_id(&headers, known);
+        span.record("status", http_status);
         if let Some(id) = &log_id {
-            Span::current().record("log_id", id.as_str());
+            span.record("log_id", id.as_str());
         }
         let body = match read_body(response, inner.max_body_bytes).await {
             Ok(b) => b,
@@ -576,12 +617,15 @@ impl Transport {
             Err(e) => (None, Some(e)),
         };
         if let Some(h) = &head {
-            Span::current().record("code", h.code);
+            span.record("code", h.code);
         }
         let code = head.as_ref().map(|h| ErrorCode::from_code(h.code));
 
         // Throttled: the server did not process the call, so any call may wait and try again.
         if http_status == 429 || code.is_some_and(ErrorCode::is_rate_limited) {
+            let reset = header_u64(&headers, &RATELIMIT_RESET)
+                .or_else(|| header_u64(&headers, &RETRY_AFTER));
+            let limit = header_u64(&headers, &RATELIMIT_LIMIT).and_then(|v| u32::try_from(v).ok());
             let retry_after = reset.map(Duration::from_secs);
             let error = Error::RateLimited(RateLimited {
                 retry_after,

@@ -334,11 +334,14 @@ impl TransportBuilder {
         };
         let http = match self.http {
             Some(client) => client,
-            None => reqwest::Client::builder()
-                .connect_timeout(self.connect_timeout)
-                .user_agent(concat!("feishu-vc/", env!("CARGO_PKG_VERSION")))
-                .build()
-                .map_err(|e| config(format!("the HTTP client could not be built: {e}")))?,
+            None => {
+                crate::install_rustls_provider();
+                reqwest::Client::builder()
+                    .connect_timeout(self.connect_timeout)
+                    .user_agent(concat!("feishu-vc/", env!("CARGO_PKG_VERSION")))
+                    .build()
+                    .map_err(|e| config(format!("the HTTP client could not be built: {e}")))?
+            }
         };
         let base_url = reqwest::Url::parse(&base)
             .map_err(|e| config(format!("base URL `{base}` is not a URL: {e}")))?;
@@ -355,6 +358,7 @@ impl TransportBuilder {
                 retry: self.retry,
                 timeout: self.timeout,
                 max_body_bytes: self.max_body_bytes,
+                fixed_urls: std::sync::RwLock::default(),
             }),
         })
     }

@@ -112,6 +112,9 @@ struct Inner {
     retry: RetryPolicy,
     timeout: Duration,
     max_body_bytes: usize,
+    /// The URLs of the operations whose path has no parameters (apply, the token endpoint), built
+    /// once each: most calls then clone a finished URL instead of parsing their path again.
+    fixed_urls: std::sync::RwLock<Vec<(String, reqwest::Url)>>,
 }
 
 enum TokenSource {
@@ -187,6 +190,27 @@ impl Transport {
         Ok(url)
     }
 
+    /// The URL of a path without parameters on the Open Platform's host, built on first use.
+    fn fixed_url(&self, path: &str) -> Result<reqwest::Url> {
+        let cache = &self.inner.fixed_urls;
+        {
+            let urls = cache
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Some((_, url)) = urls.iter().find(|(p, _)| p == path) {
+                return Ok(url.clone());
+            }
+        }
+        let url = self.url(None, path, &[])?;
+        let mut urls = cache
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if !urls.iter().any(|(p, _)| p == path) {
+            urls.push((path.to_owned(), url.clone()));
+        }
+        Ok(url)
+    }
+
     /// The kind of token a call with `opts` will carry: the call's own token, or the client's
     /// source (tenant tokens for app credentials). `None` when there is no token at all.
     pub fn token_kind(&self, opts: &CallOptions) -> Option<TokenKind> {
@@ -222,11 +246,13 @@ impl Transport {
         let http = request.to_http()?;
         let idempotent = http.method != feishu_vc_model::Method::Post;
         let query: Vec<(&str, &str)> = http.query.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let fixed = query.is_empty() && http.path == operation.path_template;
         let answer = self
             .execute(Spec {
                 operation: operation.id,
                 method: http.method,
                 path: &http.path,
+                fixed,
                 query: &query,
                 body: http.body.map(Bytes::from),
                 idempotent,
@@ -272,6 +298,7 @@ impl Transport {
                 operation: "raw",
                 method: request.method,
                 path: &request.path,
+                fixed: false,
                 query: &query,
                 body: request.body,
                 idempotent: request.idempotent,
@@ -324,6 +351,7 @@ impl Transport {
                 operation: "oauth_v3_token",
                 method: feishu_vc_model::Method::Post,
                 path: OAUTH_V3_TOKEN_PATH,
+                fixed: false,
                 query: &[],
                 body: Some(Bytes::from(body.to_string())),
                 idempotent: true,
@@ -363,6 +391,7 @@ impl Transport {
                 operation: <TenantAccessTokenInternalRequest as ApiRequest>::OPERATION.id,
                 method: http.method,
                 path: &http.path,
+                fixed: true,
                 query: &[],
                 body: http.body.map(Bytes::from),
                 // Asking for a token twice is harmless.
@@ -389,6 +418,23 @@ impl Transport {
     }
 }
 
+/// Makes ring rustls's process-wide crypto provider, unless the process has chosen one already;
+/// does nothing without the `rustls` feature.
+///
+/// The `rustls` feature builds reqwest without a crypto provider of its own (its default,
+/// aws-lc-rs, compiles AWS-LC from C: a third of a cold build). reqwest then needs a provider
+/// installed before it builds a client with rustls, and panics without one.
+/// [`TransportBuilder::build`] calls this; call it yourself before building any other
+/// `reqwest::Client` in a program that links feishu-vc with `rustls` (one of your own for
+/// [`TransportBuilder::http_client`], say). A provider installed earlier (aws-lc-rs, say) is kept.
+pub fn install_rustls_provider() {
+    #[cfg(feature = "rustls")]
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        // Losing a race with another thread installing one is fine: one is installed either way.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+}
+
 /// The v3 OAuth token endpoint, on the accounts host.
 pub const OAUTH_V3_TOKEN_PATH: &str = "/oauth/v3/token";
 
@@ -396,19 +442,29 @@ pub const OAUTH_V3_TOKEN_PATH: &str = "/oauth/v3/token";
 /// it away, so that a reserve id `..` would address `/open-apis/vc/v1/`. URLs also read a backslash
 /// as a slash and drop tabs and newlines.
 fn has_dot_segment(path: &str) -> bool {
-    let path: String = path
-        .split(['?', '#'])
-        .next()
-        .unwrap_or_default()
-        .chars()
-        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
-        .collect();
-    path.split(['/', '\\']).any(|segment| {
-        matches!(
-            segment.to_ascii_lowercase().as_str(),
-            "." | ".." | "%2e" | ".%2e" | "%2e." | "%2e%2e"
-        )
-    })
+    let path = path.split(['?', '#']).next().unwrap_or_default();
+    path.split(['/', '\\']).any(is_dot_segment)
+}
+
+/// Whether a segment, without tabs and newlines and ignoring case, is `.`, `..` or one of their
+/// percent-encoded forms. Looks at the bytes in place: no segment is copied.
+fn is_dot_segment(segment: &str) -> bool {
+    let mut kept = [0u8; 6];
+    let mut len = 0;
+    for b in segment
+        .bytes()
+        .filter(|b| !matches!(b, b'\t' | b'\n' | b'\r'))
+    {
+        if len == kept.len() {
+            return false;
+        }
+        kept[len] = b.to_ascii_lowercase();
+        len += 1;
+    }
+    matches!(
+        &kept[..len],
+        b"." | b".." | b"%2e" | b".%2e" | b"%2e." | b"%2e%2e"
+    )
 }
 
 /// What the token endpoint's failure means for the call that needed the token.

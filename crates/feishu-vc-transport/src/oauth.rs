@@ -603,6 +603,7 @@ impl UserTokenSource {
                 operation: "oauth_token",
                 method: Method::Post,
                 path: OAUTH_TOKEN_PATH,
+                fixed: false,
                 query: &[],
                 body: Some(body),
                 // A refresh token works once: never re-sent by the transport.

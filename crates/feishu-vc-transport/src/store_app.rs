@@ -410,6 +410,7 @@ impl StoreAppTokenSource {
                 operation,
                 method: Method::Post,
                 path,
+                fixed: false,
                 query: &[],
                 body: Some(Bytes::from(body.to_string())),
                 // Asking for a token or a resend twice is harmless.

@@ -211,7 +211,7 @@ impl TenantTokenCache {
     }
 
     /// The cached token, if it is not due for refresh.
-    fn fresh(&self) -> Option<Arc<Cached>> {
+    pub(crate) fn fresh(&self) -> Option<Arc<Cached>> {
         let guard = self
             .current
             .read()

@@ -1,5 +1,6 @@
 //! Calls per second of `feishu_vc::Client::reserves().apply()` against a hand-written reqwest loop
-//! sending the same bytes to the same local server, measured in the same run.
+//! that does the same typed work (serializes the request, decodes the typed answer) on the same
+//! local server, measured in the same run.
 //!
 //! ```sh
 //! cargo bench -p feishu-vc --bench throughput
@@ -10,8 +11,10 @@
 //! seed response. Each round runs every variant once, in an order rotated per round, sequentially
 //! (one task) and with 64 concurrent tasks sharing a fixed total of N calls. Each run builds a fresh
 //! client, so the facade fetches its tenant token exactly once per run (asserted). Reported: median
-//! calls/s per variant, the median of the per-round ratios subject ÷ baseline, and the client
-//! threads' CPU time per call. Results and their interpretation: `docs/benchmarks.md`.
+//! calls/s per variant, the median of the per-round ratios subject (`facade`) ÷ baseline
+//! (`raw_typed`), the headline, and of each variant ÷ `raw` (the loop that neither serializes nor
+//! decodes), and the client threads' CPU time per call. Results and their interpretation:
+//! `docs/benchmarks.md`.
 //!
 //! Environment (all optional):
 //! - `BENCH_N` calls per sequential run (default 40000: 2-5 s per run on a 2-core machine),
@@ -19,8 +22,8 @@
 //!   (default 5), `BENCH_TASKS` (default 64);
 //! - `BENCH_CLIENT_THREADS` / `BENCH_SERVER_THREADS`: tokio worker threads of each side (default 1
 //!   each: one core each on a 2-core machine);
-//! - `BENCH_VARIANTS`: comma-separated variants to run (default `raw,facade`; `all` adds the
-//!   diagnostic steps between the two, see [`Variant`]);
+//! - `BENCH_VARIANTS`: comma-separated variants to run (default `raw,raw_typed,facade`; `raw` is
+//!   always run; `all` adds the diagnostic steps, see [`Variant`]);
 //! - `BENCH_MAX_SECS`: the most one run may take before the bench fails (default 120).
 
 mod common;
@@ -221,6 +224,9 @@ fn split(n: usize, tasks: usize) -> impl Iterator<Item = usize> {
 }
 
 fn raw_client() -> Result<reqwest::Client, BoxError> {
+    // reqwest is built with rustls and no crypto provider of its own (the facade's `rustls`
+    // feature): install the one the facade uses, as a program building its own client would.
+    feishu_vc::transport::install_rustls_provider();
     Ok(reqwest::Client::builder().build()?)
 }
 
@@ -382,13 +388,16 @@ struct Mode {
 struct Series {
     calls_per_sec: Vec<f64>,
     ratio: Vec<f64>,
+    /// Ratio to `raw_typed` in the same round.
+    ratio_typed: Vec<f64>,
     cpu_us: Vec<f64>,
     build_ms: Vec<f64>,
     tokens: Vec<u64>,
 }
 
 fn variants_from_env() -> Vec<Variant> {
-    let spec = std::env::var("BENCH_VARIANTS").unwrap_or_else(|_| "raw,facade".to_owned());
+    let spec =
+        std::env::var("BENCH_VARIANTS").unwrap_or_else(|_| "raw,raw_typed,facade".to_owned());
     if spec.trim() == "all" {
         return Variant::ALL.to_vec();
     }
@@ -407,17 +416,22 @@ fn variants_from_env() -> Vec<Variant> {
     chosen
 }
 
-/// The table the target is stated on: baseline `raw` against the subject `facade`.
-fn print_main_table(modes: &[Mode], series: &[Vec<Series>], facade: usize, rounds: usize) {
+/// The table the target is stated on: baseline `raw_typed` against the subject `facade`.
+fn print_main_table(
+    modes: &[Mode],
+    series: &[Vec<Series>],
+    (typed, facade): (usize, usize),
+    rounds: usize,
+) {
     println!();
     println!(
-        "| mode | calls per run | baseline: raw reqwest, calls/s | subject: feishu_vc::Client, calls/s | ratio (median of {rounds}) | ratio min–max | client CPU per call, baseline / subject (µs) | token requests per subject run |"
+        "| mode | calls per run | baseline: reqwest + typed body and answer (`raw_typed`), calls/s | subject: feishu_vc::Client, calls/s | ratio (median of {rounds}) | ratio min–max | ratio to bare `raw` (median) | client CPU per call, baseline / subject (µs) | token requests per subject run |"
     );
-    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     for (m, mode) in modes.iter().enumerate() {
-        let raw = &series[m][0];
+        let baseline = &series[m][typed];
         let subject = &series[m][facade];
-        let (lo, hi) = range(&subject.ratio);
+        let (lo, hi) = range(&subject.ratio_typed);
         let mut tokens = subject.tokens.clone();
         tokens.dedup();
         let tokens: Vec<String> = tokens.iter().map(u64::to_string).collect();
@@ -427,12 +441,13 @@ fn print_main_table(modes: &[Mode], series: &[Vec<Series>], facade: usize, round
             format!("{} concurrent tasks", mode.tasks)
         };
         println!(
-            "| {label} | {} | {:.0} | {:.0} | {:.3} | {lo:.3}–{hi:.3} | {:.1} / {:.1} | {} |",
+            "| {label} | {} | {:.0} | {:.0} | {:.3} | {lo:.3}–{hi:.3} | {:.3} | {:.1} / {:.1} | {} |",
             mode.n,
-            median(&raw.calls_per_sec),
+            median(&baseline.calls_per_sec),
             median(&subject.calls_per_sec),
+            median(&subject.ratio_typed),
             median(&subject.ratio),
-            median(&raw.cpu_us),
+            median(&baseline.cpu_us),
             median(&subject.cpu_us),
             tokens.join(", "),
         );
@@ -509,6 +524,7 @@ fn main() -> Result<(), BoxError> {
         names.join(",")
     );
 
+    let typed_index = variants.iter().position(|v| *v == Variant::RawTyped);
     let mut series = vec![vec![Series::default(); variants.len()]; modes.len()];
     client_runtime.block_on(async {
         // Warm-up: connections, allocator, caches; not recorded.
@@ -530,9 +546,13 @@ fn main() -> Result<(), BoxError> {
                     series[m][i].build_ms.push(sample.build_ms);
                 }
                 let raw = rate[0];
+                let typed = typed_index.map(|t| rate[t]);
                 for (i, r) in rate.iter().enumerate() {
                     series[m][i].calls_per_sec.push(*r);
                     series[m][i].ratio.push(*r / raw);
+                    if let Some(typed) = typed {
+                        series[m][i].ratio_typed.push(*r / typed);
+                    }
                 }
                 let line: Vec<String> = variants
                     .iter()
@@ -550,10 +570,11 @@ fn main() -> Result<(), BoxError> {
         "the server refused requests"
     );
 
-    if let Some(facade) = variants.iter().position(|v| *v == Variant::Facade) {
-        print_main_table(&modes, &series, facade, rounds);
+    let facade = variants.iter().position(|v| *v == Variant::Facade);
+    if let (Some(typed), Some(facade)) = (typed_index, facade) {
+        print_main_table(&modes, &series, (typed, facade), rounds);
     }
-    if variants.len() != 2 {
+    if variants.len() != 3 {
         println!();
         println!(
             "| mode | variant | calls/s (median) | ratio to raw (median of {rounds}) | ratio min–max | client CPU per call (µs, median) |"

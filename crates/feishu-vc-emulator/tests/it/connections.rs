@@ -132,7 +132,7 @@ async fn rejections_of_the_open_api_routes_are_feishu_envelopes() {
     let secret = emulator.mint_tenant_token().await.unwrap();
     let base = emulator.base_url().to_owned();
     // A body over the limit.
-    let big = reqwest::Client::new()
+    let big = crate::http()
         .post(format!("{base}/open-apis/vc/v1/reserves/apply"))
         .bearer_auth(secret.expose_secret())
         .header("content-type", "application/json")

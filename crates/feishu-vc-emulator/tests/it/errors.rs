@@ -231,7 +231,7 @@ async fn malformed_bodies_and_queries_are_121003() {
     )
     .await;
     assert_eq!(answer.body["code"], 121003);
-    let not_json = reqwest::Client::new()
+    let not_json = crate::http()
         .post(apply)
         .bearer_auth(secret.expose_secret())
         .body("{not json")

@@ -13,7 +13,7 @@ use crate::{book, client};
 
 /// `POST /callback/ws/endpoint` with the demo app; the answer's `data`.
 async fn endpoint(base: &str, secret: &str) -> Value {
-    let answer: Value = reqwest::Client::new()
+    let answer: Value = crate::http()
         .post(format!("{base}/callback/ws/endpoint"))
         .json(&json!({"AppID": "cli_demo", "AppSecret": secret}))
         .send()

@@ -78,6 +78,13 @@ pub(crate) struct Raw {
     pub(crate) body: Value,
 }
 
+/// A plain HTTP client. reqwest may be built with rustls and no crypto provider of its own
+/// (feishu-vc's `rustls` feature): install one first, as a program would.
+pub(crate) fn http() -> reqwest::Client {
+    feishu_vc::transport::install_rustls_provider();
+    reqwest::Client::new()
+}
+
 /// Sends a raw request; `token` goes in `Authorization: Bearer`.
 pub(crate) async fn raw(
     method: reqwest::Method,
@@ -85,7 +92,7 @@ pub(crate) async fn raw(
     token: Option<&str>,
     body: Option<Value>,
 ) -> Raw {
-    let mut request = reqwest::Client::new().request(method, url);
+    let mut request = crate::http().request(method, url);
     if let Some(token) = token {
         request = request.bearer_auth(token);
     }

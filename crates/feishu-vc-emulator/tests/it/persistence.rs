@@ -266,7 +266,7 @@ async fn the_store_survives_its_log_being_compacted() {
     }
     // Many changes that end up dead: user tokens, all expired and purged by the next mint.
     let url = format!("{}/_emulator/user_access_token", emulator.base_url());
-    let http = reqwest::Client::new();
+    let http = crate::http();
     let tasks: Vec<_> = (0..50)
         .map(|_| {
             let (http, url) = (http.clone(), url.clone());

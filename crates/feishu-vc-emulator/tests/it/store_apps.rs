@@ -8,7 +8,7 @@ const STORE_APP: &str = "cli_store_codes";
 const STORE_SECRET: &str = "store-secret-codes-Ty61";
 
 async fn post(emulator: &Emulator, path: &str, body: Value) -> Value {
-    reqwest::Client::new()
+    crate::http()
         .post(format!("{}{path}", emulator.base_url()))
         .json(&body)
         .send()

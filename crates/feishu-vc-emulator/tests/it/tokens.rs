@@ -137,7 +137,7 @@ async fn missing_authorization_is_99991661() {
             .contains("code=99991661")
     );
     // Another scheme, or a token without "Bearer ", counts as no token.
-    let answer = reqwest::Client::new()
+    let answer = crate::http()
         .post(url)
         .header("authorization", "t-abc")
         .json(&json!({}))

@@ -270,6 +270,8 @@ impl LongConnection {
             "AppID": self.app_id,
             "AppSecret": self.app_secret.expose_secret(),
         });
+        // The endpoint client and the WebSocket's TLS both need rustls's provider (ring).
+        feishu_vc_transport::install_rustls_provider();
         let client = reqwest::Client::builder()
             .timeout(ENDPOINT_TIMEOUT)
             .build()

@@ -87,6 +87,8 @@ async fn forward(State(proxy): State<Arc<Proxy>>, headers: HeaderMap, body: Byte
 }
 
 async fn serve_proxy(target: String) -> (String, Arc<Proxy>) {
+    // reqwest may be built with rustls and no crypto provider of its own (feishu-vc's `rustls`).
+    feishu_vc_transport::install_rustls_provider();
     let proxy = Arc::new(Proxy {
         target,
         http: reqwest::Client::new(),

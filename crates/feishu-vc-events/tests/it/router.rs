@@ -192,6 +192,8 @@ async fn over_http_the_answer_comes_back_while_the_handler_sleeps() {
     tokio::spawn(async move { axum::serve(listener, app).await });
     let body = encrypt(KEY, meeting_started("ev-http", "235812466", 1).as_bytes());
     let headers = signed_headers(KEY, body.as_bytes());
+    // reqwest may be built with rustls and no crypto provider of its own (feishu-vc's `rustls`).
+    feishu_vc_transport::install_rustls_provider();
     let mut request = reqwest::Client::new()
         .post(format!("http://{addr}/"))
         .timeout(Duration::from_secs(2))

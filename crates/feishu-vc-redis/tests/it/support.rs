@@ -136,6 +136,8 @@ impl CountingProxy {
     /// Forwards everything to `upstream`.
     pub async fn start(upstream: &str) -> Self {
         let counts = Arc::new(Counts::default());
+        // reqwest may be built with rustls and no crypto provider of its own (feishu-vc's `rustls`).
+        feishu_vc::transport::install_rustls_provider();
         let state = Arc::new(Upstream {
             base: upstream.trim_end_matches('/').to_owned(),
             http: reqwest::Client::new(),

@@ -16,4 +16,5 @@ mod store_apps;
 mod support;
 mod tokens;
 mod tracing_spans;
+mod urls;
 mod user_tokens;
