@@ -93,6 +93,6 @@ pub use ledger::{BookError, BookOptions, Ledger, fingerprint, request_json};
 pub use lookup::LedgerLookup;
 pub use memory::InMemoryLedger;
 pub use store::{
-    BoxFuture, Claim, Intent, IntentKey, LedgerError, LedgerStore, Outcome, Record, RecordFilter,
-    Refusal, State,
+    BatchLock, BoxFuture, Claim, Intent, IntentKey, LedgerError, LedgerStore, LocalBatchLocks,
+    Outcome, Record, RecordFilter, Refusal, State, batch_digest,
 };
