@@ -42,7 +42,19 @@ pub(crate) fn show_booked(printer: &Printer, record: &Record) -> Result<(), Fail
                 format!("{why} (recorded in the ledger as `{key}`)"),
             ))
         }
-        State::Unknown | State::Pending | State::Sending => {
+        // Not booked, and may be sent again: the request never reached Feishu or was turned away
+        // for now. Exits as the error itself would.
+        State::Pending => {
+            let refusal = record.refusal.as_ref();
+            let why = refusal.map_or("not sent", |r| r.message.as_str());
+            Err(Failure::refused(
+                refusal.and_then(|r| r.code),
+                format!(
+                    "not booked: {why}; recorded in the ledger as `{key}`, pending: run the same command again (same --key) to send it"
+                ),
+            ))
+        }
+        State::Unknown | State::Sending => {
             let why = record
                 .refusal
                 .as_ref()
