@@ -99,6 +99,14 @@ impl Failure {
         }
     }
 
+    /// The same failure (exit code), saying what `say` makes of its message.
+    pub(crate) fn with_message(self, say: impl FnOnce(&str) -> String) -> Self {
+        Self {
+            message: say(&self.message),
+            ..self
+        }
+    }
+
     /// What it says.
     pub(crate) fn message(&self) -> &str {
         &self.message

@@ -156,12 +156,25 @@ impl Ledger {
         request: ApplyReserveRequest,
         options: BookOptions,
     ) -> Result<Record, BookError> {
+        Ok(self.book_with_error(key, request, options).await?.0)
+    }
+
+    /// [`Ledger::book`], also giving the error of the apply this call sent when it failed (the
+    /// record says what was recorded of it: refused, unknown, or pending again), so that a
+    /// caller can report it as the facade's error. `None` when it did not fail or was not sent
+    /// (the record already had an outcome, or another worker took it).
+    pub async fn book_with_error(
+        &self,
+        key: IntentKey,
+        request: ApplyReserveRequest,
+        options: BookOptions,
+    ) -> Result<(Record, Option<feishu_vc::Error>), BookError> {
         let intent = self.intent(key, &request, &options)?;
         let record = self.store.begin(intent).await?;
         if record.state != State::Pending {
-            return Ok(record);
+            return Ok((record, None));
         }
-        Ok(self.send(record.key(), request).await?)
+        Ok(self.send_reporting(record.key(), request).await?)
     }
 
     /// Sends the pending record `key`'s `request` and settles the answer. The record is marked
@@ -175,6 +188,15 @@ impl Ledger {
         key: &IntentKey,
         request: ApplyReserveRequest,
     ) -> Result<Record, LedgerError> {
+        Ok(self.send_reporting(key, request).await?.0)
+    }
+
+    /// [`Ledger::send`], with the apply's error when it was sent and failed.
+    async fn send_reporting(
+        &self,
+        key: &IntentKey,
+        request: ApplyReserveRequest,
+    ) -> Result<(Record, Option<feishu_vc::Error>), LedgerError> {
         let marked = Arc::new(Mutex::new(Marked::NotYet));
         let step = {
             let (store, clock) = (self.store.clone(), self.clock.clone());
@@ -208,22 +230,25 @@ impl Ledger {
         match marked {
             Marked::Sending => {}
             Marked::Taken => {
-                return self.current(key).await;
+                return Ok((self.current(key).await?, None));
             }
             Marked::Failed(error) => return Err(error),
             // The call ended before its request could go out (local validation, no token): its
             // refusal is recorded like any other, through sending.
             Marked::NotYet => {
                 if !self.store.mark_sending(key, at).await? {
-                    return self.current(key).await;
+                    return Ok((self.current(key).await?, None));
                 }
             }
         }
-        let outcome = match answer {
-            Ok(response) => booked(response.data, response.log_id, intended_end, at),
-            Err(error) => failed(&error, at),
+        let (outcome, error) = match answer {
+            Ok(response) => (
+                booked(response.data, response.log_id, intended_end, at),
+                None,
+            ),
+            Err(error) => (failed(&error, at), Some(error)),
         };
-        self.store.settle(key, outcome).await
+        Ok((self.store.settle(key, outcome).await?, error))
     }
 
     /// The record `key` as it stands.

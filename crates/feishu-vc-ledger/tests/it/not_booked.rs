@@ -162,10 +162,14 @@ async fn a_refused_connection_leaves_a_booking_pending_and_the_next_book_sends_i
     let request = meeting(&emulator, "standup", DAY);
     let key = IntentKey::new("standup");
 
-    let record = down
-        .book(key.clone(), request.clone(), BookOptions::default())
+    let (record, error) = down
+        .book_with_error(key.clone(), request.clone(), BookOptions::default())
         .await
         .unwrap();
+    assert!(
+        error.unwrap().is_connect(),
+        "the apply's own error is given"
+    );
     assert_eq!((record.state, record.attempts), (State::Pending, 1));
     let refusal = record.refusal.as_ref().unwrap();
     assert_eq!(refusal.code, None);
