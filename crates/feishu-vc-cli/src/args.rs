@@ -41,8 +41,10 @@ pub(crate) const EXIT_CODES: &str = "Exit codes:
   5  credentials or token
   6  done, output lost: the change was made but stdout could not be written; the reservation
      id and meeting number are on stderr (do not book again)
-  7  not all done: rows of a batch refused or with an unknown outcome, or reservations `keep`
-     could not renew or found already expired (the summary lists them)";
+  7  not all done: rows of a batch refused, with an unknown outcome, or not sent this time
+     (no connection, no token, rate limited: run again to send them), or reservations `keep`
+     could not renew or found already expired (the summary lists them)
+  8  busy: another run of the same batch is in progress; nothing was sent";
 
 /// Where and as whom reserve commands call; given before `reserve` or after the operation.
 #[derive(Debug, Clone, Default, Args)]

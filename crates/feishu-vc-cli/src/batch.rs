@@ -115,6 +115,9 @@ pub(crate) async fn run(session: &Session, args: &ApplyArgs) -> Result<(), Failu
                 "row `{}` is {state} in the ledger and cannot be sent again",
                 row_key(&batch, key.as_str())
             )),
+            LedgerError::BatchBusy { .. } => Failure::busy(format!(
+                "another run of this batch is in progress (the batch {batch}); nothing was sent. Let it finish, then run again if rows are left"
+            )),
             other => crate::ledger::store_failure(location, &other),
         })?;
     progress.finish();
@@ -125,12 +128,13 @@ pub(crate) async fn run(session: &Session, args: &ApplyArgs) -> Result<(), Failu
     output::emit(&text, Effect::Changed("booked"), || {
         format!("the batch {batch} (`feishu-vc reserve list --batch` shows it)")
     })?;
-    let not_booked = summary.refused.len() + summary.unknown.len();
+    let not_booked = summary.refused.len() + summary.unknown.len() + summary.not_sent.len();
     if not_booked > 0 {
         return Err(Failure::incomplete(format!(
-            "{not_booked} of {total} rows not booked: {} refused, {} with an unknown outcome (see the summary)",
+            "{not_booked} of {total} rows not booked: {} refused, {} with an unknown outcome, {} not sent (run again to send them; see the summary)",
             summary.refused.len(),
-            summary.unknown.len()
+            summary.unknown.len(),
+            summary.not_sent.len()
         )));
     }
     Ok(())
@@ -164,17 +168,19 @@ fn summary_json(batch: &str, total: usize, summary: &BatchSummary) -> Value {
         "refused": rows(&summary.refused),
         "unknown": rows(&summary.unknown),
         "interrupted": rows(&summary.interrupted),
+        "not_sent": rows(&summary.not_sent),
     })
 }
 
 fn summary_table(batch: &str, total: usize, summary: &BatchSummary) -> String {
     let mut out = format!(
-        "batch {batch}: {total} rows\n  booked now      {}\n  already booked  {}\n  refused         {}\n  unknown         {}\n  interrupted     {}\n",
+        "batch {batch}: {total} rows\n  booked now      {}\n  already booked  {}\n  refused         {}\n  unknown         {}\n  interrupted     {}\n  not sent        {}\n",
         summary.booked,
         summary.already_booked,
         summary.refused.len(),
         summary.unknown.len(),
-        summary.interrupted.len()
+        summary.interrupted.len(),
+        summary.not_sent.len()
     );
     for r in &summary.refused {
         let refusal = r.refusal.as_ref();
@@ -185,6 +191,14 @@ fn summary_table(batch: &str, total: usize, summary: &BatchSummary) -> String {
             refusal
                 .and_then(|r| r.code)
                 .map_or_else(|| "none".to_owned(), |c| c.to_string())
+        ));
+    }
+    for r in &summary.not_sent {
+        let refusal = r.refusal.as_ref();
+        out.push_str(&format!(
+            "not sent row {}: {}; run again to send them\n",
+            row_key(batch, r.key().as_str()),
+            refusal.map_or("not booked", |r| r.message.as_str()),
         ));
     }
     for r in &summary.unknown {
@@ -216,6 +230,7 @@ struct Counts {
     booked: usize,
     refused: usize,
     unknown: usize,
+    not_sent: usize,
     last_line: Instant,
 }
 
@@ -238,6 +253,7 @@ impl Progress {
                 booked: 0,
                 refused: 0,
                 unknown: 0,
+                not_sent: 0,
                 last_line: Instant::now(),
             }),
         }
@@ -271,11 +287,12 @@ impl Progress {
                 match record.state {
                     State::Booked => counts.booked += 1,
                     State::Refused => counts.refused += 1,
+                    State::Pending => counts.not_sent += 1,
                     _ => counts.unknown += 1,
                 }
                 let status = format!(
-                    "booked {}, refused {}, unknown {}",
-                    counts.booked, counts.refused, counts.unknown
+                    "booked {}, refused {}, unknown {}, not sent {}",
+                    counts.booked, counts.refused, counts.unknown, counts.not_sent
                 );
                 match &self.bar {
                     Some(bar) => {
@@ -304,5 +321,34 @@ impl Progress {
         if let Some(bar) = &self.bar {
             bar.finish();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use feishu_vc_ledger::{Intent, Refusal};
+
+    use super::*;
+
+    #[test]
+    fn rows_not_sent_are_listed_with_their_error_and_what_to_do() {
+        let at = Timestamp::from_unix_seconds(1_800_000_000);
+        let intent = Intent::new(batch_key("b.csv", "7"), "fp", at, "{}", at);
+        let mut record = Record::pending(intent);
+        record.refusal = Some(Refusal {
+            code: Some(99991400),
+            message: "rate limited (HTTP 429)".to_owned(),
+        });
+        let mut summary = BatchSummary::default();
+        summary.not_sent.push(record);
+        let table = summary_table("b.csv", 1, &summary);
+        assert!(table.contains("  not sent        1\n"), "{table}");
+        assert!(
+            table.contains("not sent row 7: rate limited (HTTP 429); run again to send them"),
+            "{table}"
+        );
+        let json = summary_json("b.csv", 1, &summary);
+        assert_eq!(json["not_sent"][0]["key"], "7");
+        assert_eq!(json["not_sent"][0]["code"], 99991400);
     }
 }

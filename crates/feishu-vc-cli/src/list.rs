@@ -2,7 +2,7 @@
 //! `keep`).
 
 use feishu_vc::model::Timestamp;
-use feishu_vc_ledger::{Record, RecordFilter, State};
+use feishu_vc_ledger::{IntentKey, Record, RecordFilter, State};
 use serde_json::{Value, json};
 
 use crate::Session;
@@ -42,7 +42,17 @@ pub(crate) fn show_booked(printer: &Printer, record: &Record) -> Result<(), Fail
                 format!("{why} (recorded in the ledger as `{key}`)"),
             ))
         }
-        State::Unknown | State::Pending | State::Sending => {
+        // Not booked, and may be sent again (the error itself is reported by `not_booked` when
+        // this command sent it).
+        State::Pending => {
+            let refusal = record.refusal.as_ref();
+            let why = refusal.map_or("not sent", |r| r.message.as_str());
+            Err(not_booked(
+                key,
+                Failure::refused(refusal.and_then(|r| r.code), why),
+            ))
+        }
+        State::Unknown | State::Sending => {
             let why = record
                 .refusal
                 .as_ref()
@@ -69,6 +79,15 @@ pub(crate) fn show_booked(printer: &Printer, record: &Record) -> Result<(), Fail
             printer.answer(&data, None, Effect::Changed("booked"))
         }
     }
+}
+
+/// A booking left pending under `key` (not booked, may be sent again), ending as `failure` does.
+pub(crate) fn not_booked(key: &IntentKey, failure: Failure) -> Failure {
+    failure.with_message(|why| {
+        format!(
+            "not booked: {why}; recorded in the ledger as `{key}`, pending: run the same command again (same --key) to send it"
+        )
+    })
 }
 
 /// `feishu-vc reserve list [--refresh] [--batch NAME]`.

@@ -405,16 +405,21 @@ impl Session {
                 self.check(&request, flags)?;
                 let location = self.ledger_location()?;
                 let key = args.key.clone().unwrap_or_else(ledger::fresh_key);
-                let record = self
+                let (record, error) = self
                     .ledger()
                     .await?
-                    .book(
+                    .book_with_error(
                         feishu_vc_ledger::IntentKey::new(key),
                         request,
                         feishu_vc_ledger::BookOptions::default().keep(args.keep),
                     )
                     .await
                     .map_err(|e| ledger::book_failure(location, e))?;
+                // Not booked, pending again: ends as its error does (a user's login that must be
+                // renewed, a network failure, rate limiting), saying it was not booked.
+                if let (feishu_vc_ledger::State::Pending, Some(error)) = (record.state, error) {
+                    return Err(list::not_booked(record.key(), Failure::from(error)));
+                }
                 list::show_booked(&self.printer, &record)
             }
             Reserve::List(args) => list::run(self, args).await,

@@ -17,9 +17,11 @@ pub(crate) const CREDENTIALS: u8 = 5;
 /// Exit code 6: done, output lost. The change was made, but stdout could not be written; what a
 /// script needs (reservation id, meeting number) went to stderr instead.
 pub(crate) const OUTPUT_LOST: u8 = 6;
-/// Exit code 7: not everything was done: rows of a batch were refused or their outcome is unknown,
-/// or `keep` could not renew a reservation or found one already expired. The summary says which.
+/// Exit code 7: not everything was done: rows of a batch were refused, their outcome is unknown or
+/// they could not be sent this time (no connection, no token, rate limited), or `keep` could not renew a reservation or found one already expired. The summary says which.
 pub(crate) const INCOMPLETE: u8 = 7;
+/// Exit code 8: busy: another run of the same batch is in progress; nothing was sent.
+pub(crate) const BUSY: u8 = 8;
 
 /// A failed command, or one that ends early without a message (a reader whose stdout closed).
 #[derive(Debug)]
@@ -75,7 +77,15 @@ impl Failure {
         }
     }
 
-    /// A booking the ledger recorded as refused, by its code: credentials (5), another API
+    /// Another run of the same batch holds its lock; nothing was sent.
+    pub(crate) fn busy(message: impl Into<String>) -> Self {
+        Self {
+            code: BUSY,
+            message: message.into(),
+        }
+    }
+
+    /// A booking the ledger recorded as refused (or left pending, not booked), by its code: credentials (5), another API
     /// error (3), or none, which is a failure below the API such as a refused connection (4).
     pub(crate) fn refused(code: Option<i64>, message: impl Into<String>) -> Self {
         let code = match code.map(ErrorCode::from_code) {
@@ -86,6 +96,14 @@ impl Failure {
         Self {
             code,
             message: message.into(),
+        }
+    }
+
+    /// The same failure (exit code), saying what `say` makes of its message.
+    pub(crate) fn with_message(self, say: impl FnOnce(&str) -> String) -> Self {
+        Self {
+            message: say(&self.message),
+            ..self
         }
     }
 

@@ -767,3 +767,178 @@ fn an_unknown_row_is_sent_again_only_when_named() {
     assert_eq!(held.get("first"), Some(&1));
     assert_eq!(held.get("second"), None);
 }
+
+/// The exit code of a second run of a batch while one is live.
+const BUSY: i32 = 8;
+
+/// A CSV of `rows` one-hour meetings with topics `{prefix}-1` ...
+fn csv_topics(prefix: &str, rows: usize) -> String {
+    let mut csv = String::from("topic,end_time\n");
+    for n in 1..=rows {
+        csv.push_str(&format!("{prefix}-{n},+2h\n"));
+    }
+    csv
+}
+
+/// Waits (up to a minute) until the emulator has booked more than `applies`.
+fn wait_for_applies_over(bed: &Bed, applies: u64) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while bed.state().applies <= applies {
+        assert!(Instant::now() < deadline, "the batch never started sending");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// `reserve apply ARGS` (Alice owning) with the bed's app and ledger against a loopback port
+/// nothing listens on: neither the token endpoint nor the API can be reached.
+fn during_an_outage(bed: &Bed, args: &[&str]) -> Output {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed_url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    common::command(&bed.dir.path().join("home"))
+        .env("FEISHU_VC_LEDGER", &bed.ledger)
+        .args(["--base-url", &closed_url])
+        .args(["--app-id", bed.emulator().app_id()])
+        .args(["--app-secret", bed.emulator().app_secret()])
+        .args(["-o", "json", "reserve", "apply", "--owner", DEMO_USER_ALICE])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_single_apply_during_an_outage_is_not_booked_and_the_same_key_books_it_later() {
+    let bed = Bed::start("single-outage", false);
+    let end = (bed.state().now.unix_seconds() + 7200).to_string();
+    let args = ["--key", "standup", "--topic", "Standup", "--end-time", &end];
+    let out = during_an_outage(&bed, &args);
+    // The usual exit code of an unreachable token endpoint: network.
+    assert_eq!(code(&out), 4, "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("not booked: no access token"), "{stderr}");
+    assert!(stderr.contains("`standup`"), "{stderr}");
+    assert!(out.stdout.is_empty(), "{}", text(&out.stdout));
+    let listed = json(&bed.run(&["reserve", "list"]));
+    assert_eq!(listed[0]["state"], "pending", "{listed}");
+
+    let mut again = vec!["reserve", "apply", "--owner", DEMO_USER_ALICE];
+    again.extend_from_slice(&args);
+    let out = bed.run(&again);
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    assert_eq!(json(&out)["ledger"]["state"], "booked");
+    assert_eq!(bed.state().applies, 1);
+}
+
+#[test]
+fn a_batch_during_an_outage_is_not_sent_and_the_next_run_books_every_row_once() {
+    let bed = Bed::start("outage", false);
+    let file = bed.file("outage.csv", &csv_topics("outage", 5));
+    let out = during_an_outage(&bed, &["--batch", file.to_str().unwrap()]);
+    assert_eq!(code(&out), INCOMPLETE, "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("5 not sent (run again to send them"),
+        "{}",
+        text(&out.stderr)
+    );
+    let summary = json(&out);
+    assert_eq!(summary["booked"], 0, "{summary}");
+    assert!(
+        summary["refused"].as_array().unwrap().is_empty(),
+        "{summary}"
+    );
+    assert!(
+        summary["unknown"].as_array().unwrap().is_empty(),
+        "{summary}"
+    );
+    let not_sent = rows_of(&summary, "not_sent");
+    assert_eq!(not_sent.len(), 5, "{summary}");
+    for (_, message) in &not_sent {
+        assert!(message.contains("no access token"), "{message}");
+    }
+    assert_eq!(bed.state().applies, 0);
+
+    // Feishu is back: every row is booked, once.
+    let out = bed.batch(&file);
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    let summary = json(&out);
+    assert_eq!(summary["booked"], 5, "{summary}");
+    assert!(summary["not_sent"].as_array().unwrap().is_empty());
+    let held = topics(&bed.state());
+    for n in 1..=5 {
+        assert_eq!(held.get(&format!("outage-{n}")), Some(&1), "row {n}");
+    }
+    assert_eq!(bed.state().applies, 5);
+}
+
+#[test]
+fn a_second_run_of_a_live_batch_is_refused_and_a_killed_run_holds_nothing() {
+    const ROWS: usize = 200;
+    let bed = Bed::start("busy", true);
+    let file = bed.file("busy.csv", &csv_topics("busy", ROWS));
+    let log = bed.dir.path().join("first.stderr");
+    let first = bed
+        .command(&["reserve", "apply", "--owner", DEMO_USER_ALICE])
+        .args(["--batch", file.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    wait_for_applies_over(&bed, 0);
+
+    // The same file again while the first run sends: refused, nothing sent, nothing settled.
+    let out = bed.batch(&file);
+    assert_eq!(code(&out), BUSY, "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("another run of this batch is in progress"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(out.stdout.is_empty(), "{}", text(&out.stdout));
+
+    let out = first.wait_with_output().unwrap();
+    let stderr = std::fs::read_to_string(&log).unwrap_or_default();
+    assert_eq!(code(&out), 0, "{stderr}");
+    let summary = json(&out);
+    assert_eq!(summary["booked"], ROWS as u64, "{summary}");
+    assert!(
+        summary["unknown"].as_array().unwrap().is_empty(),
+        "{summary}"
+    );
+    let held = topics(&bed.state());
+    for n in 1..=ROWS {
+        assert_eq!(held.get(&format!("busy-{n}")), Some(&1), "row {n}");
+    }
+    assert_eq!(bed.state().applies, ROWS as u64);
+
+    // A run killed with SIGKILL while sending holds no lock: the next run goes ahead.
+    let file = bed.file("killed.csv", &csv_topics("killed", ROWS));
+    let mut killed = bed
+        .command(&["reserve", "apply", "--owner", DEMO_USER_ALICE])
+        .args(["--batch", file.to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for_applies_over(&bed, ROWS as u64);
+    killed.kill().unwrap();
+    assert!(
+        killed.wait().unwrap().code().is_none(),
+        "killed by the signal"
+    );
+    let out = bed.batch(&file);
+    assert_ne!(code(&out), BUSY, "{}", text(&out.stderr));
+    let summary = json(&out);
+    let unknown = rows_of(&summary, "unknown").len() as u64;
+    assert_eq!(
+        summary["booked"].as_u64().unwrap() + summary["already_booked"].as_u64().unwrap() + unknown,
+        ROWS as u64,
+        "{summary}"
+    );
+    let held = topics(&bed.state());
+    for n in 1..=ROWS {
+        assert!(
+            held.get(&format!("killed-{n}")).is_none_or(|&c| c == 1),
+            "row {n}"
+        );
+    }
+}

@@ -38,7 +38,7 @@ pub use sqlite::SqliteLedger;
 #[cfg(feature = "postgres")]
 mod postgres;
 #[cfg(feature = "postgres")]
-pub use postgres::PostgresLedger;
+pub use postgres::{PostgresLedger, batch_lock_key};
 
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use feishu_vc_ledger::LedgerError;
+use feishu_vc_ledger::{BatchLock, LedgerError};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgConnection, Pool, Postgres};
 
@@ -18,6 +18,11 @@ const MIGRATIONS: Embedded = Embedded(&[(
 /// A [`LedgerStore`](feishu_vc_ledger::LedgerStore) in a PostgreSQL database, shared by every
 /// process that connects to it: keepers on several machines claim due reservations with
 /// `FOR UPDATE SKIP LOCKED`, so each is renewed by exactly one of them.
+///
+/// A batch's lock ([`LedgerStore::lock_batch`](feishu_vc_ledger::LedgerStore::lock_batch)) is
+/// a session advisory lock (`pg_try_advisory_lock`) taken on a connection of its own that the
+/// guard holds: dropping the guard closes the connection, and the server releases the lock with
+/// it, as it does when the holding process dies. Its key is [`batch_lock_key`] of the batch.
 ///
 /// Its `Debug` and its errors name the server, user and database, never the password.
 #[derive(Clone)]
@@ -81,6 +86,58 @@ impl PostgresLedger {
     /// Closes the pool's connections (waiting for those in use).
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+
+    /// `lock_batch`: the batch's advisory lock, on a connection the guard keeps.
+    async fn take_batch_lock(&self, batch: &str) -> Result<Option<BatchLock>, LedgerError> {
+        let options = self.pool.connect_options();
+        let mut connection = PgConnection::connect_with(&options).await.map_err(|e| {
+            LedgerError::backend(
+                format!(
+                    "cannot connect to PostgreSQL at {} to lock a batch",
+                    self.server
+                ),
+                e,
+            )
+        })?;
+        let taken: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+            .bind(batch_lock_key(batch))
+            .fetch_one(&mut connection)
+            .await
+            .map_err(|e| crate::sql_error("PostgreSQL", e))?;
+        if !taken {
+            connection.close().await.ok();
+            return Ok(None);
+        }
+        Ok(Some(BatchLock::new(HeldConnection(Some(connection)))))
+    }
+}
+
+/// The advisory lock key of `batch`'s runs: the first 8 bytes of the SHA-256 of
+/// `"feishu-vc-ledger batch " + batch`, as a big-endian `i64`.
+pub fn batch_lock_key(batch: &str) -> i64 {
+    let digest = feishu_vc_ledger::batch_digest(&format!("feishu-vc-ledger batch {batch}"));
+    // 16 hex digits: always a u64.
+    u64::from_str_radix(&digest, 16).unwrap_or_default() as i64
+}
+
+/// The connection holding a batch's advisory lock. Dropped, it is closed (gracefully when a
+/// runtime is at hand, else its socket is dropped), and the server releases the lock.
+struct HeldConnection(Option<PgConnection>);
+
+impl Drop for HeldConnection {
+    fn drop(&mut self) {
+        let Some(connection) = self.0.take() else {
+            return;
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                runtime.spawn(async move {
+                    connection.close().await.ok();
+                });
+            }
+            Err(_) => drop(connection),
+        }
     }
 }
 

@@ -171,6 +171,12 @@ impl Settled {
                 log_id,
                 at,
             } => Self::unsettled(State::Refused, log_id, refusal.code, refusal.message, at),
+            // Not booked: pending again, sent by the next run; attempts are kept.
+            Outcome::NotBooked {
+                refusal,
+                log_id,
+                at,
+            } => Self::unsettled(State::Pending, log_id, refusal.code, refusal.message, at),
             // `Outcome` is non-exhaustive: a new kind of outcome is recorded as unknown rather
             // than lost, so the record is never sent again without the user saying so.
             _ => Self::unsettled(
@@ -361,9 +367,10 @@ pub(crate) async fn migrator(migrations: Embedded) -> Result<Migrator, LedgerErr
     Ok(migrator)
 }
 
-/// Implements `LedgerStore` for `$store` (a struct with a `pool: sqlx::Pool<$db>` field) with
-/// the shared statements; `$claim_lock` is appended to `claim_due`'s sub-select, and `$name`
-/// names the backend in errors.
+/// Implements `LedgerStore` for `$store` (a struct with a `pool: sqlx::Pool<$db>` field and an
+/// inherent `async fn take_batch_lock(&self, &str)`, its batch lock) with the shared statements;
+/// `$claim_lock` is appended to `claim_due`'s sub-select, and `$name` names the backend in
+/// errors.
 macro_rules! ledger_store {
     ($store:ty, $db:ty, $name:literal, $claim_lock:literal) => {
         impl $store {
@@ -716,6 +723,16 @@ macro_rules! ledger_store {
                     }
                     Ok(records)
                 })
+            }
+
+            fn lock_batch<'a>(
+                &'a self,
+                batch: &'a str,
+            ) -> feishu_vc_ledger::BoxFuture<
+                'a,
+                Result<Option<feishu_vc_ledger::BatchLock>, feishu_vc_ledger::LedgerError>,
+            > {
+                Box::pin(self.take_batch_lock(batch))
             }
         }
     };

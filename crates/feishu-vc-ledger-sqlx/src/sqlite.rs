@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
-use feishu_vc_ledger::LedgerError;
+use feishu_vc_ledger::{BatchLock, LedgerError, LocalBatchLocks};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Pool, Sqlite};
 
@@ -27,10 +27,17 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 /// about to be sent, is on disk before the call returns, so it survives `kill -9` of the process
 /// and a power loss alike. Several processes may open the same file; SQLite serialises their
 /// writes (waiting up to 30 s for one another).
+///
+/// A batch's lock ([`LedgerStore::lock_batch`](feishu_vc_ledger::LedgerStore::lock_batch)) is
+/// an exclusive lock (`flock`) on a file beside the database,
+/// `<database file>.batch-<batch_digest(batch)>.lock` (mode 0600, left in place): every process
+/// opening the same database sees it, and the system releases it when the holder dies. An
+/// in-memory ledger's batch locks are its own.
 #[derive(Clone)]
 pub struct SqliteLedger {
     pool: Pool<Sqlite>,
     path: Option<PathBuf>,
+    batch_locks: LocalBatchLocks,
 }
 
 impl fmt::Debug for SqliteLedger {
@@ -109,7 +116,11 @@ impl SqliteLedger {
             .commit()
             .await
             .map_err(|e| LedgerError::backend("cannot commit the SQLite ledger's schema", e))?;
-        Ok(Self { pool, path })
+        Ok(Self {
+            pool,
+            path,
+            batch_locks: LocalBatchLocks::default(),
+        })
     }
 
     /// The file, when the ledger is in one.
@@ -126,6 +137,39 @@ impl SqliteLedger {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+
+    /// The lock file of `batch`'s runs, when the ledger is in a file.
+    pub fn batch_lock_path(&self, batch: &str) -> Option<PathBuf> {
+        let path = self.path.as_ref()?;
+        let mut name = path.as_os_str().to_owned();
+        name.push(format!(
+            ".batch-{}.lock",
+            feishu_vc_ledger::batch_digest(batch)
+        ));
+        Some(PathBuf::from(name))
+    }
+
+    /// `lock_batch`: the batch's lock file locked exclusively, or (in memory) this ledger's own
+    /// set of held batches.
+    async fn take_batch_lock(&self, batch: &str) -> Result<Option<BatchLock>, LedgerError> {
+        use fs4::fs_std::FileExt as _;
+
+        let Some(lock_path) = self.batch_lock_path(batch) else {
+            return Ok(self.batch_locks.try_lock(batch));
+        };
+        let failed = |e| {
+            LedgerError::backend(
+                format!("cannot lock the batch's lock file {}", lock_path.display()),
+                e,
+            )
+        };
+        let file = open_private(&lock_path).map_err(failed)?;
+        if !file.try_lock_exclusive().map_err(failed)? {
+            return Ok(None);
+        }
+        // Closing the file (on drop, or when the process dies) releases the lock.
+        Ok(Some(BatchLock::new(file)))
+    }
 }
 
 /// Whether SQLite said the database is busy or locked (by another connection or process).
@@ -141,7 +185,7 @@ fn is_busy(error: &sqlx::Error) -> bool {
 /// makes an existing file private too.
 fn create_private(path: &Path) -> std::io::Result<()> {
     #[cfg(unix)]
-    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+    use std::os::unix::fs::DirBuilderExt;
 
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         let mut dirs = std::fs::DirBuilder::new();
@@ -150,6 +194,16 @@ fn create_private(path: &Path) -> std::io::Result<()> {
         dirs.mode(0o700);
         dirs.create(parent)?;
     }
+    open_private(path)?;
+    Ok(())
+}
+
+/// Opens `path` for appending, creating it with mode 0600 when missing, and makes an existing
+/// file private too.
+fn open_private(path: &Path) -> std::io::Result<std::fs::File> {
+    #[cfg(unix)]
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+
     let mut file = std::fs::OpenOptions::new();
     file.create(true).append(true);
     #[cfg(unix)]
@@ -157,7 +211,7 @@ fn create_private(path: &Path) -> std::io::Result<()> {
     let file = file.open(path)?;
     #[cfg(unix)]
     file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-    Ok(())
+    Ok(file)
 }
 
 sql::ledger_store!(SqliteLedger, Sqlite, "SQLite", "");

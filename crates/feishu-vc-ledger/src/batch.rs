@@ -90,7 +90,8 @@ pub enum BatchEvent {
         /// Rows left alone: booked, refused or unknown before.
         already_done: usize,
     },
-    /// A row sent now has its outcome.
+    /// A row sent now has its outcome (pending again when it was not booked and may be sent
+    /// again: see [`BatchSummary::not_sent`]).
     Settled(Record),
 }
 
@@ -110,6 +111,10 @@ pub struct BatchSummary {
     /// Rows found sending at the start, left by a run that died with their request in flight:
     /// now unknown (also listed in `unknown`, unless sent again).
     pub interrupted: Vec<Record>,
+    /// Rows tried by this run and not booked, with their last error in [`Record::refusal`]: the
+    /// request never reached Feishu or Feishu turned it away for now (no connection, no token,
+    /// rate limited). They are pending: running the batch again sends them.
+    pub not_sent: Vec<Record>,
 }
 
 /// The intent key of row `row` of batch `batch`: `"{batch}#{row}"`.
@@ -121,8 +126,11 @@ impl Ledger {
     /// Books every row of `batch` that has not been sent before, at most
     /// `options.concurrency` at a time, and says how the batch stands.
     ///
-    /// 1. Rows a dead run left sending become unknown (`interrupted`); a batch is run by one
-    ///    process at a time.
+    /// 0. The batch's lock is taken ([`LedgerStore::lock_batch`](crate::LedgerStore::lock_batch))
+    ///    and held until the run ends: while another live run of the batch holds it, this one
+    ///    fails with [`LedgerError::BatchBusy`] and sends and settles nothing.
+    /// 1. Rows a dead run left sending become unknown (`interrupted`): with the lock held, no
+    ///    live run has requests in flight.
     /// 2. Every row's intent is written before anything is sent: a row whose key is recorded for
     ///    another request fails the whole batch with [`LedgerError::Conflict`] (the first such
     ///    row; [`Ledger::batch_conflicts`] lists them all), and nothing is sent.
@@ -138,6 +146,11 @@ impl Ledger {
         options: BatchOptions,
         progress: &(dyn Fn(BatchEvent) + Send + Sync),
     ) -> Result<BatchSummary, LedgerError> {
+        let Some(_lock) = self.store.lock_batch(batch).await? else {
+            return Err(LedgerError::BatchBusy {
+                batch: batch.to_owned(),
+            });
+        };
         let mut summary = BatchSummary::default();
         // Whole seconds: a row marked sending in this very second by a run that just died is
         // interrupted too.
@@ -193,6 +206,7 @@ impl Ledger {
                 State::Booked => summary.booked += 1,
                 State::Refused => summary.refused.push(record.clone()),
                 State::Unknown => summary.unknown.push(record.clone()),
+                State::Pending => summary.not_sent.push(record.clone()),
                 _ => {}
             }
             progress(BatchEvent::Settled(record));

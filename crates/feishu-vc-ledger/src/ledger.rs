@@ -133,8 +133,17 @@ impl Ledger {
     /// Books `request` under `key`: writes the intent, marks it sending just before the request
     /// goes out (after the rate limiter's wait), sends the apply once (the transport never
     /// re-sends an apply), and settles the outcome: booked, refused (with
-    /// Feishu's or local validation's code) or unknown (no answer; never sent again unless
-    /// [reopened](LedgerStore::reopen)).
+    /// Feishu's or local validation's code), unknown (no answer; never sent again unless
+    /// [reopened](LedgerStore::reopen)), or not booked: the request never reached Feishu or
+    /// Feishu turned it away for now (no connection, no token, rate limited), and the record is
+    /// returned pending again, its last error in [`Record::refusal`], to be sent by the next
+    /// `book` of the key (or run of the batch).
+    ///
+    /// Which error is which: *unknown* when the transport says the outcome is unknown; *not
+    /// booked* for a connect failure, a token error, rate limiting (429 or 99991400) and an
+    /// access token Feishu rejected after the transport's replay; *refused* for everything else
+    /// (local validation, the client's configuration, Feishu's other API codes such as 121005 or
+    /// 123006, hosts rejected).
     ///
     /// The same key again returns the existing record without sending when it is booked,
     /// refused, unknown or ended, and sends it when it is still pending. The same key with
@@ -147,12 +156,25 @@ impl Ledger {
         request: ApplyReserveRequest,
         options: BookOptions,
     ) -> Result<Record, BookError> {
+        Ok(self.book_with_error(key, request, options).await?.0)
+    }
+
+    /// [`Ledger::book`], also giving the error of the apply this call sent when it failed (the
+    /// record says what was recorded of it: refused, unknown, or pending again), so that a
+    /// caller can report it as the facade's error. `None` when it did not fail or was not sent
+    /// (the record already had an outcome, or another worker took it).
+    pub async fn book_with_error(
+        &self,
+        key: IntentKey,
+        request: ApplyReserveRequest,
+        options: BookOptions,
+    ) -> Result<(Record, Option<feishu_vc::Error>), BookError> {
         let intent = self.intent(key, &request, &options)?;
         let record = self.store.begin(intent).await?;
         if record.state != State::Pending {
-            return Ok(record);
+            return Ok((record, None));
         }
-        Ok(self.send(record.key(), request).await?)
+        Ok(self.send_reporting(record.key(), request).await?)
     }
 
     /// Sends the pending record `key`'s `request` and settles the answer. The record is marked
@@ -166,6 +188,15 @@ impl Ledger {
         key: &IntentKey,
         request: ApplyReserveRequest,
     ) -> Result<Record, LedgerError> {
+        Ok(self.send_reporting(key, request).await?.0)
+    }
+
+    /// [`Ledger::send`], with the apply's error when it was sent and failed.
+    async fn send_reporting(
+        &self,
+        key: &IntentKey,
+        request: ApplyReserveRequest,
+    ) -> Result<(Record, Option<feishu_vc::Error>), LedgerError> {
         let marked = Arc::new(Mutex::new(Marked::NotYet));
         let step = {
             let (store, clock) = (self.store.clone(), self.clock.clone());
@@ -199,22 +230,25 @@ impl Ledger {
         match marked {
             Marked::Sending => {}
             Marked::Taken => {
-                return self.current(key).await;
+                return Ok((self.current(key).await?, None));
             }
             Marked::Failed(error) => return Err(error),
             // The call ended before its request could go out (local validation, no token): its
             // refusal is recorded like any other, through sending.
             Marked::NotYet => {
                 if !self.store.mark_sending(key, at).await? {
-                    return self.current(key).await;
+                    return Ok((self.current(key).await?, None));
                 }
             }
         }
-        let outcome = match answer {
-            Ok(response) => booked(response.data, response.log_id, intended_end, at),
-            Err(error) => failed(&error, at),
+        let (outcome, error) = match answer {
+            Ok(response) => (
+                booked(response.data, response.log_id, intended_end, at),
+                None,
+            ),
+            Err(error) => (failed(&error, at), Some(error)),
         };
-        self.store.settle(key, outcome).await
+        Ok((self.store.settle(key, outcome).await?, error))
     }
 
     /// The record `key` as it stands.
@@ -434,8 +468,22 @@ fn booked(
     }
 }
 
-/// The outcome of a failed apply: unknown when it may have been carried out, refused otherwise
-/// (with Feishu's code, or local validation's).
+/// The outcome of a failed apply. The rule, from how far the request got
+/// ([`feishu_vc::Error`]):
+///
+/// - **Unknown** (never sent again unless reopened): the transport says the outcome is unknown
+///   (sent, and no answer says whether it was carried out: timeouts, broken connections, server
+///   errors, an answer that cannot be read).
+/// - **Not booked, may be sent again** (the record goes back to pending): the request never
+///   reached Feishu, or Feishu turned it away for now without carrying it out: no connection
+///   (refused, DNS, TLS), no access token (the token endpoint unreachable or failing; fixing the
+///   app's credentials and running again sends it), rate limited (HTTP 429 or 99991400) past the
+///   client's wait, and an access token Feishu rejected (99991663, 99991664, 99991671, 99991668,
+///   99991677) even after the transport's one replay with a fresh one.
+/// - **Refused** (final): anything else: local validation and requests that cannot be built or
+///   sent as they are, the client's configuration, Feishu's API errors with any other code
+///   (121005, 123006, ...), an answer the transport could not decode that says nothing was
+///   done, and hosts rejected in strict mode.
 fn failed(error: &feishu_vc::Error, at: Timestamp) -> Outcome {
     let log_id = error.log_id().map(str::to_owned);
     // `Display` shows code, msg and log id, never a secret (the transport scrubs what it knows).
@@ -451,11 +499,31 @@ fn failed(error: &feishu_vc::Error, at: Timestamp) -> Outcome {
         .code()
         .or_else(|| error.violations().and_then(|v| v.code()))
         .map(ErrorCode::code);
-    Outcome::Refused {
-        refusal: Refusal { code, message },
-        log_id,
-        at,
+    let refusal = Refusal { code, message };
+    if is_not_booked(error) {
+        Outcome::NotBooked {
+            refusal,
+            log_id,
+            at,
+        }
+    } else {
+        Outcome::Refused {
+            refusal,
+            log_id,
+            at,
+        }
     }
+}
+
+/// Whether a failed apply (not outcome unknown) was certainly not carried out and may be sent
+/// again as it is: see [`failed`].
+fn is_not_booked(error: &feishu_vc::Error) -> bool {
+    let token_rejected =
+        |code: ErrorCode| code.is_token_rejected() || code.is_user_token_rejected();
+    error.is_connect()
+        || error.is_token()
+        || error.is_rate_limited()
+        || (error.is_api() && error.code().is_some_and(token_rejected))
 }
 
 /// The apply request as JSON, the meeting password left out: what the intent records.

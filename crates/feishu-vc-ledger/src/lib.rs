@@ -62,10 +62,13 @@
 //!   its password, owner, topic, end time), marks it sending, sends the apply once and records
 //!   the outcome: booked, refused (with Feishu's or local validation's code) or unknown (no
 //!   answer: the meeting may exist). A key already settled is never sent again; a key recorded
-//!   for another request is a conflict.
-//! - **Batches.** `Ledger::book_batch` turns rows a dead run left sending into unknown, writes
-//!   every row's intent before sending any, and sends only pending rows (and unknown rows the
-//!   user names), with bounded concurrency. Rate limiting is the client's own limiter.
+//!   for another request is a conflict. A request that certainly booked nothing (no connection,
+//!   no token, rate limited) is [`Outcome::NotBooked`]: the key is pending again, sent next time.
+//! - **Batches.** `Ledger::book_batch` takes the batch's lock ([`LedgerStore::lock_batch`]; a
+//!   second live run gets [`LedgerError::BatchBusy`]), turns rows a dead run left sending into
+//!   unknown, writes every row's intent before sending any, and sends only pending rows (and
+//!   unknown rows the user names), with bounded concurrency. Rate limiting is the client's own
+//!   limiter.
 //! - **Keeping.** `Ledger::keep_pass` claims due kept reservations from the store (so several
 //!   keepers never renew one twice), renews each to now plus `extend_to` and checks its meeting
 //!   number; those past their end time are reported lost, those deleted elsewhere gone.
@@ -93,6 +96,6 @@ pub use ledger::{BookError, BookOptions, Ledger, fingerprint, request_json};
 pub use lookup::LedgerLookup;
 pub use memory::InMemoryLedger;
 pub use store::{
-    BoxFuture, Claim, Intent, IntentKey, LedgerError, LedgerStore, Outcome, Record, RecordFilter,
-    Refusal, State,
+    BatchLock, BoxFuture, Claim, Intent, IntentKey, LedgerError, LedgerStore, LocalBatchLocks,
+    Outcome, Record, RecordFilter, Refusal, State, batch_digest,
 };

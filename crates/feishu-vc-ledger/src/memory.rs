@@ -6,14 +6,16 @@ use std::sync::{Mutex, MutexGuard};
 use feishu_vc_model::{MeetingNo, ReserveId, Timestamp};
 
 use crate::store::{
-    BoxFuture, Claim, Intent, IntentKey, LedgerError, LedgerStore, Outcome, Record, RecordFilter,
-    Refusal, State,
+    BatchLock, BoxFuture, Claim, Intent, IntentKey, LedgerError, LedgerStore, LocalBatchLocks,
+    Outcome, Record, RecordFilter, Refusal, State,
 };
 
 /// A [`LedgerStore`] in memory: everything is lost with the process.
 #[derive(Debug, Default)]
 pub struct InMemoryLedger {
     inner: Mutex<Inner>,
+    /// Its batches' locks: this ledger's own, as no other process can see it.
+    batch_locks: LocalBatchLocks,
 }
 
 #[derive(Debug, Default)]
@@ -163,6 +165,16 @@ impl LedgerStore for InMemoryLedger {
                     at,
                 } => {
                     record.state = State::Refused;
+                    record.log_id = log_id;
+                    record.refusal = Some(refusal);
+                    record.updated_at = at;
+                }
+                Outcome::NotBooked {
+                    refusal,
+                    log_id,
+                    at,
+                } => {
+                    record.state = State::Pending;
                     record.log_id = log_id;
                     record.refusal = Some(refusal);
                     record.updated_at = at;
@@ -359,5 +371,12 @@ impl LedgerStore for InMemoryLedger {
             .collect();
         found.sort_by_key(|r| std::cmp::Reverse(r.booked_at));
         ready(Ok(found))
+    }
+
+    fn lock_batch<'a>(
+        &'a self,
+        batch: &'a str,
+    ) -> BoxFuture<'a, Result<Option<BatchLock>, LedgerError>> {
+        ready(Ok(self.batch_locks.try_lock(batch)))
     }
 }

@@ -214,13 +214,24 @@ pub enum Outcome {
         /// When the attempt ended.
         at: Timestamp,
     },
-    /// Refused: nothing was booked.
+    /// Refused: nothing was booked, and sending the same request again would be refused again.
     Refused {
         /// Why.
         refusal: Refusal,
         /// Feishu's log id of the answer.
         log_id: Option<String>,
         /// When the answer came.
+        at: Timestamp,
+    },
+    /// Not booked, and may be sent again: the request never reached Feishu (no connection, no
+    /// access token) or Feishu turned it away for now (rate limited) without carrying it out.
+    /// The record goes back to pending, its attempts kept and the error in its refusal.
+    NotBooked {
+        /// What kept it from being booked.
+        refusal: Refusal,
+        /// Feishu's log id of the answer, when one came.
+        log_id: Option<String>,
+        /// When the attempt ended.
         at: Timestamp,
     },
 }
@@ -249,7 +260,8 @@ pub struct Record {
     pub ended_at: Option<Timestamp>,
     /// Feishu's log id of the last answer about it.
     pub log_id: Option<String>,
-    /// Why it was refused, or what made its outcome unknown.
+    /// Why it was refused, what made its outcome unknown, or (pending again) what kept its last
+    /// attempt from being booked.
     pub refusal: Option<Refusal>,
     /// When this record last changed.
     pub updated_at: Timestamp,
@@ -383,6 +395,13 @@ pub enum LedgerError {
         /// What the change needs.
         expected: &'static str,
     },
+    /// Another live run of the batch holds its lock (see [`LedgerStore::lock_batch`]): nothing
+    /// was sent and nothing settled.
+    #[error("another run of the batch `{batch}` is in progress")]
+    BatchBusy {
+        /// The batch.
+        batch: String,
+    },
     /// The backend failed (connection, query, migration, corrupt row).
     #[error("ledger store failed: {message}")]
     Backend {
@@ -423,8 +442,11 @@ pub trait LedgerStore: Send + Sync + fmt::Debug {
         at: Timestamp,
     ) -> BoxFuture<'a, Result<bool, LedgerError>>;
 
-    /// Records the outcome of a record being sent: it becomes booked, unknown or refused.
-    /// [`LedgerError::WrongState`] unless it was sending.
+    /// Records the outcome of a record being sent: it becomes booked, unknown or refused, or, for
+    /// [`Outcome::NotBooked`], pending again (attempts kept, the error in its refusal), to be
+    /// sent by the next [`mark_sending`](LedgerStore::mark_sending).
+    /// [`LedgerError::WrongState`] unless it was sending: a booked, refused or unknown record is
+    /// never moved back.
     fn settle<'a>(
         &'a self,
         key: &'a IntentKey,
@@ -508,4 +530,94 @@ pub trait LedgerStore: Send + Sync + fmt::Debug {
         meeting_no: &'a MeetingNo,
         at: Timestamp,
     ) -> BoxFuture<'a, Result<Vec<Record>, LedgerError>>;
+
+    /// Takes the lock of the batch `batch` for one run, unless another live run holds it:
+    /// `Ok(None)` then. The lock is held until the returned guard drops, and is released too
+    /// when the holding process dies, so a crashed run never blocks the next one. Locks of
+    /// different batches are independent.
+    ///
+    /// The default holds the lock in this process only (see [`LocalBatchLocks`]): right for a
+    /// store that only one process uses. A store that several processes share overrides it
+    /// with a lock they all see.
+    fn lock_batch<'a>(
+        &'a self,
+        batch: &'a str,
+    ) -> BoxFuture<'a, Result<Option<BatchLock>, LedgerError>> {
+        static PROCESS: std::sync::OnceLock<LocalBatchLocks> = std::sync::OnceLock::new();
+        let lock = PROCESS
+            .get_or_init(LocalBatchLocks::default)
+            .try_lock(batch);
+        Box::pin(std::future::ready(Ok(lock)))
+    }
+}
+
+/// The lock of one run of a batch ([`LedgerStore::lock_batch`]): released when dropped.
+pub struct BatchLock {
+    /// What holds the lock (a locked file, a database connection, an entry in a set); dropping
+    /// it releases the lock.
+    _held: Box<dyn Send + Sync>,
+}
+
+impl BatchLock {
+    /// A lock held as long as `held` lives: dropping `held` must release it.
+    pub fn new(held: impl Send + Sync + 'static) -> Self {
+        Self {
+            _held: Box::new(held),
+        }
+    }
+}
+
+impl fmt::Debug for BatchLock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BatchLock").finish_non_exhaustive()
+    }
+}
+
+/// Batch locks held in this process: a set of batch names, each in it while its
+/// [`BatchLock`] lives. Clones share the set. For stores no other process uses.
+#[derive(Debug, Clone, Default)]
+pub struct LocalBatchLocks {
+    held: HeldSet,
+}
+
+impl LocalBatchLocks {
+    /// The lock of `batch`, unless it is held.
+    pub fn try_lock(&self, batch: &str) -> Option<BatchLock> {
+        if !lock_set(&self.held).insert(batch.to_owned()) {
+            return None;
+        }
+        Some(BatchLock::new(LocalHeld {
+            held: self.held.clone(),
+            batch: batch.to_owned(),
+        }))
+    }
+}
+
+type HeldSet = std::sync::Arc<std::sync::Mutex<std::collections::HashSet<String>>>;
+
+fn lock_set(set: &HeldSet) -> std::sync::MutexGuard<'_, std::collections::HashSet<String>> {
+    set.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// One batch's entry in a [`LocalBatchLocks`] set, removed on drop.
+struct LocalHeld {
+    held: HeldSet,
+    batch: String,
+}
+
+impl Drop for LocalHeld {
+    fn drop(&mut self) {
+        lock_set(&self.held).remove(&self.batch);
+    }
+}
+
+/// A short, stable name of a batch for lock files and lock keys: the first 16 hex digits of the
+/// SHA-256 of its name.
+pub fn batch_digest(batch: &str) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(batch.as_bytes())[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }

@@ -49,6 +49,7 @@ where
         mark_sending_takes_a_pending_record_once,
         mark_sending_races_have_one_winner,
         settle_records_each_outcome_only_from_sending,
+        not_booked_returns_a_sending_record_to_pending,
         settle_interrupted_takes_only_old_sending_records_of_the_batch,
         reopen_moves_only_unknown_back_to_pending,
         list_filters_and_orders_oldest_intent_first,
@@ -57,6 +58,7 @@ where
         claims_lapse_and_release,
         racing_keepers_never_claim_the_same_record,
         by_meeting_no_follows_number_reuse_and_deletion,
+        a_batch_lock_excludes_other_runs_of_that_batch_only,
     );
 }
 
@@ -285,6 +287,115 @@ async fn settle_records_each_outcome_only_from_sending(store: Store) {
     assert_eq!(record.refusal, Some(refusal));
     assert_eq!(record.log_id.as_deref(), Some("log-f"));
     assert_eq!(store.get(&key).await.unwrap(), Some(record));
+}
+
+/// An outcome "not booked, may be sent again" at `at(when)`, with code `code`.
+fn not_booked(code: Option<i64>, when: i64) -> Outcome {
+    Outcome::NotBooked {
+        refusal: Refusal {
+            code,
+            message: "rate limited (HTTP 429)".to_owned(),
+        },
+        log_id: Some(format!("log-nb-{when}")),
+        at: at(when),
+    }
+}
+
+async fn not_booked_returns_a_sending_record_to_pending(store: Store) {
+    let key = IntentKey::new("later");
+    store.begin(intent("later", 1)).await.unwrap();
+    match store.settle(&key, not_booked(Some(99991400), 2)).await {
+        Err(LedgerError::WrongState { state, .. }) => assert_eq!(state, State::Pending),
+        other => panic!("only a sending record can be settled, got {other:?}"),
+    }
+    assert!(store.mark_sending(&key, at(2)).await.unwrap());
+    let record = store
+        .settle(&key, not_booked(Some(99991400), 3))
+        .await
+        .unwrap();
+    assert_eq!(record.state, State::Pending, "not booked: pending again");
+    assert_eq!(record.attempts, 1, "its attempt is counted");
+    let refusal = Refusal {
+        code: Some(99991400),
+        message: "rate limited (HTTP 429)".to_owned(),
+    };
+    assert_eq!(record.refusal, Some(refusal), "its last error is kept");
+    assert_eq!(record.log_id.as_deref(), Some("log-nb-3"));
+    assert_eq!((record.reserve_id.clone(), record.booked_at), (None, None));
+    assert_eq!(record.updated_at, at(3));
+    assert_eq!(store.get(&key).await.unwrap(), Some(record));
+    // Sendable again, by exactly one worker, and bookable.
+    assert!(store.mark_sending(&key, at(4)).await.unwrap());
+    assert!(!store.mark_sending(&key, at(4)).await.unwrap());
+    let record = store
+        .settle(&key, booked("r1", "111", 50, 5))
+        .await
+        .unwrap();
+    assert_eq!((record.state, record.attempts), (State::Booked, 2));
+    assert_eq!(record.refusal, None);
+    // A settled record is never moved back to pending.
+    match store.settle(&key, not_booked(None, 6)).await {
+        Err(LedgerError::WrongState { state, .. }) => assert_eq!(state, State::Booked),
+        other => panic!("a booked record cannot become pending, got {other:?}"),
+    }
+    for (name, outcome) in [
+        (
+            "refused",
+            Outcome::Refused {
+                refusal: Refusal {
+                    code: Some(121005),
+                    message: "no permission".to_owned(),
+                },
+                log_id: None,
+                at: at(7),
+            },
+        ),
+        (
+            "unknown",
+            Outcome::Unknown {
+                log_id: None,
+                detail: "no answer".to_owned(),
+                at: at(7),
+            },
+        ),
+    ] {
+        let key = IntentKey::new(name);
+        store.begin(intent(name, 1)).await.unwrap();
+        assert!(store.mark_sending(&key, at(7)).await.unwrap());
+        let settled = store.settle(&key, outcome).await.unwrap();
+        match store.settle(&key, not_booked(None, 8)).await {
+            Err(LedgerError::WrongState { state, .. }) => assert_eq!(state, settled.state),
+            other => panic!("a {name} record cannot become pending, got {other:?}"),
+        }
+        assert!(!store.mark_sending(&key, at(8)).await.unwrap());
+        assert_eq!(store.get(&key).await.unwrap(), Some(settled));
+    }
+}
+
+async fn a_batch_lock_excludes_other_runs_of_that_batch_only(store: Store) {
+    let first = store.lock_batch("rooms.csv").await.unwrap();
+    assert!(first.is_some(), "a free batch is locked");
+    assert!(
+        store.lock_batch("rooms.csv").await.unwrap().is_none(),
+        "a second run of a locked batch is refused"
+    );
+    let other = store.lock_batch("other.csv").await.unwrap();
+    assert!(other.is_some(), "another batch is not blocked");
+    drop(first);
+    // A server may take a moment to see the holder's connection close.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let again = loop {
+        if let Some(lock) = store.lock_batch("rooms.csv").await.unwrap() {
+            break lock;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the batch's lock is granted again once its holder drops it"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    assert!(store.lock_batch("rooms.csv").await.unwrap().is_none());
+    drop((again, other));
 }
 
 async fn settle_interrupted_takes_only_old_sending_records_of_the_batch(store: Store) {

@@ -178,3 +178,61 @@ async fn keepers_connecting_to_a_new_database_at_once_all_get_the_ledger() {
         .await;
     }
 }
+
+/// The batch lock is held by a connection of its own: dropping the guard releases it, and so
+/// does the server when that connection is gone (its process died).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_lock_goes_with_its_connection() {
+    let server = PostgresServer::start();
+    let url = server.fresh_database().await;
+    let one = PostgresLedger::connect(&url).await.unwrap();
+    let other = PostgresLedger::connect(&url).await.unwrap();
+    let batch = "/data/rooms.csv";
+    let held_by = |ledger: &PostgresLedger| {
+        let pool = ledger.pool().clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted \
+                 AND (classid::bigint << 32) | objid::bigint = $1",
+            )
+            .bind(feishu_vc_ledger_sqlx::batch_lock_key(batch))
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    let wait_until_free = async |ledger: &PostgresLedger| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            if let Some(lock) = ledger.lock_batch(batch).await.unwrap() {
+                return lock;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the lock was not released"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    };
+
+    // Dropped guard: released.
+    let guard = one.lock_batch(batch).await.unwrap().expect("a free batch");
+    assert_eq!(held_by(&one).await, 1);
+    assert!(other.lock_batch(batch).await.unwrap().is_none());
+    drop(guard);
+    let guard = wait_until_free(&other).await;
+    assert!(one.lock_batch(batch).await.unwrap().is_none());
+
+    // The holder's connection is cut (as when its process is killed): released by the server.
+    let terminated: i64 = sqlx::query_scalar(
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_locks \
+         WHERE locktype = 'advisory' AND granted",
+    )
+    .fetch_one(one.pool())
+    .await
+    .unwrap();
+    assert_eq!(terminated, 1);
+    let _taken = wait_until_free(&one).await;
+    assert_eq!(held_by(&one).await, 1);
+    drop(guard);
+}

@@ -208,3 +208,27 @@ async fn handles_opening_a_new_file_at_once_all_get_the_ledger() {
         open_four_at_once(|| SqliteLedger::open(path.clone())).await;
     }
 }
+
+#[tokio::test]
+async fn a_batch_lock_is_a_private_file_beside_the_database_seen_by_every_handle() {
+    let dir = TempDir::new("batch-lock");
+    let path = dir.path().join("ledger.sqlite3");
+    let one = SqliteLedger::open(&path).await.unwrap();
+    let other = SqliteLedger::open(&path).await.unwrap();
+    let batch = "/data/rooms.csv";
+
+    let held = one.lock_batch(batch).await.unwrap().expect("a free batch");
+    let lock_file = one.batch_lock_path(batch).unwrap();
+    let expected = format!(
+        "ledger.sqlite3.batch-{}.lock",
+        feishu_vc_ledger::batch_digest(batch)
+    );
+    assert_eq!(lock_file, dir.path().join(expected));
+    let mode = std::fs::metadata(&lock_file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    // Another handle on the file (as another process would open it) sees the lock.
+    assert!(other.lock_batch(batch).await.unwrap().is_none());
+    assert!(other.lock_batch("/data/other.csv").await.unwrap().is_some());
+    drop(held);
+    assert!(other.lock_batch(batch).await.unwrap().is_some());
+}

@@ -361,3 +361,63 @@ async fn rows_waiting_for_their_rate_limit_slot_when_the_run_stops_stay_pending_
     assert!(summary.interrupted.is_empty() && summary.unknown.is_empty());
     assert_eq!(emulator.state().applies, 5);
 }
+
+#[tokio::test]
+async fn a_second_run_of_a_batch_while_one_is_live_sends_and_settles_nothing() {
+    let emulator = emulator().await;
+    let store: Arc<dyn LedgerStore> = Arc::new(InMemoryLedger::new());
+    let ledger = ledger_over(&emulator, store.clone());
+    let rows = rows(&emulator, 3);
+    // The live run has row 2 in flight.
+    let in_flight = store
+        .begin(dead_intent(&ledger, &rows[1]))
+        .await
+        .unwrap()
+        .key()
+        .clone();
+    assert!(
+        store
+            .mark_sending(&in_flight, emulator.now())
+            .await
+            .unwrap()
+    );
+    let live = store.lock_batch("crash").await.unwrap().unwrap();
+
+    match ledger
+        .book_batch("crash", rows.clone(), BatchOptions::default(), &|_| {})
+        .await
+    {
+        Err(LedgerError::BatchBusy { batch }) => assert_eq!(batch, "crash"),
+        other => panic!("a second run while one is live is refused, got {other:?}"),
+    }
+    assert_eq!(emulator.state().applies, 0, "nothing was sent");
+    let record = store.get(&in_flight).await.unwrap().unwrap();
+    assert_eq!(
+        record.state,
+        State::Sending,
+        "the live run's row was not settled"
+    );
+    assert_eq!(store.list(&RecordFilter::all()).await.unwrap().len(), 1);
+
+    // Another batch is not blocked.
+    let other = ledger
+        .book_batch(
+            "other",
+            rows[..1].to_vec(),
+            BatchOptions::default(),
+            &|_| {},
+        )
+        .await
+        .unwrap();
+    assert_eq!(other.booked, 1);
+
+    // The live run ends (its row's outcome never settled: it died): the next run may go.
+    drop(live);
+    let summary = ledger
+        .book_batch("crash", rows, BatchOptions::default(), &|_| {})
+        .await
+        .unwrap();
+    assert_eq!(summary.booked, 2);
+    assert_eq!(summary.interrupted.len(), 1);
+    assert_eq!(emulator.state().applies, 3);
+}

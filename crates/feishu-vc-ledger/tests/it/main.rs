@@ -5,6 +5,7 @@ mod book;
 mod conformance;
 mod events;
 mod keep;
+mod not_booked;
 mod postgres;
 mod sqlite;
 mod support;
