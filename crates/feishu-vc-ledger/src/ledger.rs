@@ -143,7 +143,8 @@ impl Ledger {
     /// booked* for a connect failure, a token error, rate limiting (429 or 99991400) and an
     /// access token Feishu rejected after the transport's replay; *refused* for everything else
     /// (local validation, the client's configuration, Feishu's other API codes such as 121005 or
-    /// 123006, hosts rejected).
+    /// 123006). Hosts rejected in strict mode are a booking: Feishu created the reservation, so
+    /// the record is booked and the error is still returned by [`Ledger::book_with_error`].
     ///
     /// The same key again returns the existing record without sending when it is booked,
     /// refused, unknown or ended, and sends it when it is still pending. The same key with
@@ -246,7 +247,7 @@ impl Ledger {
                 booked(response.data, response.log_id, intended_end, at),
                 None,
             ),
-            Err(error) => (failed(&error, at), Some(error)),
+            Err(error) => (failed(&error, intended_end, at), Some(error)),
         };
         Ok((self.store.settle(key, outcome).await?, error))
     }
@@ -483,8 +484,26 @@ fn booked(
 /// - **Refused** (final): anything else: local validation and requests that cannot be built or
 ///   sent as they are, the client's configuration, Feishu's API errors with any other code
 ///   (121005, 123006, ...), an answer the transport could not decode that says nothing was
-///   done, and hosts rejected in strict mode.
-fn failed(error: &feishu_vc::Error, at: Timestamp) -> Outcome {
+///   done.
+///
+/// One error is a booking: with `strict_host_check`, assigned hosts Feishu rejected are an
+/// error, but the reservation was created all the same; it is recorded as booked (and the error
+/// still returned), so the row is neither lost nor sent again.
+fn failed(error: &feishu_vc::Error, intended_end: Option<Timestamp>, at: Timestamp) -> Outcome {
+    if let feishu_vc::Error::HostsRejected(rejected) = error
+        && let (Some(reserve_id), Some(meeting_no)) = (&rejected.reserve_id, &rejected.meeting_no)
+    {
+        return Outcome::Booked {
+            reserve_id: reserve_id.clone(),
+            meeting_no: meeting_no.clone(),
+            url: None,
+            end_time: intended_end
+                .or_else(|| at.checked_add(LONGEST_LIFETIME))
+                .unwrap_or(at),
+            log_id: rejected.log_id.clone(),
+            at,
+        };
+    }
     let log_id = error.log_id().map(str::to_owned);
     // `Display` shows code, msg and log id, never a secret (the transport scrubs what it knows).
     let message = error.to_string();

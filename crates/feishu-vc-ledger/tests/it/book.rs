@@ -273,3 +273,49 @@ async fn refresh_records_a_renewal_made_elsewhere() {
     let checked = refreshed.checked_at.unwrap();
     assert!(asked <= checked && checked <= emulator.now());
 }
+
+#[tokio::test]
+async fn a_booking_whose_hosts_were_rejected_in_strict_mode_is_recorded_as_booked() {
+    use feishu_vc::model::ReserveAssignHost;
+
+    let emulator = emulator().await;
+    let client = client_builder(&emulator)
+        .strict_host_check(true)
+        .build()
+        .unwrap();
+    let clock = emulator.clone();
+    let ledger =
+        Ledger::new(client, Arc::new(InMemoryLedger::new())).with_clock(move || clock.now());
+    let mut request = meeting(&emulator, "with a stranger as host", DAY);
+    request.body.meeting_settings = request
+        .body
+        .meeting_settings
+        .set_assign_host_list(vec![ReserveAssignHost::default().set_id("ou_nobody_knows")]);
+
+    let (record, error) = ledger
+        .book_with_error(
+            IntentKey::new("strict"),
+            request.clone(),
+            BookOptions::default(),
+        )
+        .await
+        .unwrap();
+    // The facade reports the rejected host; Feishu created the reservation all the same.
+    let Some(feishu_vc::Error::HostsRejected(rejected)) = &error else {
+        panic!("expected the rejected host, got {error:?}");
+    };
+    assert_eq!(record.state, State::Booked, "{record:?}");
+    assert_eq!(record.reserve_id, rejected.reserve_id);
+    assert_eq!(record.meeting_no, rejected.meeting_no);
+    let reserve_id = record.reserve_id.clone().unwrap();
+    assert!(emulator.state().reservation(reserve_id.as_str()).is_some());
+
+    // Booked, so the same key never books it again.
+    let applies = emulator.state().applies;
+    let again = ledger
+        .book(IntentKey::new("strict"), request, BookOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(again.reserve_id, Some(reserve_id));
+    assert_eq!(emulator.state().applies, applies);
+}
