@@ -213,6 +213,8 @@ impl Clock {
     pub(crate) async fn of_emulator(base_url: &str) -> Result<Self, Failure> {
         let url = format!("{}/_emulator/clock", base_url.trim_end_matches('/'));
         let failed = |e: String| Failure::network(format!("reading the emulator's clock: {e}"));
+        // A client of the CLI's own: rustls needs its crypto provider before it is built.
+        feishu_vc::transport::install_rustls_provider();
         let answer = feishu_vc::transport::reqwest::Client::new()
             .get(&url)
             .timeout(Duration::from_secs(10))
