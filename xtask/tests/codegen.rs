@@ -157,6 +157,42 @@ fn small_schema_generates_the_expected_items() {
 }
 
 #[test]
+fn every_rule_is_also_a_plain_check() {
+    let files = codegen::generate(&small_schema()).unwrap();
+    let types = file(&files, "types.rs");
+    let check = |name: &str| {
+        let start = types
+            .find(&format!(
+                "impl crate::validation::SchemaValid for {name} {{"
+            ))
+            .unwrap_or_else(|| panic!("no SchemaValid for {name}:\n{types}"));
+        let body = &types[start..];
+        squash(&body[..body.find("\n}\n").unwrap()])
+    };
+    // Each field rule of `Part`, in field order: required, known enum value, pattern.
+    let part = check("Part");
+    for rule in [
+        "self.code.as_ref().is_none_or(|v|validate_pattern_part_code(v).is_ok())",
+        "self.colour.is_some()",
+        "self.colour.as_ref().is_none_or(|v|crate::validation::known_value(v).is_ok())",
+    ] {
+        assert!(part.contains(rule), "{rule} in {part}");
+    }
+    // Nested values are checked through the trait, item counts by the same rule function.
+    let body = check("UpdateThingBody");
+    assert!(
+        body.contains("crate::validation::SchemaValid::schema_valid(&self.parts)"),
+        "{body}"
+    );
+    assert!(
+        body.contains("validate_items_update_thing_body_parts(self).is_ok()"),
+        "{body}"
+    );
+    // Response-only types have no rules to check.
+    assert!(!types.contains("SchemaValid for Thing "), "{types}");
+}
+
+#[test]
 fn generation_is_deterministic() {
     let a = codegen::generate(&small_schema()).unwrap();
     let b = codegen::generate(&small_schema()).unwrap();

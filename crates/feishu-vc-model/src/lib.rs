@@ -71,6 +71,8 @@ pub use request::{ApiRequest, BuildError, HttpRequest, Method, Operation, RateLi
 pub use secret::{REDACTED, SecretString};
 pub use time::Timestamp;
 pub use time_conversions::TimestampOutOfRange;
+#[cfg(feature = "validate")]
+pub use validation::SchemaValid;
 
 /// The `secrecy` crate: [`SecretString`] implements its `ExposeSecret` and converts to and from its
 /// `SecretString`.

@@ -45,6 +45,11 @@ impl Password {
     pub fn expose_secret(&self) -> &str {
         self.0.expose_secret()
     }
+
+    /// The password as the [`SecretString`] it is kept in, to pass on without copying it.
+    pub fn as_secret(&self) -> &SecretString {
+        &self.0
+    }
 }
 
 impl fmt::Debug for Password {

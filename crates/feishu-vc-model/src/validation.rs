@@ -7,6 +7,27 @@ use validator::ValidationError;
 use crate::enums::IntEnum;
 use crate::wire::WireStr;
 
+/// Whether a value keeps every single-field rule of the schema: the same rules as its
+/// `validator::Validate`, as plain checks that allocate nothing. `true` exactly when
+/// `validator::Validate::validate` gives `Ok`; only a value that fails needs that report, with its
+/// paths, codes and messages. Implemented by the generator for every validated type.
+pub trait SchemaValid {
+    /// Whether every rule holds.
+    fn schema_valid(&self) -> bool;
+}
+
+impl<T: SchemaValid> SchemaValid for Option<T> {
+    fn schema_valid(&self) -> bool {
+        self.as_ref().is_none_or(T::schema_valid)
+    }
+}
+
+impl<T: SchemaValid> SchemaValid for Vec<T> {
+    fn schema_valid(&self) -> bool {
+        self.iter().all(T::schema_valid)
+    }
+}
+
 /// The code of a rule the generated code could not attribute; never produced by the schema.
 const UNSET: &str = "121003";
 

@@ -45,6 +45,7 @@ fn main() {
         app_secret: None,
         token: Some(&token),
         extra: &extra,
+        carried: None,
     };
     let small = page(1 << 10);
     let large = page(64 << 20);

@@ -257,6 +257,9 @@ pub(crate) struct Spec<'a> {
     pub(crate) on: Option<&'a reqwest::Url>,
     /// An OAuth (RFC 6749) endpoint: a 2xx answer without `code` is a success.
     pub(crate) oauth: bool,
+    /// A secret the request itself carries (the meeting password), scrubbed like the call's own
+    /// without being copied into its options.
+    pub(crate) carried: Option<&'a SecretString>,
 }
 
 /// A successful answer: code 0.
@@ -270,17 +273,20 @@ pub(crate) struct Answer {
 
 impl Transport {
     /// Decodes `answer`'s body as `T`; a failure keeps the status, log id and an excerpt without
-    /// secrets (`extra`: the call's own, besides the app secret and the token it sent).
+    /// secrets (`extra` and `carried`: the call's own, besides the app secret and the token it
+    /// sent).
     pub(crate) fn decode<T: serde::de::DeserializeOwned>(
         &self,
         answer: &Answer,
         extra: &[SecretString],
+        carried: Option<&SecretString>,
     ) -> Result<T> {
         serde_json::from_slice(&answer.body).map_err(|e| {
             let known = Known {
                 app_secret: self.app_secret(),
                 token: answer.token.as_deref().map(|c| &c.value),
                 extra,
+                carried,
             };
             Error::Decode(DecodeError {
                 http_status: answer.http_status,
@@ -504,6 +510,7 @@ impl Transport {
                 Auth::None(secrets) => secrets,
                 Auth::For(opts) => &opts.secrets,
             },
+            carried: spec.carried,
         }
     }
 

@@ -234,6 +234,22 @@ impl Transport {
         R: ApiRequest<Response = ApiResponse<D>>,
         D: DeserializeOwned + Default,
     {
+        self.send_carrying(request, opts, None).await
+    }
+
+    /// [`Transport::send`] for a request that carries a secret of its own (a meeting password):
+    /// `carried` is scrubbed from whatever the call shows, like a secret added with
+    /// [`CallOptions::with_secret`], without copying it into the options.
+    pub async fn send_carrying<R, D>(
+        &self,
+        request: &R,
+        opts: &CallOptions,
+        carried: Option<&SecretString>,
+    ) -> Result<Response<D>>
+    where
+        R: ApiRequest<Response = ApiResponse<D>>,
+        D: DeserializeOwned + Default,
+    {
         let operation = R::OPERATION;
         let refused = self
             .token_kind(opts)
@@ -260,9 +276,10 @@ impl Transport {
                 timeout: opts.timeout,
                 on: None,
                 oauth: false,
+                carried,
             })
             .await?;
-        let envelope: ApiResponse<D> = match self.decode(&answer, &opts.secrets) {
+        let envelope: ApiResponse<D> = match self.decode(&answer, &opts.secrets, carried) {
             Ok(envelope) => envelope,
             // The call succeeded (code 0) but its result cannot be read: for a booking, the caller
             // does not learn the reservation's id and must look before booking again.
@@ -306,9 +323,10 @@ impl Transport {
                 timeout: opts.timeout,
                 on: None,
                 oauth: false,
+                carried: None,
             })
             .await?;
-        let envelope: ApiResponse<serde_json::Value> = self.decode(&answer, &opts.secrets)?;
+        let envelope: ApiResponse<serde_json::Value> = self.decode(&answer, &opts.secrets, None)?;
         Ok(Response {
             data: envelope.data.unwrap_or_default(),
             log_id: answer.log_id,
@@ -359,10 +377,11 @@ impl Transport {
                 timeout: None,
                 on: Some(&self.inner.accounts_url),
                 oauth: true,
+                carried: None,
             })
             .await
             .map_err(token_error)?;
-        let parsed: V3Answer = self.decode(&answer, &[]).map_err(token_error)?;
+        let parsed: V3Answer = self.decode(&answer, &[], None).map_err(token_error)?;
         let token = parsed.access_token.filter(|t| !t.is_empty());
         match (token, parsed.expires_in.filter(|e| *e > 0)) {
             (Some(token), Some(expires_in)) => Ok((token, Duration::from_secs(expires_in))),
@@ -400,11 +419,12 @@ impl Transport {
                 timeout: None,
                 on: None,
                 oauth: false,
+                carried: None,
             })
             .await
             .map_err(token_error)?;
         let body: TenantAccessTokenInternalResponse =
-            self.decode(&answer, &[]).map_err(token_error)?;
+            self.decode(&answer, &[], None).map_err(token_error)?;
         let token = body.tenant_access_token.filter(|t| !t.is_empty());
         let expire = body.expire.filter(|e| *e > 0);
         match (token, expire) {

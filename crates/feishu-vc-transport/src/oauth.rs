@@ -612,11 +612,12 @@ impl UserTokenSource {
                 timeout: None,
                 on: None,
                 oauth: true,
+                carried: None,
             })
             .await
             .map_err(GrantFailure::from)?;
         let parsed: TokenAnswer = transport
-            .decode(&answer, &[])
+            .decode(&answer, &[], None)
             .map_err(GrantFailure::Other)?;
         let now = now_secs();
         match (parsed.access_token, parsed.expires_in) {

@@ -35,6 +35,8 @@ pub(crate) struct Known<'a> {
     pub(crate) token: Option<&'a SecretString>,
     /// Secrets the caller gave for this call.
     pub(crate) extra: &'a [SecretString],
+    /// A secret the request carries (the meeting password).
+    pub(crate) carried: Option<&'a SecretString>,
 }
 
 impl<'a> Known<'a> {
@@ -43,6 +45,7 @@ impl<'a> Known<'a> {
             .into_iter()
             .chain(self.token)
             .chain(self.extra.iter())
+            .chain(self.carried)
             .map(SecretString::expose_secret)
             .filter(|s| s.len() >= MIN_SCRUBBED_LEN)
     }
@@ -177,6 +180,7 @@ mod tests {
         app_secret: None,
         token: None,
         extra: &[],
+        carried: None,
     };
 
     #[test]
@@ -219,6 +223,7 @@ mod tests {
             app_secret: None,
             token: Some(&token),
             extra: &password,
+            carried: None,
         };
         let page = "<p>bad token t-g1044abcdefghijk, password 97102455</p>";
         let e = excerpt(page.as_bytes(), &known);
@@ -231,6 +236,17 @@ mod tests {
         let e = excerpt(&body, &known);
         assert!(!e.contains("t-g1044a"), "{e}");
         assert!(e.ends_with(&format!("{REDACTED}…")), "{e}");
+
+        // A secret the request carries is scrubbed like the call's own.
+        let carried = SecretString::new("97102455");
+        let known = Known {
+            carried: Some(&carried),
+            ..NONE
+        };
+        assert_eq!(
+            known.scrub("password 97102455"),
+            format!("password {REDACTED}")
+        );
 
         // Too short to scrub without mangling the text.
         let short = [SecretString::new("7")];

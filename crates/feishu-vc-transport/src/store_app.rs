@@ -419,11 +419,12 @@ impl StoreAppTokenSource {
                 timeout: None,
                 on: None,
                 oauth: false,
+                carried: None,
             })
             .await
             .map_err(crate::token_error)?;
         transport
-            .decode(&answer, secrets)
+            .decode(&answer, secrets, None)
             .map_err(crate::token_error)
     }
 }

@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use feishu_vc_model::ErrorCode;
+use feishu_vc_model::{ErrorCode, SchemaValid};
 use validator::{ValidationErrors, ValidationErrorsKind};
 
 use crate::Violation;
@@ -11,12 +11,17 @@ use crate::Violation;
 /// their field in the `field` parameter.
 const STRUCT_LEVEL: &str = "__all__";
 
-/// Runs the schema's single-field rules on `value`, naming paths below `prefix`.
+/// Runs the schema's single-field rules on `value`, naming paths below `prefix`. A valid value
+/// costs the generated plain checks only; `validator`'s report, with its maps of paths, is built
+/// only for a value that breaks a rule.
 pub(crate) fn schema_rules(
-    value: &impl validator::Validate,
+    value: &(impl validator::Validate + SchemaValid),
     prefix: &str,
     out: &mut Vec<Violation>,
 ) {
+    if value.schema_valid() {
+        return;
+    }
     if let Err(errors) = value.validate() {
         flatten(&errors, prefix, out);
     }

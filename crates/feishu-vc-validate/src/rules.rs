@@ -204,11 +204,11 @@ fn call_rules(
             ErrorCode::RecordParamError,
         ));
     }
-    let callee_path = join(prefix, "call_setting.callee");
+    let callee_path = || join(prefix, "call_setting.callee");
     let Some(call) = &settings.call_setting else {
         if presence == Presence::Required {
             out.push(Violation::new(
-                callee_path,
+                callee_path(),
                 "is required for a 1-to-1 call",
                 ErrorCode::ParamError,
             ));
@@ -223,7 +223,7 @@ fn call_rules(
         .filter(|k| k.is_known() && *k != UserType::PstnUser)
     {
         out.push(Violation::new(
-            join(&callee_path, "user_type"),
+            join(&callee_path(), "user_type"),
             format!(
                 "must be 6 (PSTN user), not {}: a 1-to-1 call can only be booked to a phone number",
                 kind.value()
@@ -233,7 +233,7 @@ fn call_rules(
     }
     if callee.pstn_sip_info.is_none() {
         out.push(Violation::new(
-            join(&callee_path, "pstn_sip_info.main_address"),
+            join(&callee_path(), "pstn_sip_info.main_address"),
             "is required for a 1-to-1 call: the number to call, as +86-<digits>",
             ErrorCode::ParamError,
         ));

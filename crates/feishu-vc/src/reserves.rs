@@ -8,8 +8,8 @@ use std::time::Duration;
 use feishu_vc_model::{
     ApiRequest, ApiResponse, ApplyReserveData, ApplyReserveRequest, Booked, DeleteReserveData,
     DeleteReserveRequest, GetActiveMeetingData, GetActiveMeetingRequest, GetReserveData,
-    GetReserveRequest, IncompleteResponse, Method, Reserve, ReserveCorrectionCheckInfo, ReserveId,
-    ReserveMeetingSetting, SecretString, Timestamp, TokenKind, UpdateReserveBody,
+    GetReserveRequest, IncompleteResponse, Method, Password, Reserve, ReserveCorrectionCheckInfo,
+    ReserveId, ReserveMeetingSetting, SecretString, Timestamp, TokenKind, UpdateReserveBody,
     UpdateReserveData, UpdateReserveRequest, UserIdType,
 };
 use feishu_vc_transport::{
@@ -312,12 +312,15 @@ impl<'c, R: ReserveOperation> IntoFuture for Call<'c, R> {
             let Call {
                 client,
                 request,
-                mut options,
+                options,
             } = self;
-            let password = request.meeting_settings().and_then(|s| s.password.as_ref());
-            if let Some(password) = password.filter(|p| !p.is_no_password()) {
-                options = options.with_secret(password.expose_secret());
-            }
+            // Scrubbed from whatever the call shows, should the server echo it; passed by
+            // reference rather than copied into the options.
+            let password = request
+                .meeting_settings()
+                .and_then(|s| s.password.as_ref())
+                .filter(|p| !p.is_no_password())
+                .map(Password::as_secret);
             let mut ignored = Vec::new();
             if client.validation {
                 // Without any token the transport fails the call; validate as a tenant call.
@@ -331,7 +334,10 @@ impl<'c, R: ReserveOperation> IntoFuture for Call<'c, R> {
                 }
                 ignored = request.validate(&context)?;
             }
-            let mut response = client.transport.send(&request, &options).await?;
+            let mut response = client
+                .transport
+                .send_carrying(&request, &options, password)
+                .await?;
             for v in ignored {
                 response = response.with_warning(Warning::Ignored {
                     path: v.path().to_owned(),

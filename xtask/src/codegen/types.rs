@@ -241,8 +241,19 @@ value.parse().map_err(serde::de::Error::custom)
         let mut helpers = String::new();
         let mut struct_rules = Vec::new();
         let mut field_rules: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        // The same rules as plain checks, for `SchemaValid`: a valid value costs the checks only.
+        let mut checks = Vec::new();
         if validated {
             for f in &fields {
+                let ident = &f.ident;
+                // A rule on one value holds for an absent optional field, as `validator`'s does.
+                let on_value = |check: &str| {
+                    if f.optional {
+                        format!("self.{ident}.as_ref().is_none_or(|v| {check}(v).is_ok())")
+                    } else {
+                        format!("{check}(&self.{ident}).is_ok()")
+                    }
+                };
                 let code =
                     f.p.get("x-error-code")
                         .and_then(Value::as_i64)
@@ -253,12 +264,17 @@ value.parse().map_err(serde::de::Error::custom)
                     rules.push(format!(
                         "required(code = \"{DEFAULT_CODE}\", message = \"is required\")"
                     ));
+                    checks.push(format!("self.{ident}.is_some()"));
                 }
                 if let Some(target) = &f.ft.target {
                     if self.is_struct(target) && self.validated.contains(target) {
                         rules.push("nested".to_owned());
+                        checks.push(format!(
+                            "crate::validation::SchemaValid::schema_valid(&self.{ident})"
+                        ));
                     } else if self.is_int_enum(target) && f.ft.item.is_none() {
                         rules.push(format!("custom(function = \"crate::validation::known_value\", code = \"{code}\")"));
+                        checks.push(on_value("crate::validation::known_value"));
                     }
                 }
                 let fn_base = format!("{}_{}", name.to_snake_case(), f.json);
@@ -277,6 +293,7 @@ value.parse().map_err(serde::de::Error::custom)
                         "custom(function = \"{fn_name}\", code = \"{code}\", message = {})",
                         rust_string(&message)
                     ));
+                    checks.push(on_value(&fn_name));
                 }
                 if let Some(pattern) = f.p.get("pattern").and_then(Value::as_str) {
                     let fn_name = format!("validate_pattern_{fn_base}");
@@ -292,6 +309,7 @@ value.parse().map_err(serde::de::Error::custom)
                         "custom(function = \"{fn_name}\", code = \"{code}\", message = {})",
                         rust_string(&message)
                     ));
+                    checks.push(on_value(&fn_name));
                 }
                 let min_items = f.p.get("minItems").and_then(Value::as_u64);
                 let max_items = f.p.get("maxItems").and_then(Value::as_u64);
@@ -324,6 +342,7 @@ value.parse().map_err(serde::de::Error::custom)
                     struct_rules.push(format!(
                         "schema(function = \"{fn_name}\", skip_on_field_errors = false)"
                     ));
+                    checks.push(format!("{fn_name}(self).is_ok()"));
                 }
             }
         }
@@ -466,6 +485,17 @@ value.parse().map_err(serde::de::Error::custom)
             );
         }
         out.push_str("}\n\n");
+        if validated {
+            let all = if checks.is_empty() {
+                "true".to_owned()
+            } else {
+                checks.join(" && ")
+            };
+            let _ = write!(
+                out,
+                "#[cfg(feature = \"validate\")]\nimpl crate::validation::SchemaValid for {name} {{\nfn schema_valid(&self) -> bool {{\n{all}\n}}\n}}\n\n"
+            );
+        }
         out.push_str(&helpers);
         Ok(())
     }

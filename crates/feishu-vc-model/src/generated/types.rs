@@ -57,6 +57,12 @@ impl ApplyReserveBody {
         self
     }
 }
+#[cfg(feature = "validate")]
+impl crate::validation::SchemaValid for ApplyReserveBody {
+    fn schema_valid(&self) -> bool {
+        crate::validation::SchemaValid::schema_valid(&self.meeting_settings)
+    }
+}
 /// data of a successful apply response.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
@@ -1311,6 +1317,16 @@ impl PstnSipInfo {
     }
 }
 #[cfg(feature = "validate")]
+impl crate::validation::SchemaValid for PstnSipInfo {
+    fn schema_valid(&self) -> bool {
+        self.main_address.is_some()
+            && self
+                .main_address
+                .as_ref()
+                .is_none_or(|v| validate_pattern_pstn_sip_info_main_address(v).is_ok())
+    }
+}
+#[cfg(feature = "validate")]
 fn validate_pattern_pstn_sip_info_main_address(
     value: &String,
 ) -> Result<(), validator::ValidationError> {
@@ -1499,6 +1515,19 @@ impl ReserveActionPermission {
     }
 }
 #[cfg(feature = "validate")]
+impl crate::validation::SchemaValid for ReserveActionPermission {
+    fn schema_valid(&self) -> bool {
+        self.permission.is_some()
+            && self
+                .permission
+                .as_ref()
+                .is_none_or(|v| crate::validation::known_value(v).is_ok())
+            && self.permission_checkers.is_some()
+            && crate::validation::SchemaValid::schema_valid(&self.permission_checkers)
+            && validate_items_reserve_action_permission_permission_checkers(self).is_ok()
+    }
+}
+#[cfg(feature = "validate")]
 fn validate_items_reserve_action_permission_permission_checkers(
     value: &ReserveActionPermission,
 ) -> Result<(), validator::ValidationError> {
@@ -1554,6 +1583,19 @@ impl ReserveAssignHost {
     }
 }
 #[cfg(feature = "validate")]
+impl crate::validation::SchemaValid for ReserveAssignHost {
+    fn schema_valid(&self) -> bool {
+        self
+            .id
+            .as_ref()
+            .is_none_or(|v| validate_min_length_reserve_assign_host_id(v).is_ok())
+            && self
+                .user_type
+                .as_ref()
+                .is_none_or(|v| crate::validation::known_value(v).is_ok())
+    }
+}
+#[cfg(feature = "validate")]
 fn validate_min_length_reserve_assign_host_id(
     value: &crate::UserId,
 ) -> Result<(), validator::ValidationError> {
@@ -1591,6 +1633,13 @@ impl ReserveCallSetting {
     pub fn set_callee(mut self, value: impl Into<ReserveCallee>) -> Self {
         self.callee = Some(value.into());
         self
+    }
+}
+#[cfg(feature = "validate")]
+impl crate::validation::SchemaValid for ReserveCallSetting {
+    fn schema_valid(&self) -> bool {
+        self.callee.is_some()
+            && crate::validation::SchemaValid::schema_valid(&self.callee)
     }
 }
 /// The user called in a 1-to-1 call.
@@ -1651,6 +1700,17 @@ impl ReserveCallee {
     pub fn set_user_type(mut self, value: impl Into<UserType>) -> Self {
         self.user_type = Some(value.into());
         self
+    }
+}
+#[cfg(feature = "validate")]
+impl crate::validation::SchemaValid for ReserveCallee {
+    fn schema_valid(&self) -> bool {
+        crate::validation::SchemaValid::schema_valid(&self.pstn_sip_info)
+            && self.user_type.is_some()
+            && self
+                .user_type
+                .as_ref()
+                .is_none_or(|v| crate::validation::known_value(v).is_ok())
     }
 }
 /// Corrections made while checking the request (apply and update responses). The call still succeeds.
@@ -1799,6 +1859,25 @@ impl ReserveMeetingSetting {
     }
 }
 #[cfg(feature = "validate")]
+impl crate::validation::SchemaValid for ReserveMeetingSetting {
+    fn schema_valid(&self) -> bool {
+        crate::validation::SchemaValid::schema_valid(&self.action_permissions)
+            && crate::validation::SchemaValid::schema_valid(&self.assign_host_list)
+            && validate_items_reserve_meeting_setting_assign_host_list(self).is_ok()
+            && crate::validation::SchemaValid::schema_valid(&self.call_setting)
+            && self
+                .meeting_initial_type
+                .as_ref()
+                .is_none_or(|v| crate::validation::known_value(v).is_ok())
+            && self
+                .password
+                .as_ref()
+                .is_none_or(|v| {
+                    validate_pattern_reserve_meeting_setting_password(v).is_ok()
+                })
+    }
+}
+#[cfg(feature = "validate")]
 fn validate_items_reserve_meeting_setting_assign_host_list(
     value: &ReserveMeetingSetting,
 ) -> Result<(), validator::ValidationError> {
@@ -1909,6 +1988,23 @@ impl ReservePermissionChecker {
     }
 }
 #[cfg(feature = "validate")]
+impl crate::validation::SchemaValid for ReservePermissionChecker {
+    fn schema_valid(&self) -> bool {
+        self.check_field.is_some()
+            && self
+                .check_field
+                .as_ref()
+                .is_none_or(|v| crate::validation::known_value(v).is_ok())
+            && self.check_list.is_some()
+            && validate_items_reserve_permission_checker_check_list(self).is_ok()
+            && self.check_mode.is_some()
+            && self
+                .check_mode
+                .as_ref()
+                .is_none_or(|v| crate::validation::known_value(v).is_ok())
+    }
+}
+#[cfg(feature = "validate")]
 fn validate_items_reserve_permission_checker_check_list(
     value: &ReservePermissionChecker,
 ) -> Result<(), validator::ValidationError> {
@@ -1957,6 +2053,12 @@ impl TenantAccessTokenInternalBody {
     pub fn set_app_secret(mut self, value: impl Into<crate::SecretString>) -> Self {
         self.app_secret = value.into();
         self
+    }
+}
+#[cfg(feature = "validate")]
+impl crate::validation::SchemaValid for TenantAccessTokenInternalBody {
+    fn schema_valid(&self) -> bool {
+        true
     }
 }
 /// Response of the legacy tenant_access_token endpoint. The token fields are top level, not under data.
@@ -2031,6 +2133,12 @@ impl UpdateReserveBody {
     ) -> Self {
         self.meeting_settings = Some(value.into());
         self
+    }
+}
+#[cfg(feature = "validate")]
+impl crate::validation::SchemaValid for UpdateReserveBody {
+    fn schema_valid(&self) -> bool {
+        crate::validation::SchemaValid::schema_valid(&self.meeting_settings)
     }
 }
 /// data of a successful update response.

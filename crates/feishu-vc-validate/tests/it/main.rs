@@ -4,6 +4,7 @@
 //! Every check runs against a fixed clock ([`NOW`]) so that the `end_time` window is exact.
 
 mod corpus;
+mod fast;
 mod report;
 mod valid;
 

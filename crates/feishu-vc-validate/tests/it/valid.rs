@@ -13,9 +13,9 @@ use crate::corpus::{RESERVE_ID, call_settings, hosts};
 use crate::{OWNER, Req, THIRTY_DAYS, at, ctx, describe, seed, seed_with};
 
 /// A valid request, checked with each of `tokens`.
-struct Case {
-    name: &'static str,
-    request: Req,
+pub(crate) struct Case {
+    pub(crate) name: &'static str,
+    pub(crate) request: Req,
     tokens: &'static [TokenKind],
 }
 
@@ -47,7 +47,7 @@ fn update(body: serde_json::Value) -> UpdateReserveRequest {
     UpdateReserveRequest::from_body(RESERVE_ID, body)
 }
 
-fn cases() -> Vec<Case> {
+pub(crate) fn cases() -> Vec<Case> {
     const BOTH: &[TokenKind] = &[Tenant, User];
     vec![
         case("seed", seed(), &[Tenant]),
