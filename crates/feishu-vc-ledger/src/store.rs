@@ -434,6 +434,33 @@ pub trait LedgerStore: Send + Sync + fmt::Debug {
     /// either way. An existing key with another fingerprint is [`LedgerError::Conflict`].
     fn begin(&self, intent: Intent) -> BoxFuture<'_, Result<Record, LedgerError>>;
 
+    /// [`begin`](LedgerStore::begin) for each of `intents`, in order, giving each intent's
+    /// result in its place: its record (written now, or as it already stood), or
+    /// [`LedgerError::Conflict`] for a key recorded for another request. A key given twice is
+    /// begun twice: the second gets the record the first wrote, or a conflict.
+    ///
+    /// `Err` means the store failed. The SQL stores write all the intents in one transaction
+    /// (one commit for the whole batch): on `Err` none of them is written. The default calls
+    /// `begin` once per intent (one commit each), stopping at the first failure of the store,
+    /// which leaves the intents before it written.
+    fn begin_many(
+        &self,
+        intents: Vec<Intent>,
+    ) -> BoxFuture<'_, Result<Vec<Result<Record, LedgerError>>, LedgerError>> {
+        Box::pin(async move {
+            let mut results = Vec::with_capacity(intents.len());
+            for intent in intents {
+                match self.begin(intent).await {
+                    Err(LedgerError::Backend { message, source }) => {
+                        return Err(LedgerError::Backend { message, source });
+                    }
+                    result => results.push(result),
+                }
+            }
+            Ok(results)
+        })
+    }
+
     /// Moves a pending record to sending (one more attempt), atomically, at `at`. `Ok(false)` when
     /// it was not pending (another worker took it, or it has an outcome): then do not send.
     fn mark_sending<'a>(

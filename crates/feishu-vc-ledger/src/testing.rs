@@ -46,6 +46,8 @@ where
     }
     run!(
         begin_is_idempotent_and_refuses_conflicts,
+        begin_many_gives_each_intent_its_own_result,
+        begin_many_twice_changes_nothing,
         mark_sending_takes_a_pending_record_once,
         mark_sending_races_have_one_winner,
         settle_records_each_outcome_only_from_sending,
@@ -157,6 +159,126 @@ async fn begin_is_idempotent_and_refuses_conflicts(store: Store) {
         "an intent without its optional parts"
     );
     assert_eq!(store.get(&IntentKey::new("missing")).await.unwrap(), None);
+}
+
+/// A conflict `result` for `key`: recorded `recorded`, given `given`.
+fn assert_conflict(result: &Result<Record, LedgerError>, key: &str, recorded: &str, given: &str) {
+    match result {
+        Err(LedgerError::Conflict {
+            key: k,
+            recorded: r,
+            given: g,
+        }) => assert_eq!(
+            (k.as_str(), r.as_str(), g.as_str()),
+            (key, recorded, given),
+            "the conflict names the key and both fingerprints"
+        ),
+        other => panic!("`{key}` with another fingerprint is a conflict, got {other:?}"),
+    }
+}
+
+async fn begin_many_gives_each_intent_its_own_result(store: Store) {
+    assert!(store.begin_many(Vec::new()).await.unwrap().is_empty());
+
+    // Recorded before: one pending, one being sent, one with a fingerprint the call contradicts.
+    let earlier = intent("earlier", 1).with_batch("rooms");
+    let sent = intent("sent", 2).with_batch("rooms");
+    let taken = intent("taken", 3).with_batch("rooms");
+    for written in [&earlier, &sent, &taken] {
+        store.begin(written.clone()).await.unwrap();
+    }
+    assert!(store.mark_sending(&sent.key, at(4)).await.unwrap());
+
+    let fresh = intent("fresh", 5).with_batch("rooms").with_keep(true);
+    let mut contradicts = taken.clone();
+    contradicts.fingerprint = "fp-other".to_owned();
+    let twice = intent("twice", 6).with_batch("rooms");
+    let mut twice_other = twice.clone();
+    twice_other.fingerprint = "fp-twice-other".to_owned();
+    let results = store
+        .begin_many(vec![
+            fresh.clone(),
+            earlier.clone(),
+            contradicts,
+            sent.clone(),
+            twice.clone(),
+            twice.clone(),
+            twice_other,
+        ])
+        .await
+        .unwrap();
+    assert_eq!(results.len(), 7, "one result per intent, in order");
+    assert_eq!(
+        results[0].as_ref().unwrap(),
+        &Record::pending(fresh.clone()),
+        "a new intent is written pending"
+    );
+    assert_eq!(
+        results[1].as_ref().unwrap(),
+        &Record::pending(earlier.clone()),
+        "a recorded intent is returned as it stands"
+    );
+    assert_conflict(&results[2], "taken", "fp-taken", "fp-other");
+    let sending = results[3].as_ref().unwrap();
+    assert_eq!((sending.state, sending.attempts), (State::Sending, 1));
+    assert_eq!(
+        results[4].as_ref().unwrap(),
+        &Record::pending(twice.clone()),
+        "the first of a key given twice is written"
+    );
+    assert_eq!(
+        results[5].as_ref().unwrap(),
+        &Record::pending(twice.clone()),
+        "the second gets the record the first wrote"
+    );
+    assert_conflict(&results[6], "twice", "fp-twice", "fp-twice-other");
+
+    // What the call wrote is what the store holds; the conflicts changed nothing.
+    assert_eq!(
+        store.get(&fresh.key).await.unwrap(),
+        Some(Record::pending(fresh))
+    );
+    assert_eq!(
+        store.get(&taken.key).await.unwrap(),
+        Some(Record::pending(taken))
+    );
+    let all = store
+        .list(&RecordFilter::all().batch("rooms"))
+        .await
+        .unwrap();
+    assert_eq!(keys(&all), ["earlier", "sent", "taken", "fresh", "twice"]);
+}
+
+async fn begin_many_twice_changes_nothing(store: Store) {
+    let intents: Vec<Intent> = (0..50)
+        .map(|n| intent(&format!("row-{n:02}"), n).with_batch("again"))
+        .collect();
+    let first: Vec<Record> = store
+        .begin_many(intents.clone())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    let expected: Vec<Record> = intents.iter().cloned().map(Record::pending).collect();
+    assert_eq!(first, expected, "every intent written, in order");
+    // One row sent meanwhile, as a run that crashed after sending it would leave it.
+    assert!(store.mark_sending(&intents[7].key, at(60)).await.unwrap());
+    let before = store.list(&RecordFilter::all()).await.unwrap();
+
+    let again: Vec<Record> = store
+        .begin_many(intents)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(again, before, "a re-run returns each record as it stands");
+    assert_eq!(
+        store.list(&RecordFilter::all()).await.unwrap(),
+        before,
+        "and writes nothing"
+    );
 }
 
 async fn mark_sending_takes_a_pending_record_once(store: Store) {
