@@ -24,11 +24,16 @@ pub(crate) const COLUMNS: &str = "seq, key, fingerprint, owner_kind, owner_id, t
     url, end_time, booked_at, ended_at, log_id, refusal_code, refusal_message, updated_at, \
     checked_at";
 
-/// Writes an intent unless its key is recorded (then the existing row is read and compared).
-pub(crate) const INSERT: &str = "INSERT INTO feishu_vc_ledger (key, fingerprint, owner_kind, \
-    owner_id, topic, intent_end_time, keep, batch, request, created_at, state, attempts, \
-    end_time, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', 0, $6, $10) \
-    ON CONFLICT (key) DO NOTHING";
+/// Writes an intent unless its key is recorded, returning the row written; none when the key
+/// was recorded (then the existing row is read and compared).
+pub(crate) fn insert() -> String {
+    format!(
+        "INSERT INTO feishu_vc_ledger (key, fingerprint, owner_kind, owner_id, topic, \
+         intent_end_time, keep, batch, request, created_at, state, attempts, end_time, \
+         updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', 0, $6, $10) \
+         ON CONFLICT (key) DO NOTHING RETURNING {COLUMNS}"
+    )
+}
 
 /// Pending to sending, one statement: the rows affected tell whether this caller took it.
 pub(crate) const MARK_SENDING: &str = "UPDATE feishu_vc_ledger SET state = 'sending', \
@@ -439,41 +444,93 @@ macro_rules! ledger_store {
                 }
                 .into_record()
             }
+
+            /// `begin` on `connection` (the pool's, or a transaction's): the outer `Err` is the
+            /// store's failure, the inner one a conflict.
+            async fn begin_on(
+                connection: &mut <$db as sqlx::Database>::Connection,
+                intent: feishu_vc_ledger::Intent,
+            ) -> Result<
+                Result<feishu_vc_ledger::Record, feishu_vc_ledger::LedgerError>,
+                feishu_vc_ledger::LedgerError,
+            > {
+                let failed = |e| $crate::sql_error($name, e);
+                let (owner_kind, owner_id) = $crate::sql::owner_columns(&intent);
+                let insert = $crate::sql::insert();
+                let written = sqlx::query(&insert)
+                    .bind(intent.key.as_str())
+                    .bind(&intent.fingerprint)
+                    .bind(owner_kind)
+                    .bind(owner_id)
+                    .bind(intent.topic.as_deref())
+                    .bind(intent.end_time.unix_seconds())
+                    .bind(intent.keep)
+                    .bind(intent.batch.as_deref())
+                    .bind(&intent.request)
+                    .bind(intent.created_at.unix_seconds())
+                    .fetch_optional(&mut *connection)
+                    .await
+                    .map_err(failed)?;
+                if let Some(row) = written {
+                    return Self::decode(&row).map(Ok);
+                }
+                let sql = $crate::sql::get();
+                let row = sqlx::query(&sql)
+                    .bind(intent.key.as_str())
+                    .fetch_optional(&mut *connection)
+                    .await
+                    .map_err(failed)?
+                    .ok_or_else(|| {
+                        feishu_vc_ledger::LedgerError::NotFound(format!(
+                            "intent `{}` (recorded, then gone)",
+                            intent.key
+                        ))
+                    })?;
+                let recorded = Self::decode(&row)?;
+                if recorded.intent.fingerprint == intent.fingerprint {
+                    Ok(Ok(recorded))
+                } else {
+                    Ok(Err($crate::sql::conflict(intent, &recorded)))
+                }
+            }
         }
 
         impl feishu_vc_ledger::LedgerStore for $store {
             fn begin(&self, intent: feishu_vc_ledger::Intent) -> $crate::sql::RecordFuture<'_> {
                 Box::pin(async move {
-                    let (owner_kind, owner_id) = $crate::sql::owner_columns(&intent);
-                    sqlx::query($crate::sql::INSERT)
-                        .bind(intent.key.as_str())
-                        .bind(&intent.fingerprint)
-                        .bind(owner_kind)
-                        .bind(owner_id)
-                        .bind(intent.topic.as_deref())
-                        .bind(intent.end_time.unix_seconds())
-                        .bind(intent.keep)
-                        .bind(intent.batch.as_deref())
-                        .bind(&intent.request)
-                        .bind(intent.created_at.unix_seconds())
-                        .execute(&self.pool)
+                    let mut connection = self
+                        .pool
+                        .acquire()
                         .await
                         .map_err(|e| $crate::sql_error($name, e))?;
-                    let sql = $crate::sql::get();
-                    let recorded = self
-                        .fetch_one_record(sqlx::query(&sql).bind(intent.key.as_str()))
-                        .await?
-                        .ok_or_else(|| {
-                            feishu_vc_ledger::LedgerError::NotFound(format!(
-                                "intent `{}` (just written)",
-                                intent.key
-                            ))
-                        })?;
-                    if recorded.intent.fingerprint == intent.fingerprint {
-                        Ok(recorded)
-                    } else {
-                        Err($crate::sql::conflict(intent, &recorded))
+                    Self::begin_on(&mut connection, intent).await?
+                })
+            }
+
+            /// One transaction, one commit: every intent is written, or (on `Err`) none.
+            fn begin_many(
+                &self,
+                intents: Vec<feishu_vc_ledger::Intent>,
+            ) -> feishu_vc_ledger::BoxFuture<
+                '_,
+                Result<
+                    Vec<Result<feishu_vc_ledger::Record, feishu_vc_ledger::LedgerError>>,
+                    feishu_vc_ledger::LedgerError,
+                >,
+            > {
+                Box::pin(async move {
+                    let failed = |e| $crate::sql_error($name, e);
+                    if intents.is_empty() {
+                        return Ok(Vec::new());
                     }
+                    let mut transaction = self.pool.begin().await.map_err(failed)?;
+                    let mut results = Vec::with_capacity(intents.len());
+                    for intent in intents {
+                        // A failure drops the transaction unfinished: it is rolled back.
+                        results.push(Self::begin_on(&mut transaction, intent).await?);
+                    }
+                    transaction.commit().await.map_err(failed)?;
+                    Ok(results)
                 })
             }
 
