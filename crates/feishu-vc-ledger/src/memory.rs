@@ -94,6 +94,21 @@ impl Inner {
     }
 }
 
+impl Inner {
+    fn mark_sending(&mut self, key: &IntentKey, at: Timestamp) -> Result<bool, LedgerError> {
+        self.entry_mut(key).map(|entry| {
+            if entry.record.state != State::Pending {
+                return false;
+            }
+            entry.record.state = State::Sending;
+            entry.record.attempts += 1;
+            entry.record.updated_at = at;
+            entry.sending_since = Some(at);
+            true
+        })
+    }
+}
+
 impl LedgerStore for InMemoryLedger {
     fn begin(&self, intent: Intent) -> BoxFuture<'_, Result<Record, LedgerError>> {
         ready(self.lock().begin(intent))
@@ -114,17 +129,20 @@ impl LedgerStore for InMemoryLedger {
         key: &'a IntentKey,
         at: Timestamp,
     ) -> BoxFuture<'a, Result<bool, LedgerError>> {
+        ready(self.lock().mark_sending(key, at))
+    }
+
+    /// `begin` and `mark_sending` under one lock.
+    fn mark_sending_new(
+        &self,
+        intent: Intent,
+        at: Timestamp,
+    ) -> BoxFuture<'_, Result<bool, LedgerError>> {
         let mut inner = self.lock();
-        let result = inner.entry_mut(key).map(|entry| {
-            if entry.record.state != State::Pending {
-                return false;
-            }
-            entry.record.state = State::Sending;
-            entry.record.attempts += 1;
-            entry.record.updated_at = at;
-            entry.sending_since = Some(at);
-            true
-        });
+        let key = intent.key.clone();
+        let result = inner
+            .begin(intent)
+            .and_then(|_| inner.mark_sending(&key, at));
         ready(result)
     }
 

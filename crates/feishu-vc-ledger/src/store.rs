@@ -469,6 +469,29 @@ pub trait LedgerStore: Send + Sync + fmt::Debug {
         at: Timestamp,
     ) -> BoxFuture<'a, Result<bool, LedgerError>>;
 
+    /// [`mark_sending`](LedgerStore::mark_sending) for an intent that may not be written yet:
+    /// writes `intent` directly as sending (one attempt, at `at`) when its key is new, else
+    /// moves its pending record to sending; one atomic change (one commit on the SQL stores).
+    /// `Ok(false)` when the record exists and is not pending (then do not send); an existing key
+    /// with another fingerprint is [`LedgerError::Conflict`], and nothing changes.
+    ///
+    /// Call it where `mark_sending` would be called, right before the request goes out (after
+    /// the access token and the rate limiter's slot are in hand), never before: a sender that
+    /// dies while waiting for its slot must leave no record sending, and with this it leaves
+    /// none at all (nothing was sent; the next booking of the key writes it). The default calls
+    /// `begin`, then `mark_sending` (two commits).
+    fn mark_sending_new(
+        &self,
+        intent: Intent,
+        at: Timestamp,
+    ) -> BoxFuture<'_, Result<bool, LedgerError>> {
+        Box::pin(async move {
+            let key = intent.key.clone();
+            self.begin(intent).await?;
+            self.mark_sending(&key, at).await
+        })
+    }
+
     /// Records the outcome of a record being sent: it becomes booked, unknown or refused, or, for
     /// [`Outcome::NotBooked`], pending again (attempts kept, the error in its refusal), to be
     /// sent by the next [`mark_sending`](LedgerStore::mark_sending).

@@ -50,6 +50,8 @@ where
         begin_many_twice_changes_nothing,
         mark_sending_takes_a_pending_record_once,
         mark_sending_races_have_one_winner,
+        mark_sending_new_writes_a_new_key_sending_or_marks_its_pending_record,
+        mark_sending_new_races_have_one_winner,
         settle_records_each_outcome_only_from_sending,
         not_booked_returns_a_sending_record_to_pending,
         settle_interrupted_takes_only_old_sending_records_of_the_batch,
@@ -162,7 +164,12 @@ async fn begin_is_idempotent_and_refuses_conflicts(store: Store) {
 }
 
 /// A conflict `result` for `key`: recorded `recorded`, given `given`.
-fn assert_conflict(result: &Result<Record, LedgerError>, key: &str, recorded: &str, given: &str) {
+fn assert_conflict<T: std::fmt::Debug>(
+    result: &Result<T, LedgerError>,
+    key: &str,
+    recorded: &str,
+    given: &str,
+) {
     match result {
         Err(LedgerError::Conflict {
             key: k,
@@ -319,6 +326,78 @@ async fn mark_sending_races_have_one_winner(store: Store) {
         }
         assert_eq!(won, 1, "exactly one of two racing senders takes {key}");
         assert_eq!(store.get(&key).await.unwrap().unwrap().attempts, 1);
+    }
+}
+
+async fn mark_sending_new_writes_a_new_key_sending_or_marks_its_pending_record(store: Store) {
+    let new = intent("new", 1).with_batch("rooms").with_keep(true);
+    assert!(store.mark_sending_new(new.clone(), at(5)).await.unwrap());
+    let mut expected = Record::pending(new.clone());
+    expected.state = State::Sending;
+    expected.attempts = 1;
+    expected.updated_at = at(5);
+    assert_eq!(
+        store.get(&new.key).await.unwrap(),
+        Some(expected),
+        "a new key is written, already sending"
+    );
+    assert!(
+        !store.mark_sending_new(new.clone(), at(6)).await.unwrap(),
+        "sending already: not sent again"
+    );
+    assert_eq!(store.get(&new.key).await.unwrap().unwrap().attempts, 1);
+
+    let pending = intent("pending", 2);
+    store.begin(pending.clone()).await.unwrap();
+    assert!(
+        store
+            .mark_sending_new(pending.clone(), at(7))
+            .await
+            .unwrap()
+    );
+    let marked = store.get(&pending.key).await.unwrap().unwrap();
+    assert_eq!((marked.state, marked.attempts), (State::Sending, 1));
+
+    let waiting = intent("waiting", 3);
+    store.begin(waiting.clone()).await.unwrap();
+    let mut other = waiting.clone();
+    other.fingerprint = "fp-other".to_owned();
+    assert_conflict(
+        &store.mark_sending_new(other, at(8)).await,
+        "waiting",
+        "fp-waiting",
+        "fp-other",
+    );
+    assert_eq!(
+        store.get(&waiting.key).await.unwrap(),
+        Some(Record::pending(waiting)),
+        "a conflict changes nothing"
+    );
+
+    // Its sending time is recorded: a sender that dies now leaves it interrupted.
+    let interrupted = store
+        .settle_interrupted(Some("rooms"), at(6))
+        .await
+        .unwrap();
+    assert_eq!(keys(&interrupted), ["new"]);
+}
+
+async fn mark_sending_new_races_have_one_winner(store: Store) {
+    for n in 0..20 {
+        let written = intent(&format!("race-{n}"), n);
+        let racers: Vec<_> = (0..2)
+            .map(|_| {
+                let (store, written) = (store.clone(), written.clone());
+                tokio::spawn(async move { store.mark_sending_new(written, at(n)).await.unwrap() })
+            })
+            .collect();
+        let mut won = 0;
+        for racer in racers {
+            won += usize::from(racer.await.unwrap());
+        }
+        let key = &written.key;
+        assert_eq!(won, 1, "exactly one of two racing senders writes {key}");
+        assert_eq!(store.get(key).await.unwrap().unwrap().attempts, 1);
     }
 }
 
