@@ -24,15 +24,39 @@ pub(crate) const COLUMNS: &str = "seq, key, fingerprint, owner_kind, owner_id, t
     url, end_time, booked_at, ended_at, log_id, refusal_code, refusal_message, updated_at, \
     checked_at";
 
-/// Writes an intent unless its key is recorded, returning the row written; none when the key
-/// was recorded (then the existing row is read and compared).
-pub(crate) fn insert() -> String {
+/// `INSERT` of an intent (`$1` to `$10`, bound by the stores' `bind_intent`) with the state
+/// columns `rest` gives (`state, attempts, end_time, updated_at[, ...]` and their values),
+/// unless its key is recorded.
+fn insert_intent(rest: (&str, &str)) -> String {
+    let (columns, values) = rest;
     format!(
         "INSERT INTO feishu_vc_ledger (key, fingerprint, owner_kind, owner_id, topic, \
-         intent_end_time, keep, batch, request, created_at, state, attempts, end_time, \
-         updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', 0, $6, $10) \
-         ON CONFLICT (key) DO NOTHING RETURNING {COLUMNS}"
+         intent_end_time, keep, batch, request, created_at, {columns}) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, {values}) ON CONFLICT (key) DO NOTHING"
     )
+}
+
+/// Writes an intent pending unless its key is recorded, returning the row written; none when
+/// the key was recorded (then the existing row is read and compared).
+pub(crate) fn insert() -> String {
+    let insert = insert_intent((
+        "state, attempts, end_time, updated_at",
+        "'pending', 0, $6, $10",
+    ));
+    format!("{insert} RETURNING {COLUMNS}")
+}
+
+/// Writes an intent directly as sending since `$11` (one attempt) unless its key is recorded.
+pub(crate) fn insert_sending() -> String {
+    insert_intent((
+        "state, attempts, end_time, updated_at, sending_since",
+        "'sending', 1, $6, $11, $11",
+    ))
+}
+
+/// [`MARK_SENDING`] of a record with fingerprint `$3` only.
+pub(crate) fn mark_sending_same() -> String {
+    format!("{MARK_SENDING} AND fingerprint = $3")
 }
 
 /// Pending to sending, one statement: the rows affected tell whether this caller took it.
@@ -445,19 +469,13 @@ macro_rules! ledger_store {
                 .into_record()
             }
 
-            /// `begin` on `connection` (the pool's, or a transaction's): the outer `Err` is the
-            /// store's failure, the inner one a conflict.
-            async fn begin_on(
-                connection: &mut <$db as sqlx::Database>::Connection,
-                intent: feishu_vc_ledger::Intent,
-            ) -> Result<
-                Result<feishu_vc_ledger::Record, feishu_vc_ledger::LedgerError>,
-                feishu_vc_ledger::LedgerError,
-            > {
-                let failed = |e| $crate::sql_error($name, e);
-                let (owner_kind, owner_id) = $crate::sql::owner_columns(&intent);
-                let insert = $crate::sql::insert();
-                let written = sqlx::query(&insert)
+            /// `query` with the intent's columns bound as `$1` to `$10` (see `insert_intent`).
+            fn bind_intent<'q>(
+                query: sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments<'q>>,
+                intent: &'q feishu_vc_ledger::Intent,
+            ) -> sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments<'q>> {
+                let (owner_kind, owner_id) = $crate::sql::owner_columns(intent);
+                query
                     .bind(intent.key.as_str())
                     .bind(&intent.fingerprint)
                     .bind(owner_kind)
@@ -468,6 +486,20 @@ macro_rules! ledger_store {
                     .bind(intent.batch.as_deref())
                     .bind(&intent.request)
                     .bind(intent.created_at.unix_seconds())
+            }
+
+            /// `begin` on `connection` (the pool's, or a transaction's): the outer `Err` is the
+            /// store's failure, the inner one a conflict.
+            async fn begin_on(
+                connection: &mut <$db as sqlx::Database>::Connection,
+                intent: feishu_vc_ledger::Intent,
+            ) -> Result<
+                Result<feishu_vc_ledger::Record, feishu_vc_ledger::LedgerError>,
+                feishu_vc_ledger::LedgerError,
+            > {
+                let failed = |e| $crate::sql_error($name, e);
+                let insert = $crate::sql::insert();
+                let written = Self::bind_intent(sqlx::query(&insert), &intent)
                     .fetch_optional(&mut *connection)
                     .await
                     .map_err(failed)?;
@@ -553,6 +585,48 @@ macro_rules! ledger_store {
                         Some(_) => Ok(false),
                         None => Err(feishu_vc_ledger::LedgerError::NotFound(format!(
                             "intent `{key}`"
+                        ))),
+                    }
+                })
+            }
+
+            /// One statement for a new key (the insert); else one marking the pending record
+            /// of the same fingerprint.
+            fn mark_sending_new(
+                &self,
+                intent: feishu_vc_ledger::Intent,
+                at: feishu_vc_model::Timestamp,
+            ) -> feishu_vc_ledger::BoxFuture<'_, Result<bool, feishu_vc_ledger::LedgerError>> {
+                Box::pin(async move {
+                    let failed = |e| $crate::sql_error($name, e);
+                    let insert = $crate::sql::insert_sending();
+                    let written = Self::bind_intent(sqlx::query(&insert), &intent)
+                        .bind(at.unix_seconds())
+                        .execute(&self.pool)
+                        .await
+                        .map_err(failed)?;
+                    if written.rows_affected() == 1 {
+                        return Ok(true);
+                    }
+                    let mark = $crate::sql::mark_sending_same();
+                    let marked = sqlx::query(&mark)
+                        .bind(intent.key.as_str())
+                        .bind(at.unix_seconds())
+                        .bind(&intent.fingerprint)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(failed)?;
+                    if marked.rows_affected() == 1 {
+                        return Ok(true);
+                    }
+                    match self.get(&intent.key).await? {
+                        Some(recorded) if recorded.intent.fingerprint != intent.fingerprint => {
+                            Err($crate::sql::conflict(intent, &recorded))
+                        }
+                        Some(_) => Ok(false),
+                        None => Err(feishu_vc_ledger::LedgerError::NotFound(format!(
+                            "intent `{}` (recorded, then gone)",
+                            intent.key
                         ))),
                     }
                 })
