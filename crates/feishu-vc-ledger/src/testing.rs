@@ -215,29 +215,19 @@ async fn begin_many_gives_each_intent_its_own_result(store: Store) {
         .await
         .unwrap();
     assert_eq!(results.len(), 7, "one result per intent, in order");
-    assert_eq!(
-        results[0].as_ref().unwrap(),
-        &Record::pending(fresh.clone()),
-        "a new intent is written pending"
-    );
-    assert_eq!(
-        results[1].as_ref().unwrap(),
-        &Record::pending(earlier.clone()),
-        "a recorded intent is returned as it stands"
-    );
+    let pending = [
+        (0, &fresh, "a new intent is written pending"),
+        (1, &earlier, "a recorded intent is returned as it stands"),
+        (4, &twice, "the first of a key given twice is written"),
+        (5, &twice, "the second gets the record the first wrote"),
+    ];
+    for (i, written, why) in pending {
+        let expected = Record::pending(written.clone());
+        assert_eq!(results[i].as_ref().unwrap(), &expected, "{why}");
+    }
     assert_conflict(&results[2], "taken", "fp-taken", "fp-other");
     let sending = results[3].as_ref().unwrap();
     assert_eq!((sending.state, sending.attempts), (State::Sending, 1));
-    assert_eq!(
-        results[4].as_ref().unwrap(),
-        &Record::pending(twice.clone()),
-        "the first of a key given twice is written"
-    );
-    assert_eq!(
-        results[5].as_ref().unwrap(),
-        &Record::pending(twice.clone()),
-        "the second gets the record the first wrote"
-    );
     assert_conflict(&results[6], "twice", "fp-twice", "fp-twice-other");
 
     // What the call wrote is what the store holds; the conflicts changed nothing.
