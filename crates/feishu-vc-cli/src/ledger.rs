@@ -213,7 +213,8 @@ impl Clock {
     pub(crate) async fn of_emulator(base_url: &str) -> Result<Self, Failure> {
         let url = format!("{}/_emulator/clock", base_url.trim_end_matches('/'));
         let failed = |e: String| Failure::network(format!("reading the emulator's clock: {e}"));
-        // A client of the CLI's own: rustls needs its crypto provider before it is built.
+        // This client is built before the facade's, which would install the provider: reqwest
+        // panics without one.
         feishu_vc::transport::install_rustls_provider();
         let answer = feishu_vc::transport::reqwest::Client::new()
             .get(&url)

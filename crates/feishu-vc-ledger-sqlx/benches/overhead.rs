@@ -1,10 +1,13 @@
 //! What the ledger costs per apply: the same bookings against the emulator (in memory, no rate
 //! limit) sent bare through `feishu_vc::Client`, through a `Ledger` over SQLite (a file, WAL,
 //! `synchronous = FULL`) and through a `Ledger` over PostgreSQL (a local server with `fsync` and
-//! `synchronous_commit` on), in interleaved rounds of one process, one apply at a time and 8 in
-//! flight. Prints the median time per apply of each, and its ratio and difference to the bare
-//! apply. Two more ledgers that never wait for the disk (SQLite in memory, PostgreSQL with `fsync`
-//! off) tell what of the overhead is the disk's.
+//! `synchronous_commit` on), each of these two also with the intent committed first, as bookings
+//! were before `mark_sending_new` (three commits instead of two), in interleaved rounds of one
+//! process, one apply at a time and 8 in flight. Prints the median time per apply of each, and
+//! its ratio and difference to the bare apply. Two more ledgers that never wait for the disk
+//! (SQLite in memory, PostgreSQL with `fsync` off) tell what of the overhead is the disk's.
+//! Last, the time to write a batch's 500 intents on the two durable stores: one `begin` (one
+//! commit) each, as `book_batch` did before, against one `begin_many`.
 //!
 //! `cargo bench -p feishu-vc-ledger-sqlx --bench overhead` (needs PostgreSQL's binaries, like the
 //! tests).
@@ -15,25 +18,34 @@ use std::time::{Duration, Instant};
 
 use feishu_vc::model::{ApplyReserveRequest, ReserveMeetingSetting, Timestamp};
 use feishu_vc_emulator::{DEMO_USER_ALICE, Emulator};
-use feishu_vc_ledger::{BookOptions, IntentKey, Ledger, LedgerStore, State};
+use feishu_vc_ledger::{
+    BookOptions, Intent, IntentKey, Ledger, LedgerStore, State, fingerprint, request_json,
+};
 use feishu_vc_ledger_sqlx::SqliteLedger;
 use feishu_vc_ledger_sqlx::testing::PostgresServer;
 
 /// Applies per variant in one round.
 const PER_ROUND: usize = 200;
 const ROUNDS: usize = 7;
+/// Rows of a batch, and rounds of writing its intents each way.
+const BATCH: usize = 500;
+const BATCH_ROUNDS: usize = 5;
 
 #[derive(Clone)]
 enum Variant {
     Bare(feishu_vc::Client),
     Ledger(&'static str, Ledger),
+    /// The booking as it was before `mark_sending_new`: the intent committed first (`begin`),
+    /// then `book` finds it pending and marks it (`mark_sending`) before settling: three
+    /// commits.
+    IntentFirst(&'static str, Ledger),
 }
 
 impl Variant {
     fn name(&self) -> &'static str {
         match self {
             Variant::Bare(_) => "bare facade apply",
-            Variant::Ledger(name, _) => name,
+            Variant::Ledger(name, _) | Variant::IntentFirst(name, _) => name,
         }
     }
 
@@ -47,6 +59,22 @@ impl Variant {
         match self {
             Variant::Bare(client) => {
                 client.reserves().apply(request).await.unwrap();
+            }
+            Variant::IntentFirst(_, ledger) => {
+                let key = IntentKey::new(key);
+                let intent = Intent::new(
+                    key.clone(),
+                    fingerprint(&request).unwrap(),
+                    end,
+                    request_json(&request).unwrap(),
+                    Timestamp::now(),
+                );
+                ledger.store().begin(intent).await.unwrap();
+                let record = ledger
+                    .book(key, request, BookOptions::default())
+                    .await
+                    .unwrap();
+                assert_eq!((record.state, record.attempts), (State::Booked, 1));
             }
             Variant::Ledger(_, ledger) => {
                 let record = ledger
@@ -129,6 +157,74 @@ async fn run(variants: &[Variant], in_flight: usize) {
     }
 }
 
+/// Intents of a batch of `BATCH` rows, as `Ledger::book_batch` writes them: keys `{tag}#{n}`.
+fn batch_intents(tag: &str) -> Vec<Intent> {
+    let now = Timestamp::now();
+    let end = now.checked_add(Duration::from_secs(3600)).unwrap();
+    (0..BATCH)
+        .map(|n| {
+            let request = ApplyReserveRequest::new(
+                ReserveMeetingSetting::default().set_topic(format!("{tag} row {n}")),
+            )
+            .set_end_time(end)
+            .set_owner_id(DEMO_USER_ALICE);
+            let json = request_json(&request).unwrap();
+            let key = IntentKey::new(format!("{tag}#{n}"));
+            Intent::new(key, fingerprint(&request).unwrap(), end, json, now).with_batch(tag)
+        })
+        .collect()
+}
+
+/// Writes a batch's intents one `begin` (one commit) each, as `book_batch` did before
+/// `begin_many`, or in one `begin_many`; the wall time.
+async fn write_intents(store: &dyn LedgerStore, tag: &str, many: bool) -> Duration {
+    let intents = batch_intents(tag);
+    let started = Instant::now();
+    if many {
+        let written = store.begin_many(intents).await.unwrap();
+        assert!(written.iter().all(Result::is_ok));
+    } else {
+        for intent in intents {
+            store.begin(intent).await.unwrap();
+        }
+    }
+    started.elapsed()
+}
+
+/// Time to write a batch's `BATCH` intents on each durable store, both ways, in interleaved
+/// rounds.
+async fn batches(stores: &[(&str, Arc<dyn LedgerStore>)]) {
+    println!(
+        "\n| store | {BATCH} intents, one `begin` each: median ms | best | \
+         one `begin_many`: median ms | best | before ÷ after |\n|---|---|---|---|---|---|"
+    );
+    for (name, store) in stores {
+        let (mut one_by_one, mut many) = (Vec::new(), Vec::new());
+        for r in 0..BATCH_ROUNDS {
+            // Each round starts with the other way.
+            for way in [r % 2 == 0, r % 2 == 1] {
+                let tag = format!("batch-r{r}-{way}");
+                let took = write_intents(store.as_ref(), &tag, way).await;
+                if way { &mut many } else { &mut one_by_one }.push(took);
+            }
+        }
+        let ms = |d: Duration| d.as_secs_f64() * 1e3;
+        let (best_before, best_after) = (
+            *one_by_one.iter().min().unwrap(),
+            *many.iter().min().unwrap(),
+        );
+        let (before, after) = (median(one_by_one), median(many));
+        println!(
+            "| {name} | {:.1} | {:.1} | {:.1} | {:.1} | {:.0} |",
+            ms(before),
+            ms(best_before),
+            ms(after),
+            ms(best_after),
+            before.as_secs_f64() / after.as_secs_f64()
+        );
+    }
+}
+
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -150,10 +246,22 @@ fn main() {
         let pg: Arc<dyn LedgerStore> = Arc::new(postgres.fresh_ledger().await);
         let memory: Arc<dyn LedgerStore> = Arc::new(SqliteLedger::in_memory().await.unwrap());
         let pg_no_sync: Arc<dyn LedgerStore> = Arc::new(postgres_no_sync.fresh_ledger().await);
+        let durable = [
+            ("SQLite (file)", sqlite.clone()),
+            ("PostgreSQL", pg.clone()),
+        ];
         let variants = [
             Variant::Bare(client.clone()),
-            Variant::Ledger("ledger on SQLite (file)", Ledger::new(client.clone(), sqlite)),
-            Variant::Ledger("ledger on PostgreSQL", Ledger::new(client.clone(), pg)),
+            Variant::Ledger("ledger on SQLite (file)", Ledger::new(client.clone(), sqlite.clone())),
+            Variant::Ledger("ledger on PostgreSQL", Ledger::new(client.clone(), pg.clone())),
+            Variant::IntentFirst(
+                "ledger on SQLite (file), intent committed first (3 commits, as before)",
+                Ledger::new(client.clone(), sqlite.clone()),
+            ),
+            Variant::IntentFirst(
+                "ledger on PostgreSQL, intent committed first (3 commits, as before)",
+                Ledger::new(client.clone(), pg),
+            ),
             Variant::Ledger("ledger on SQLite in memory (no disk)", Ledger::new(client.clone(), memory)),
             Variant::Ledger("ledger on PostgreSQL, fsync off (no disk)", Ledger::new(client, pg_no_sync)),
         ];
@@ -165,6 +273,7 @@ fn main() {
         );
         run(&variants, 1).await;
         run(&variants, 8).await;
+        batches(&durable).await;
         println!("\nload average after: {}", load_average());
         emulator.shutdown().await.unwrap();
     });

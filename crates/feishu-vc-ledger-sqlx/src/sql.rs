@@ -24,11 +24,40 @@ pub(crate) const COLUMNS: &str = "seq, key, fingerprint, owner_kind, owner_id, t
     url, end_time, booked_at, ended_at, log_id, refusal_code, refusal_message, updated_at, \
     checked_at";
 
-/// Writes an intent unless its key is recorded (then the existing row is read and compared).
-pub(crate) const INSERT: &str = "INSERT INTO feishu_vc_ledger (key, fingerprint, owner_kind, \
-    owner_id, topic, intent_end_time, keep, batch, request, created_at, state, attempts, \
-    end_time, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', 0, $6, $10) \
-    ON CONFLICT (key) DO NOTHING";
+/// `INSERT` of an intent (`$1` to `$10`, bound by the stores' `bind_intent`) with the state
+/// columns `rest` gives (`state, attempts, end_time, updated_at[, ...]` and their values),
+/// unless its key is recorded.
+fn insert_intent(rest: (&str, &str)) -> String {
+    let (columns, values) = rest;
+    format!(
+        "INSERT INTO feishu_vc_ledger (key, fingerprint, owner_kind, owner_id, topic, \
+         intent_end_time, keep, batch, request, created_at, {columns}) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, {values}) ON CONFLICT (key) DO NOTHING"
+    )
+}
+
+/// Writes an intent pending unless its key is recorded, returning the row written; none when
+/// the key was recorded (then the existing row is read and compared).
+pub(crate) fn insert() -> String {
+    let insert = insert_intent((
+        "state, attempts, end_time, updated_at",
+        "'pending', 0, $6, $10",
+    ));
+    format!("{insert} RETURNING {COLUMNS}")
+}
+
+/// Writes an intent directly as sending since `$11` (one attempt) unless its key is recorded.
+pub(crate) fn insert_sending() -> String {
+    insert_intent((
+        "state, attempts, end_time, updated_at, sending_since",
+        "'sending', 1, $6, $11, $11",
+    ))
+}
+
+/// [`MARK_SENDING`] of a record with fingerprint `$3` only.
+pub(crate) fn mark_sending_same() -> String {
+    format!("{MARK_SENDING} AND fingerprint = $3")
+}
 
 /// Pending to sending, one statement: the rows affected tell whether this caller took it.
 pub(crate) const MARK_SENDING: &str = "UPDATE feishu_vc_ledger SET state = 'sending', \
@@ -439,41 +468,101 @@ macro_rules! ledger_store {
                 }
                 .into_record()
             }
+
+            /// `query` with the intent's columns bound as `$1` to `$10` (see `insert_intent`).
+            fn bind_intent<'q>(
+                query: sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments<'q>>,
+                intent: &'q feishu_vc_ledger::Intent,
+            ) -> sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments<'q>> {
+                let (owner_kind, owner_id) = $crate::sql::owner_columns(intent);
+                query
+                    .bind(intent.key.as_str())
+                    .bind(&intent.fingerprint)
+                    .bind(owner_kind)
+                    .bind(owner_id)
+                    .bind(intent.topic.as_deref())
+                    .bind(intent.end_time.unix_seconds())
+                    .bind(intent.keep)
+                    .bind(intent.batch.as_deref())
+                    .bind(&intent.request)
+                    .bind(intent.created_at.unix_seconds())
+            }
+
+            /// `begin` on `connection` (the pool's, or a transaction's): the outer `Err` is the
+            /// store's failure, the inner one a conflict.
+            async fn begin_on(
+                connection: &mut <$db as sqlx::Database>::Connection,
+                intent: feishu_vc_ledger::Intent,
+            ) -> Result<
+                Result<feishu_vc_ledger::Record, feishu_vc_ledger::LedgerError>,
+                feishu_vc_ledger::LedgerError,
+            > {
+                let failed = |e| $crate::sql_error($name, e);
+                let insert = $crate::sql::insert();
+                let written = Self::bind_intent(sqlx::query(&insert), &intent)
+                    .fetch_optional(&mut *connection)
+                    .await
+                    .map_err(failed)?;
+                if let Some(row) = written {
+                    return Self::decode(&row).map(Ok);
+                }
+                let sql = $crate::sql::get();
+                let row = sqlx::query(&sql)
+                    .bind(intent.key.as_str())
+                    .fetch_optional(&mut *connection)
+                    .await
+                    .map_err(failed)?
+                    .ok_or_else(|| {
+                        feishu_vc_ledger::LedgerError::NotFound(format!(
+                            "intent `{}` (recorded, then gone)",
+                            intent.key
+                        ))
+                    })?;
+                let recorded = Self::decode(&row)?;
+                if recorded.intent.fingerprint == intent.fingerprint {
+                    Ok(Ok(recorded))
+                } else {
+                    Ok(Err($crate::sql::conflict(intent, &recorded)))
+                }
+            }
         }
 
         impl feishu_vc_ledger::LedgerStore for $store {
             fn begin(&self, intent: feishu_vc_ledger::Intent) -> $crate::sql::RecordFuture<'_> {
                 Box::pin(async move {
-                    let (owner_kind, owner_id) = $crate::sql::owner_columns(&intent);
-                    sqlx::query($crate::sql::INSERT)
-                        .bind(intent.key.as_str())
-                        .bind(&intent.fingerprint)
-                        .bind(owner_kind)
-                        .bind(owner_id)
-                        .bind(intent.topic.as_deref())
-                        .bind(intent.end_time.unix_seconds())
-                        .bind(intent.keep)
-                        .bind(intent.batch.as_deref())
-                        .bind(&intent.request)
-                        .bind(intent.created_at.unix_seconds())
-                        .execute(&self.pool)
+                    let mut connection = self
+                        .pool
+                        .acquire()
                         .await
                         .map_err(|e| $crate::sql_error($name, e))?;
-                    let sql = $crate::sql::get();
-                    let recorded = self
-                        .fetch_one_record(sqlx::query(&sql).bind(intent.key.as_str()))
-                        .await?
-                        .ok_or_else(|| {
-                            feishu_vc_ledger::LedgerError::NotFound(format!(
-                                "intent `{}` (just written)",
-                                intent.key
-                            ))
-                        })?;
-                    if recorded.intent.fingerprint == intent.fingerprint {
-                        Ok(recorded)
-                    } else {
-                        Err($crate::sql::conflict(intent, &recorded))
+                    Self::begin_on(&mut connection, intent).await?
+                })
+            }
+
+            /// One transaction, one commit: every intent is written, or (on `Err`) none.
+            fn begin_many(
+                &self,
+                intents: Vec<feishu_vc_ledger::Intent>,
+            ) -> feishu_vc_ledger::BoxFuture<
+                '_,
+                Result<
+                    Vec<Result<feishu_vc_ledger::Record, feishu_vc_ledger::LedgerError>>,
+                    feishu_vc_ledger::LedgerError,
+                >,
+            > {
+                Box::pin(async move {
+                    let failed = |e| $crate::sql_error($name, e);
+                    if intents.is_empty() {
+                        return Ok(Vec::new());
                     }
+                    let mut transaction = self.pool.begin().await.map_err(failed)?;
+                    let mut results = Vec::with_capacity(intents.len());
+                    for intent in intents {
+                        // A failure drops the transaction unfinished: it is rolled back.
+                        results.push(Self::begin_on(&mut transaction, intent).await?);
+                    }
+                    transaction.commit().await.map_err(failed)?;
+                    Ok(results)
                 })
             }
 
@@ -496,6 +585,48 @@ macro_rules! ledger_store {
                         Some(_) => Ok(false),
                         None => Err(feishu_vc_ledger::LedgerError::NotFound(format!(
                             "intent `{key}`"
+                        ))),
+                    }
+                })
+            }
+
+            /// One statement for a new key (the insert); else one marking the pending record
+            /// of the same fingerprint.
+            fn mark_sending_new(
+                &self,
+                intent: feishu_vc_ledger::Intent,
+                at: feishu_vc_model::Timestamp,
+            ) -> feishu_vc_ledger::BoxFuture<'_, Result<bool, feishu_vc_ledger::LedgerError>> {
+                Box::pin(async move {
+                    let failed = |e| $crate::sql_error($name, e);
+                    let insert = $crate::sql::insert_sending();
+                    let written = Self::bind_intent(sqlx::query(&insert), &intent)
+                        .bind(at.unix_seconds())
+                        .execute(&self.pool)
+                        .await
+                        .map_err(failed)?;
+                    if written.rows_affected() == 1 {
+                        return Ok(true);
+                    }
+                    let mark = $crate::sql::mark_sending_same();
+                    let marked = sqlx::query(&mark)
+                        .bind(intent.key.as_str())
+                        .bind(at.unix_seconds())
+                        .bind(&intent.fingerprint)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(failed)?;
+                    if marked.rows_affected() == 1 {
+                        return Ok(true);
+                    }
+                    match self.get(&intent.key).await? {
+                        Some(recorded) if recorded.intent.fingerprint != intent.fingerprint => {
+                            Err($crate::sql::conflict(intent, &recorded))
+                        }
+                        Some(_) => Ok(false),
+                        None => Err(feishu_vc_ledger::LedgerError::NotFound(format!(
+                            "intent `{}` (recorded, then gone)",
+                            intent.key
                         ))),
                     }
                 })

@@ -131,9 +131,11 @@ impl Ledger {
     ///    fails with [`LedgerError::BatchBusy`] and sends and settles nothing.
     /// 1. Rows a dead run left sending become unknown (`interrupted`): with the lock held, no
     ///    live run has requests in flight.
-    /// 2. Every row's intent is written before anything is sent: a row whose key is recorded for
-    ///    another request fails the whole batch with [`LedgerError::Conflict`] (the first such
-    ///    row; [`Ledger::batch_conflicts`] lists them all), and nothing is sent.
+    /// 2. Every row's intent is written before anything is sent, all in one
+    ///    [`begin_many`](crate::LedgerStore::begin_many) (one commit on the SQL stores): a row
+    ///    whose key is recorded for another request fails the whole batch with
+    ///    [`LedgerError::Conflict`] (the first such row; [`Ledger::batch_conflicts`] lists them
+    ///    all), and nothing is sent.
     /// 3. Only pending rows are sent (and unknown ones named in `resend_unknown`), each marked
     ///    sending just before its apply goes out, so that a crash never makes a row sent twice.
     ///
@@ -165,17 +167,22 @@ impl Ledger {
         }
         let resend: HashSet<&str> = options.resend_unknown.iter().map(String::as_str).collect();
         let mut seen = HashSet::new();
-        let mut to_send = Vec::new();
+        let mut unique = Vec::new();
+        let mut intents = Vec::new();
         for row in rows {
             if !seen.insert(row.key.clone()) {
                 continue;
             }
             let key = batch_key(batch, &row.key);
             let book = BookOptions::default().keep(row.keep).batch(batch);
-            let mut record = self
-                .store
-                .begin(self.intent(key, &row.request, &book)?)
-                .await?;
+            intents.push(self.intent(key, &row.request, &book)?);
+            unique.push(row);
+        }
+        // Every intent in one call: the SQL stores write them in one transaction.
+        let written = self.store.begin_many(intents).await?;
+        let mut to_send = Vec::new();
+        for (row, record) in unique.into_iter().zip(written) {
+            let mut record = record?;
             if record.state == State::Unknown && resend.contains(row.key.as_str()) {
                 record = self.store.reopen(record.key()).await?;
             }

@@ -130,9 +130,11 @@ impl Ledger {
         (self.clock)()
     }
 
-    /// Books `request` under `key`: writes the intent, marks it sending just before the request
-    /// goes out (after the rate limiter's wait), sends the apply once (the transport never
-    /// re-sends an apply), and settles the outcome: booked, refused (with
+    /// Books `request` under `key`: writes the intent marked sending just before the request
+    /// goes out (after the access token and the rate limiter's wait; for a new key the intent and
+    /// the mark are one commit, [`LedgerStore::mark_sending_new`], and a key already pending is
+    /// marked), sends the apply once (the transport never re-sends an apply), and settles the
+    /// outcome (a second commit): booked, refused (with
     /// Feishu's or local validation's code), unknown (no answer; never sent again unless
     /// [reopened](LedgerStore::reopen)), or not booked: the request never reached Feishu or
     /// Feishu turned it away for now (no connection, no token, rate limited), and the record is
@@ -171,11 +173,22 @@ impl Ledger {
         options: BookOptions,
     ) -> Result<(Record, Option<feishu_vc::Error>), BookError> {
         let intent = self.intent(key, &request, &options)?;
-        let record = self.store.begin(intent).await?;
-        if record.state != State::Pending {
-            return Ok((record, None));
+        let key = intent.key.clone();
+        match self.store.get(&key).await? {
+            // A new key: its intent is written, already marked sending, right before the request
+            // goes out (one commit), by the same step that marks a pending one.
+            None => Ok(self.send_reporting(&key, request, Some(intent)).await?),
+            Some(recorded) if recorded.intent.fingerprint != intent.fingerprint => {
+                Err(LedgerError::Conflict {
+                    key,
+                    recorded: recorded.intent.fingerprint,
+                    given: intent.fingerprint,
+                }
+                .into())
+            }
+            Some(recorded) if recorded.state != State::Pending => Ok((recorded, None)),
+            Some(_) => Ok(self.send_reporting(&key, request, None).await?),
         }
-        Ok(self.send_reporting(record.key(), request).await?)
     }
 
     /// Sends the pending record `key`'s `request` and settles the answer. The record is marked
@@ -189,24 +202,32 @@ impl Ledger {
         key: &IntentKey,
         request: ApplyReserveRequest,
     ) -> Result<Record, LedgerError> {
-        Ok(self.send_reporting(key, request).await?.0)
+        Ok(self.send_reporting(key, request, None).await?.0)
     }
 
-    /// [`Ledger::send`], with the apply's error when it was sent and failed.
+    /// [`Ledger::send`], with the apply's error when it was sent and failed. With `new`, the
+    /// intent of a key not recorded yet: the before-send step writes it directly as sending
+    /// ([`LedgerStore::mark_sending_new`]), so a process that dies while waiting for its slot
+    /// leaves no record at all, and nothing was sent.
     async fn send_reporting(
         &self,
         key: &IntentKey,
         request: ApplyReserveRequest,
+        new: Option<Intent>,
     ) -> Result<(Record, Option<feishu_vc::Error>), LedgerError> {
         let marked = Arc::new(Mutex::new(Marked::NotYet));
         let step = {
             let (store, clock) = (self.store.clone(), self.clock.clone());
-            let (key, marked) = (key.clone(), marked.clone());
+            let (key, marked, new) = (key.clone(), marked.clone(), new.clone());
             BeforeSend::new(move || {
                 let (store, clock) = (store.clone(), clock.clone());
-                let (key, marked) = (key.clone(), marked.clone());
+                let (key, marked, new) = (key.clone(), marked.clone(), new.clone());
                 Box::pin(async move {
-                    let (now, result) = match store.mark_sending(&key, clock()).await {
+                    let sending = match new {
+                        Some(intent) => store.mark_sending_new(intent, clock()).await,
+                        None => store.mark_sending(&key, clock()).await,
+                    };
+                    let (now, result) = match sending {
                         Ok(true) => (Marked::Sending, Ok(())),
                         Ok(false) => (Marked::Taken, Err("the intent is no longer pending".into())),
                         Err(e) => {
@@ -237,7 +258,11 @@ impl Ledger {
             // The call ended before its request could go out (local validation, no token): its
             // refusal is recorded like any other, through sending.
             Marked::NotYet => {
-                if !self.store.mark_sending(key, at).await? {
+                let sending = match new {
+                    Some(intent) => self.store.mark_sending_new(intent, at).await?,
+                    None => self.store.mark_sending(key, at).await?,
+                };
+                if !sending {
                     return Ok((self.current(key).await?, None));
                 }
             }

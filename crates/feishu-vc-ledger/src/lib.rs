@@ -59,14 +59,16 @@
 //! # Guarantees
 //!
 //! - **Intent first.** `Ledger::book` writes the intent (key, fingerprint of the request without
-//!   its password, owner, topic, end time), marks it sending, sends the apply once and records
-//!   the outcome: booked, refused (with Feishu's or local validation's code) or unknown (no
+//!   its password, owner, topic, end time) marked sending, after the rate limiter's wait and
+//!   before the request goes out (one commit), sends the apply once and records the outcome
+//!   (a second commit): booked, refused (with Feishu's or local validation's code) or unknown (no
 //!   answer: the meeting may exist). A key already settled is never sent again; a key recorded
 //!   for another request is a conflict. A request that certainly booked nothing (no connection,
 //!   no token, rate limited) is [`Outcome::NotBooked`]: the key is pending again, sent next time.
 //! - **Batches.** `Ledger::book_batch` takes the batch's lock ([`LedgerStore::lock_batch`]; a
 //!   second live run gets [`LedgerError::BatchBusy`]), turns rows a dead run left sending into
-//!   unknown, writes every row's intent before sending any, and sends only pending rows (and
+//!   unknown, writes every row's intent before sending any (one commit for them all on the SQL
+//!   stores, [`LedgerStore::begin_many`]), and sends only pending rows (and
 //!   unknown rows the user names), with bounded concurrency. Rate limiting is the client's own
 //!   limiter.
 //! - **Keeping.** `Ledger::keep_pass` claims due kept reservations from the store (so several

@@ -64,12 +64,11 @@ fn ready<'a, T: Send + 'a>(value: T) -> BoxFuture<'a, T> {
     Box::pin(std::future::ready(value))
 }
 
-impl LedgerStore for InMemoryLedger {
-    fn begin(&self, intent: Intent) -> BoxFuture<'_, Result<Record, LedgerError>> {
-        let mut inner = self.lock();
-        let result = match inner.by_key.get(&intent.key) {
+impl Inner {
+    fn begin(&mut self, intent: Intent) -> Result<Record, LedgerError> {
+        match self.by_key.get(&intent.key) {
             Some(&index) => {
-                let existing = &inner.records[index].record;
+                let existing = &self.records[index].record;
                 if existing.intent.fingerprint == intent.fingerprint {
                     Ok(existing.clone())
                 } else {
@@ -82,26 +81,22 @@ impl LedgerStore for InMemoryLedger {
             }
             None => {
                 let record = Record::pending(intent);
-                let index = inner.records.len();
-                inner.by_key.insert(record.key().clone(), index);
-                inner.records.push(Entry {
+                let index = self.records.len();
+                self.by_key.insert(record.key().clone(), index);
+                self.records.push(Entry {
                     record: record.clone(),
                     sending_since: None,
                     claim: None,
                 });
                 Ok(record)
             }
-        };
-        ready(result)
+        }
     }
+}
 
-    fn mark_sending<'a>(
-        &'a self,
-        key: &'a IntentKey,
-        at: Timestamp,
-    ) -> BoxFuture<'a, Result<bool, LedgerError>> {
-        let mut inner = self.lock();
-        let result = inner.entry_mut(key).map(|entry| {
+impl Inner {
+    fn mark_sending(&mut self, key: &IntentKey, at: Timestamp) -> Result<bool, LedgerError> {
+        self.entry_mut(key).map(|entry| {
             if entry.record.state != State::Pending {
                 return false;
             }
@@ -110,7 +105,44 @@ impl LedgerStore for InMemoryLedger {
             entry.record.updated_at = at;
             entry.sending_since = Some(at);
             true
-        });
+        })
+    }
+}
+
+impl LedgerStore for InMemoryLedger {
+    fn begin(&self, intent: Intent) -> BoxFuture<'_, Result<Record, LedgerError>> {
+        ready(self.lock().begin(intent))
+    }
+
+    /// All the intents under one lock: no other change comes between them.
+    fn begin_many(
+        &self,
+        intents: Vec<Intent>,
+    ) -> BoxFuture<'_, Result<Vec<Result<Record, LedgerError>>, LedgerError>> {
+        let mut inner = self.lock();
+        let results = intents.into_iter().map(|i| inner.begin(i)).collect();
+        ready(Ok(results))
+    }
+
+    fn mark_sending<'a>(
+        &'a self,
+        key: &'a IntentKey,
+        at: Timestamp,
+    ) -> BoxFuture<'a, Result<bool, LedgerError>> {
+        ready(self.lock().mark_sending(key, at))
+    }
+
+    /// `begin` and `mark_sending` under one lock.
+    fn mark_sending_new(
+        &self,
+        intent: Intent,
+        at: Timestamp,
+    ) -> BoxFuture<'_, Result<bool, LedgerError>> {
+        let mut inner = self.lock();
+        let key = intent.key.clone();
+        let result = inner
+            .begin(intent)
+            .and_then(|_| inner.mark_sending(&key, at));
         ready(result)
     }
 

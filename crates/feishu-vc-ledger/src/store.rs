@@ -434,6 +434,33 @@ pub trait LedgerStore: Send + Sync + fmt::Debug {
     /// either way. An existing key with another fingerprint is [`LedgerError::Conflict`].
     fn begin(&self, intent: Intent) -> BoxFuture<'_, Result<Record, LedgerError>>;
 
+    /// [`begin`](LedgerStore::begin) for each of `intents`, in order, giving each intent's
+    /// result in its place: its record (written now, or as it already stood), or
+    /// [`LedgerError::Conflict`] for a key recorded for another request. A key given twice is
+    /// begun twice: the second gets the record the first wrote, or a conflict.
+    ///
+    /// `Err` means the store failed. The SQL stores write all the intents in one transaction
+    /// (one commit for the whole batch): on `Err` none of them is written. The default calls
+    /// `begin` once per intent (one commit each), stopping at the first failure of the store,
+    /// which leaves the intents before it written.
+    fn begin_many(
+        &self,
+        intents: Vec<Intent>,
+    ) -> BoxFuture<'_, Result<Vec<Result<Record, LedgerError>>, LedgerError>> {
+        Box::pin(async move {
+            let mut results = Vec::with_capacity(intents.len());
+            for intent in intents {
+                match self.begin(intent).await {
+                    Err(LedgerError::Backend { message, source }) => {
+                        return Err(LedgerError::Backend { message, source });
+                    }
+                    result => results.push(result),
+                }
+            }
+            Ok(results)
+        })
+    }
+
     /// Moves a pending record to sending (one more attempt), atomically, at `at`. `Ok(false)` when
     /// it was not pending (another worker took it, or it has an outcome): then do not send.
     fn mark_sending<'a>(
@@ -441,6 +468,29 @@ pub trait LedgerStore: Send + Sync + fmt::Debug {
         key: &'a IntentKey,
         at: Timestamp,
     ) -> BoxFuture<'a, Result<bool, LedgerError>>;
+
+    /// [`mark_sending`](LedgerStore::mark_sending) for an intent that may not be written yet:
+    /// writes `intent` directly as sending (one attempt, at `at`) when its key is new, else
+    /// moves its pending record to sending; one atomic change (one commit on the SQL stores).
+    /// `Ok(false)` when the record exists and is not pending (then do not send); an existing key
+    /// with another fingerprint is [`LedgerError::Conflict`], and nothing changes.
+    ///
+    /// Call it where `mark_sending` would be called, right before the request goes out (after
+    /// the access token and the rate limiter's slot are in hand), never before: a sender that
+    /// dies while waiting for its slot must leave no record sending, and with this it leaves
+    /// none at all (nothing was sent; the next booking of the key writes it). The default calls
+    /// `begin`, then `mark_sending` (two commits).
+    fn mark_sending_new(
+        &self,
+        intent: Intent,
+        at: Timestamp,
+    ) -> BoxFuture<'_, Result<bool, LedgerError>> {
+        Box::pin(async move {
+            let key = intent.key.clone();
+            self.begin(intent).await?;
+            self.mark_sending(&key, at).await
+        })
+    }
 
     /// Records the outcome of a record being sent: it becomes booked, unknown or refused, or, for
     /// [`Outcome::NotBooked`], pending again (attempts kept, the error in its refusal), to be

@@ -46,8 +46,12 @@ where
     }
     run!(
         begin_is_idempotent_and_refuses_conflicts,
+        begin_many_gives_each_intent_its_own_result,
+        begin_many_twice_changes_nothing,
         mark_sending_takes_a_pending_record_once,
         mark_sending_races_have_one_winner,
+        mark_sending_new_writes_a_new_key_sending_or_marks_its_pending_record,
+        mark_sending_new_races_have_one_winner,
         settle_records_each_outcome_only_from_sending,
         not_booked_returns_a_sending_record_to_pending,
         settle_interrupted_takes_only_old_sending_records_of_the_batch,
@@ -159,6 +163,121 @@ async fn begin_is_idempotent_and_refuses_conflicts(store: Store) {
     assert_eq!(store.get(&IntentKey::new("missing")).await.unwrap(), None);
 }
 
+/// A conflict `result` for `key`: recorded `recorded`, given `given`.
+fn assert_conflict<T: std::fmt::Debug>(
+    result: &Result<T, LedgerError>,
+    key: &str,
+    recorded: &str,
+    given: &str,
+) {
+    match result {
+        Err(LedgerError::Conflict {
+            key: k,
+            recorded: r,
+            given: g,
+        }) => assert_eq!(
+            (k.as_str(), r.as_str(), g.as_str()),
+            (key, recorded, given),
+            "the conflict names the key and both fingerprints"
+        ),
+        other => panic!("`{key}` with another fingerprint is a conflict, got {other:?}"),
+    }
+}
+
+async fn begin_many_gives_each_intent_its_own_result(store: Store) {
+    assert!(store.begin_many(Vec::new()).await.unwrap().is_empty());
+
+    // Recorded before: one pending, one being sent, one with a fingerprint the call contradicts.
+    let earlier = intent("earlier", 1).with_batch("rooms");
+    let sent = intent("sent", 2).with_batch("rooms");
+    let taken = intent("taken", 3).with_batch("rooms");
+    for written in [&earlier, &sent, &taken] {
+        store.begin(written.clone()).await.unwrap();
+    }
+    assert!(store.mark_sending(&sent.key, at(4)).await.unwrap());
+
+    let fresh = intent("fresh", 5).with_batch("rooms").with_keep(true);
+    let mut contradicts = taken.clone();
+    contradicts.fingerprint = "fp-other".to_owned();
+    let twice = intent("twice", 6).with_batch("rooms");
+    let mut twice_other = twice.clone();
+    twice_other.fingerprint = "fp-twice-other".to_owned();
+    let results = store
+        .begin_many(vec![
+            fresh.clone(),
+            earlier.clone(),
+            contradicts,
+            sent.clone(),
+            twice.clone(),
+            twice.clone(),
+            twice_other,
+        ])
+        .await
+        .unwrap();
+    assert_eq!(results.len(), 7, "one result per intent, in order");
+    let pending = [
+        (0, &fresh, "a new intent is written pending"),
+        (1, &earlier, "a recorded intent is returned as it stands"),
+        (4, &twice, "the first of a key given twice is written"),
+        (5, &twice, "the second gets the record the first wrote"),
+    ];
+    for (i, written, why) in pending {
+        let expected = Record::pending(written.clone());
+        assert_eq!(results[i].as_ref().unwrap(), &expected, "{why}");
+    }
+    assert_conflict(&results[2], "taken", "fp-taken", "fp-other");
+    let sending = results[3].as_ref().unwrap();
+    assert_eq!((sending.state, sending.attempts), (State::Sending, 1));
+    assert_conflict(&results[6], "twice", "fp-twice", "fp-twice-other");
+
+    // What the call wrote is what the store holds; the conflicts changed nothing.
+    assert_eq!(
+        store.get(&fresh.key).await.unwrap(),
+        Some(Record::pending(fresh))
+    );
+    assert_eq!(
+        store.get(&taken.key).await.unwrap(),
+        Some(Record::pending(taken))
+    );
+    let all = store
+        .list(&RecordFilter::all().batch("rooms"))
+        .await
+        .unwrap();
+    assert_eq!(keys(&all), ["earlier", "sent", "taken", "fresh", "twice"]);
+}
+
+async fn begin_many_twice_changes_nothing(store: Store) {
+    let intents: Vec<Intent> = (0..50)
+        .map(|n| intent(&format!("row-{n:02}"), n).with_batch("again"))
+        .collect();
+    let first: Vec<Record> = store
+        .begin_many(intents.clone())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    let expected: Vec<Record> = intents.iter().cloned().map(Record::pending).collect();
+    assert_eq!(first, expected, "every intent written, in order");
+    // One row sent meanwhile, as a run that crashed after sending it would leave it.
+    assert!(store.mark_sending(&intents[7].key, at(60)).await.unwrap());
+    let before = store.list(&RecordFilter::all()).await.unwrap();
+
+    let again: Vec<Record> = store
+        .begin_many(intents)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(again, before, "a re-run returns each record as it stands");
+    assert_eq!(
+        store.list(&RecordFilter::all()).await.unwrap(),
+        before,
+        "and writes nothing"
+    );
+}
+
 async fn mark_sending_takes_a_pending_record_once(store: Store) {
     let key = IntentKey::new("a");
     store.begin(intent("a", 1)).await.unwrap();
@@ -197,6 +316,78 @@ async fn mark_sending_races_have_one_winner(store: Store) {
         }
         assert_eq!(won, 1, "exactly one of two racing senders takes {key}");
         assert_eq!(store.get(&key).await.unwrap().unwrap().attempts, 1);
+    }
+}
+
+async fn mark_sending_new_writes_a_new_key_sending_or_marks_its_pending_record(store: Store) {
+    let new = intent("new", 1).with_batch("rooms").with_keep(true);
+    assert!(store.mark_sending_new(new.clone(), at(5)).await.unwrap());
+    let mut expected = Record::pending(new.clone());
+    expected.state = State::Sending;
+    expected.attempts = 1;
+    expected.updated_at = at(5);
+    assert_eq!(
+        store.get(&new.key).await.unwrap(),
+        Some(expected),
+        "a new key is written, already sending"
+    );
+    assert!(
+        !store.mark_sending_new(new.clone(), at(6)).await.unwrap(),
+        "sending already: not sent again"
+    );
+    assert_eq!(store.get(&new.key).await.unwrap().unwrap().attempts, 1);
+
+    let pending = intent("pending", 2);
+    store.begin(pending.clone()).await.unwrap();
+    assert!(
+        store
+            .mark_sending_new(pending.clone(), at(7))
+            .await
+            .unwrap()
+    );
+    let marked = store.get(&pending.key).await.unwrap().unwrap();
+    assert_eq!((marked.state, marked.attempts), (State::Sending, 1));
+
+    let waiting = intent("waiting", 3);
+    store.begin(waiting.clone()).await.unwrap();
+    let mut other = waiting.clone();
+    other.fingerprint = "fp-other".to_owned();
+    assert_conflict(
+        &store.mark_sending_new(other, at(8)).await,
+        "waiting",
+        "fp-waiting",
+        "fp-other",
+    );
+    assert_eq!(
+        store.get(&waiting.key).await.unwrap(),
+        Some(Record::pending(waiting)),
+        "a conflict changes nothing"
+    );
+
+    // Its sending time is recorded: a sender that dies now leaves it interrupted.
+    let interrupted = store
+        .settle_interrupted(Some("rooms"), at(6))
+        .await
+        .unwrap();
+    assert_eq!(keys(&interrupted), ["new"]);
+}
+
+async fn mark_sending_new_races_have_one_winner(store: Store) {
+    for n in 0..20 {
+        let written = intent(&format!("race-{n}"), n);
+        let racers: Vec<_> = (0..2)
+            .map(|_| {
+                let (store, written) = (store.clone(), written.clone());
+                tokio::spawn(async move { store.mark_sending_new(written, at(n)).await.unwrap() })
+            })
+            .collect();
+        let mut won = 0;
+        for racer in racers {
+            won += usize::from(racer.await.unwrap());
+        }
+        let key = &written.key;
+        assert_eq!(won, 1, "exactly one of two racing senders writes {key}");
+        assert_eq!(store.get(key).await.unwrap().unwrap().attempts, 1);
     }
 }
 

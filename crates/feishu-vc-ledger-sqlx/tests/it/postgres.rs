@@ -10,8 +10,31 @@ use feishu_vc_ledger_sqlx::PostgresLedger;
 use feishu_vc_ledger_sqlx::testing::PostgresServer;
 
 use crate::support::{
-    assert_still_booked_and_sending, open_four_at_once, write_booked_and_sending,
+    POISON, assert_still_booked_and_sending, begin_many_is_one_transaction, open_four_at_once,
+    write_booked_and_sending,
 };
+
+#[tokio::test]
+async fn begin_many_writes_postgres_in_one_transaction() {
+    let server = PostgresServer::start();
+    let ledger = server.fresh_ledger().await;
+    sqlx::query(&format!(
+        "CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+         IF NEW.key = '{POISON}' THEN RAISE EXCEPTION 'refused by the test'; END IF; \
+         RETURN NEW; END $$"
+    ))
+    .execute(ledger.pool())
+    .await
+    .unwrap();
+    sqlx::query(
+        "CREATE TRIGGER refuse_poison BEFORE INSERT ON feishu_vc_ledger \
+         FOR EACH ROW EXECUTE FUNCTION refuse_poison()",
+    )
+    .execute(ledger.pool())
+    .await
+    .unwrap();
+    begin_many_is_one_transaction(Arc::new(ledger)).await;
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn postgres_passes_the_conformance_suite() {

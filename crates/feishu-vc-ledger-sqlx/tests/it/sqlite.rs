@@ -8,8 +8,25 @@ use feishu_vc_ledger::{IntentKey, LedgerStore, RecordFilter, State};
 use feishu_vc_ledger_sqlx::SqliteLedger;
 
 use crate::support::{
-    TempDir, assert_still_booked_and_sending, open_four_at_once, write_booked_and_sending,
+    POISON, TempDir, assert_still_booked_and_sending, begin_many_is_one_transaction,
+    open_four_at_once, write_booked_and_sending,
 };
+
+#[tokio::test]
+async fn begin_many_writes_a_sqlite_file_in_one_transaction() {
+    let dir = TempDir::new("begin-many");
+    let ledger = SqliteLedger::open(dir.path().join("ledger.sqlite3"))
+        .await
+        .unwrap();
+    sqlx::query(&format!(
+        "CREATE TRIGGER refuse_poison BEFORE INSERT ON feishu_vc_ledger \
+         WHEN NEW.key = '{POISON}' BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+    ))
+    .execute(ledger.pool())
+    .await
+    .unwrap();
+    begin_many_is_one_transaction(Arc::new(ledger)).await;
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn in_memory_sqlite_passes_the_conformance_suite() {

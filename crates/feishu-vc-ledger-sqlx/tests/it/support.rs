@@ -76,3 +76,33 @@ where
     let all = handles[0].list(&RecordFilter::all()).await.unwrap();
     assert_eq!(all.len(), 4);
 }
+
+/// The key a test's trigger refuses to insert (see [`begin_many_is_one_transaction`]).
+pub(crate) const POISON: &str = "poison";
+
+/// `store` refuses (by a trigger the test installed) to insert the intent [`POISON`]: a
+/// `begin_many` whose fourth intent fails writes none of the others, and the same call without
+/// it writes them all.
+pub(crate) async fn begin_many_is_one_transaction(store: Arc<dyn LedgerStore>) {
+    let earlier = store.begin(intent("earlier", 1)).await.unwrap();
+    let rows = |poisoned: bool| {
+        let mut rows = vec![intent("a", 2), intent("earlier", 1), intent("b", 3)];
+        if poisoned {
+            rows.push(intent(POISON, 4));
+        }
+        rows.push(intent("c", 5));
+        rows
+    };
+    match store.begin_many(rows(true)).await {
+        Err(LedgerError::Backend { .. }) => {}
+        other => panic!("a failing insert fails the whole call, got {other:?}"),
+    }
+    let all = store.list(&RecordFilter::all()).await.unwrap();
+    assert_eq!(all, [earlier], "none of the call's intents is written");
+
+    let written = store.begin_many(rows(false)).await.unwrap();
+    assert!(written.iter().all(Result::is_ok));
+    let all = store.list(&RecordFilter::all()).await.unwrap();
+    let keys: Vec<&str> = all.iter().map(|r| r.key().as_str()).collect();
+    assert_eq!(keys, ["earlier", "a", "b", "c"]);
+}

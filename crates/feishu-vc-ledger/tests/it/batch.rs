@@ -293,7 +293,7 @@ async fn a_row_recorded_for_another_meeting_fails_the_batch_before_anything_is_s
 
 /// A rate limiter that grants `n` slots, then makes every later call wait for good.
 #[derive(Debug)]
-struct Slots(AtomicUsize);
+pub(crate) struct Slots(pub(crate) AtomicUsize);
 
 impl feishu_vc::RateLimiter for Slots {
     fn acquire<'a>(

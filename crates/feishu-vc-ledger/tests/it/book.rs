@@ -10,7 +10,10 @@ use feishu_vc_ledger::{
 };
 use futures_util::FutureExt as _;
 
-use crate::support::{DAY, after, book_one, client, client_builder, emulator, ledger, meeting};
+use crate::batch::Slots;
+use crate::support::{
+    DAY, after, book_one, client, client_builder, emulator, ledger, ledger_over, meeting,
+};
 
 /// Looks into the store when the facade hands back Feishu's answer, before the ledger settles it.
 #[derive(Debug)]
@@ -76,6 +79,40 @@ async fn booking_writes_the_intent_before_sending_and_the_outcome_after() {
     assert_eq!(record.intent.fingerprint.len(), 64);
     assert_eq!(store.get(record.key()).await.unwrap(), Some(record));
     assert!(!format!("{ledger:?}").contains(emulator.app_secret()));
+}
+
+/// A booking of a new key stopped while it waits for its rate-limit slot (its process killed
+/// or its task dropped) has sent nothing and left nothing in the ledger that would keep the
+/// next booking of the key from going out; that one books it once.
+#[tokio::test]
+async fn a_new_booking_stopped_while_waiting_for_its_slot_is_booked_once_by_the_next() {
+    let emulator = emulator().await;
+    let store: Arc<dyn LedgerStore> = Arc::new(InMemoryLedger::new());
+    let no_slot = client_builder(&emulator)
+        .rate_limiter(Arc::new(Slots(std::sync::atomic::AtomicUsize::new(0))))
+        .build()
+        .unwrap();
+    let stopped = Ledger::new(no_slot, store.clone());
+    let key = IntentKey::new("waits");
+    let request = meeting(&emulator, "waits", DAY);
+    let waiting = stopped.book(key.clone(), request.clone(), BookOptions::default());
+    tokio::select! {
+        done = waiting => panic!("the booking ended without a slot: {done:?}"),
+        () = tokio::time::sleep(std::time::Duration::from_millis(200)) => {}
+    }
+    assert_eq!(emulator.state().applies, 0, "nothing was sent");
+    let left = store.get(&key).await.unwrap();
+    assert!(
+        left.as_ref().is_none_or(|r| r.state == State::Pending),
+        "no record is left sending (it would be taken as sent): {left:?}"
+    );
+
+    let record = ledger_over(&emulator, store.clone())
+        .book(key.clone(), request, BookOptions::default())
+        .await
+        .unwrap();
+    assert_eq!((record.state, record.attempts), (State::Booked, 1));
+    assert_eq!(emulator.state().applies, 1);
 }
 
 fn emulator_alice() -> &'static str {
