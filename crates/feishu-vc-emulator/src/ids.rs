@@ -34,11 +34,28 @@ pub(crate) fn password() -> String {
 
 /// A log id in Feishu's form: the time as `YYYYMMDDHHMMSS` followed by 20 uppercase hex digits
 /// (a process-wide counter and random bits, so that no two responses share one).
+///
+/// Every response carries one, so the time part is formatted once per second and thread.
 pub(crate) fn log_id(unix_seconds: i64) -> String {
+    use std::fmt::Write as _;
+
+    thread_local! {
+        static CIVIL: std::cell::RefCell<(i64, String)> =
+            const { std::cell::RefCell::new((i64::MIN, String::new())) };
+    }
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed) & 0xff_ffff_ffff;
     let random = fastrand::u64(..) & 0xff_ffff_ffff;
-    format!("{}{n:010X}{random:010X}", civil_time(unix_seconds))
+    let mut id = String::with_capacity(34);
+    CIVIL.with_borrow_mut(|(second, civil)| {
+        if *second != unix_seconds {
+            *civil = civil_time(unix_seconds);
+            *second = unix_seconds;
+        }
+        id.push_str(civil);
+    });
+    let _ = write!(id, "{n:010X}{random:010X}");
+    id
 }
 
 /// `YYYYMMDDHHMMSS` in UTC.
@@ -88,5 +105,8 @@ mod tests {
         assert_eq!(a.len(), 34);
         assert_ne!(a, b);
         assert!(a.starts_with("20201225093427"));
+        // The time part follows the clock from one call to the next, backwards too.
+        assert!(log_id(1_608_888_868).starts_with("20201225093428"));
+        assert!(log_id(0).starts_with("19700101000000"));
     }
 }

@@ -538,12 +538,10 @@ async fn apply(
     body: Bytes,
 ) -> Response {
     // A request received whole is carried out whole, even when its client goes away meanwhile
-    // (as a server does: the client cannot take back what it sent).
-    let booking = {
-        let shared = shared.clone();
-        tokio::spawn(async move { apply_inner(&shared, &headers, &uri, &body).await })
-    };
-    let outcome = booking.await.unwrap_or_else(|e| Err(Failure::internal(e)));
+    // (as a server does: the client cannot take back what it sent). The body is in hand, and the
+    // booking changes the state in the same poll, with no await in between; what is awaited after
+    // it (the state file catching up) goes on without this future.
+    let outcome = apply_inner(&shared, &headers, &uri, &body).await;
     if outcome.is_ok()
         && let Some(axum::Extension(cut)) = cut
         && shared.faults.take_apply_answer()
