@@ -505,13 +505,11 @@ fn bad_batch_rows_are_all_listed_and_nothing_is_sent() {
     assert_eq!(bed.state().applies, 0);
 
     // An unknown column and an unknown extension are refused the same way.
-    let file = bed.file("colour.csv", "topic,end_time,colour\nx,+1h,red\n");
-    let out = bed.run(&["reserve", "apply", "--batch", file.to_str().unwrap()]);
-    assert_eq!(code(&out), 2);
-    assert!(
-        text(&out.stderr).contains("`colour`"),
-        "{}",
-        text(&out.stderr)
+    refused_as_usage(
+        &bed,
+        "colour.csv",
+        "topic,end_time,colour\nx,+1h,red\n",
+        "`colour`",
     );
     // A dry run checks every row and sends nothing.
     let file = bed.file("good.csv", "topic,end_time\nx,+1h\ny,+2h\n");
@@ -530,15 +528,18 @@ fn bad_batch_rows_are_all_listed_and_nothing_is_sent() {
         "{}",
         text(&out.stdout)
     );
-    let file = bed.file("meetings.txt", "topic,end_time\nx,+1h\n");
-    let out = bed.run(&["reserve", "apply", "--batch", file.to_str().unwrap()]);
-    assert_eq!(code(&out), 2);
-    assert!(
-        text(&out.stderr).contains(".jsonl"),
-        "{}",
-        text(&out.stderr)
-    );
+    refused_as_usage(&bed, "meetings.txt", "topic,end_time\nx,+1h\n", ".jsonl");
     assert_eq!(bed.state().applies, 0);
+}
+
+/// `reserve apply --batch` of a file `name` holding `content` exits 2 (bad input), its message
+/// naming `names`.
+fn refused_as_usage(bed: &Bed, name: &str, content: &str, names: &str) {
+    let file = bed.file(name, content);
+    let out = bed.run(&["reserve", "apply", "--batch", file.to_str().unwrap()]);
+    let err = text(&out.stderr);
+    assert_eq!(code(&out), 2, "{err}");
+    assert!(err.contains(names), "{names} in {err}");
 }
 
 #[test]
