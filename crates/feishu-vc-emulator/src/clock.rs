@@ -7,6 +7,10 @@ use std::time::Duration;
 
 use feishu_vc_model::Timestamp;
 
+/// The furthest the emulator's time may be moved ahead of its clock: 100 years. Further would
+/// leave the range of Feishu's timestamps and of the arithmetic on them.
+pub(crate) const MAX_CLOCK_OFFSET: i64 = 100 * 366 * 86_400;
+
 /// A source of the current time, in whole unix seconds.
 ///
 /// The emulator reads its clock on every request and adds the offset accumulated by

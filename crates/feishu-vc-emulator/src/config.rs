@@ -1,4 +1,6 @@
-//! What an emulator knows before it starts: apps, the user directory, the clock, limits.
+//! What an emulator knows before it starts: apps, the user directory, the clock, limits, and the
+//! settings of each domain (events, long connection, store apps). A leaf: it names no other module
+//! but the clock.
 
 use std::collections::HashMap;
 use std::ops::RangeInclusive;
@@ -6,7 +8,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use feishu_vc_model::{RateLimit, UserIdType};
+use feishu_vc_events::longconn::frame::ClientConfig;
+use feishu_vc_model::{RateLimit, SecretString, UserIdType};
 use feishu_vc_transport::Brand;
 
 use crate::clock::{Clock, SystemClock};
@@ -151,41 +154,6 @@ pub fn demo_directory() -> Vec<DirectoryUser> {
     ]
 }
 
-/// The hosts of the links the emulator mints, by brand.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Hosts {
-    /// Meeting URLs (`<vc>/j/<meeting_no>`).
-    pub(crate) vc: &'static str,
-    /// App links.
-    pub(crate) applink: &'static str,
-    /// Live links (`<meetings>/s/<code>`).
-    pub(crate) meetings: &'static str,
-    /// The Open Platform, for troubleshooter links.
-    pub(crate) open: &'static str,
-}
-
-impl Hosts {
-    pub(crate) const FEISHU: Self = Self {
-        vc: "https://vc.feishu.cn",
-        applink: "https://applink.feishu.cn",
-        meetings: "https://meetings.feishu.cn",
-        open: "https://open.feishu.cn",
-    };
-    pub(crate) const LARK: Self = Self {
-        vc: "https://vc.larksuite.com",
-        applink: "https://applink.larksuite.com",
-        meetings: "https://meetings.larksuite.com",
-        open: "https://open.larksuite.com",
-    };
-
-    pub(crate) fn of(brand: Brand) -> Self {
-        match brand {
-            Brand::Lark => Self::LARK,
-            _ => Self::FEISHU,
-        }
-    }
-}
-
 /// An app the token endpoint accepts.
 #[derive(Clone)]
 pub(crate) struct App {
@@ -200,6 +168,71 @@ impl std::fmt::Debug for App {
             .field("app_id", &self.app_id)
             .field("app_secret", &feishu_vc_model::REDACTED)
             .field("tenant_key", &self.tenant_key)
+            .finish()
+    }
+}
+
+/// What the app's event subscription is configured with.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct EventSettings {
+    /// The callback URLs given at start; each gets the challenge before the emulator serves.
+    pub(crate) callbacks: Vec<String>,
+    /// With a key, every body is `{"encrypt": …}` and signed.
+    pub(crate) encrypt_key: Option<SecretString>,
+    /// Sent as `header.token` (and `token` in the challenge).
+    pub(crate) verification_token: Option<SecretString>,
+    /// The retry schedule is multiplied by this (1.0: Feishu's own).
+    pub(crate) retry_scale: f64,
+    /// The long-connection server's settings.
+    pub(crate) long_connection: LongConnSettings,
+}
+
+/// How the long-connection server behaves.
+#[derive(Clone, Debug)]
+pub(crate) struct LongConnSettings {
+    /// Connections an app may hold at once (Feishu: 50).
+    pub(crate) connection_limit: usize,
+    /// What the endpoint answer and every pong tell clients.
+    pub(crate) client_config: ClientConfig,
+    /// Largest fragment payload, in bytes.
+    pub(crate) max_fragment: usize,
+    /// How long an event waits for its acknowledgement before it is sent again (Feishu: 3 s).
+    pub(crate) ack_timeout: Duration,
+}
+
+impl Default for LongConnSettings {
+    fn default() -> Self {
+        Self {
+            connection_limit: 50,
+            client_config: ClientConfig {
+                reconnect_count: -1,
+                reconnect_interval: 1,
+                reconnect_nonce: 1,
+                ping_interval: 30,
+            },
+            max_fragment: 16 * 1024,
+            ack_timeout: Duration::from_secs(3),
+        }
+    }
+}
+
+/// Feishu pushes each store app's ticket every hour.
+pub const APP_TICKET_INTERVAL: Duration = Duration::from_secs(60 * 60);
+
+/// A store app the emulator knows: its credentials and the tenants it is installed in.
+#[derive(Clone)]
+pub(crate) struct StoreApp {
+    pub(crate) app_id: String,
+    pub(crate) app_secret: String,
+    pub(crate) tenants: Vec<String>,
+}
+
+impl std::fmt::Debug for StoreApp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoreApp")
+            .field("app_id", &self.app_id)
+            .field("app_secret", &feishu_vc_model::REDACTED)
+            .field("tenants", &self.tenants)
             .finish()
     }
 }
@@ -222,8 +255,8 @@ pub struct EmulatorBuilder {
     pub(crate) tokens_on_wall_time: bool,
     pub(crate) header_read_timeout: Duration,
     pub(crate) brand: Brand,
-    pub(crate) events: crate::events::EventSettings,
-    pub(crate) store_apps: Vec<crate::store_apps::StoreApp>,
+    pub(crate) events: EventSettings,
+    pub(crate) store_apps: Vec<StoreApp>,
     pub(crate) app_ticket_interval: Duration,
 }
 
@@ -245,12 +278,12 @@ impl Default for EmulatorBuilder {
             tokens_on_wall_time: false,
             header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
             brand: Brand::Feishu,
-            events: crate::events::EventSettings {
+            events: EventSettings {
                 retry_scale: 1.0,
                 ..Default::default()
             },
             store_apps: Vec::new(),
-            app_ticket_interval: crate::store_apps::APP_TICKET_INTERVAL,
+            app_ticket_interval: APP_TICKET_INTERVAL,
         }
     }
 }
@@ -292,7 +325,7 @@ impl EmulatorBuilder {
         app_secret: impl Into<String>,
         tenants: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.store_apps.push(crate::store_apps::StoreApp {
+        self.store_apps.push(StoreApp {
             app_id: app_id.into(),
             app_secret: app_secret.into(),
             tenants: tenants.into_iter().map(Into::into).collect(),
@@ -406,7 +439,7 @@ impl EmulatorBuilder {
     /// What the long-connection endpoint and every pong tell clients (reconnect count, interval
     /// and jitter, ping interval, in seconds). The emulator's default: reconnect forever after
     /// 1 s with up to 1 s of jitter, ping every 30 s.
-    pub fn long_connection_client_config(mut self, config: crate::ClientConfig) -> Self {
+    pub fn long_connection_client_config(mut self, config: ClientConfig) -> Self {
         self.events.long_connection.client_config = config;
         self
     }
@@ -436,14 +469,14 @@ impl EmulatorBuilder {
     /// The app's Encrypt Key: every event and challenge body is then `{"encrypt": "…"}`
     /// (AES-256-CBC) and signed with `X-Lark-Signature`.
     pub fn encrypt_key(mut self, key: impl Into<String>) -> Self {
-        self.events.encrypt_key = Some(feishu_vc_model::SecretString::new(key));
+        self.events.encrypt_key = Some(SecretString::new(key));
         self
     }
 
     /// The app's Verification Token, sent as `header.token` of every event and `token` of the
     /// challenge.
     pub fn verification_token(mut self, token: impl Into<String>) -> Self {
-        self.events.verification_token = Some(feishu_vc_model::SecretString::new(token));
+        self.events.verification_token = Some(SecretString::new(token));
         self
     }
 

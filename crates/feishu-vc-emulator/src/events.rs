@@ -20,6 +20,7 @@ use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+use crate::config::EventSettings;
 use crate::error::Error;
 
 /// How long one delivery attempt may take before it counts as failed (Feishu: 3 s).
@@ -32,21 +33,6 @@ pub(crate) const RETRY_SCHEDULE: [Duration; 4] = [
     Duration::from_secs(60 * 60),
     Duration::from_secs(6 * 60 * 60),
 ];
-
-/// What the app's event subscription is configured with.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct EventSettings {
-    /// The callback URLs given at start; each gets the challenge before the emulator serves.
-    pub(crate) callbacks: Vec<String>,
-    /// With a key, every body is `{"encrypt": …}` and signed.
-    pub(crate) encrypt_key: Option<SecretString>,
-    /// Sent as `header.token` (and `token` in the challenge).
-    pub(crate) verification_token: Option<SecretString>,
-    /// The retry schedule is multiplied by this (1.0: Feishu's own).
-    pub(crate) retry_scale: f64,
-    /// The long-connection server's settings.
-    pub(crate) long_connection: crate::longconn::LongConnSettings,
-}
 
 /// One event ready to go: its envelope as JSON text (the same on every attempt).
 #[derive(Clone, Debug)]

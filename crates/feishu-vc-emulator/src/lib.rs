@@ -268,6 +268,7 @@ mod control;
 mod error;
 mod events;
 mod faults;
+mod hosts;
 mod ids;
 mod longconn;
 mod meetings;
@@ -292,9 +293,10 @@ use tokio::task::JoinHandle;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{
-    DEFAULT_HEADER_READ_TIMEOUT, DEMO_APP_ID, DEMO_APP_SECRET, DEMO_TENANT_KEY, DEMO_USER_ALICE,
-    DEMO_USER_BOB, DEMO_USER_CAROL, DOCUMENTED_RATE_LIMIT, DirectoryUser, EmulatorBuilder,
-    MEETING_NO_RANGE, OTHER_TENANT_KEY, OTHER_TENANT_USER, TOKEN_LIFETIME, demo_directory,
+    APP_TICKET_INTERVAL, DEFAULT_HEADER_READ_TIMEOUT, DEMO_APP_ID, DEMO_APP_SECRET,
+    DEMO_TENANT_KEY, DEMO_USER_ALICE, DEMO_USER_BOB, DEMO_USER_CAROL, DOCUMENTED_RATE_LIMIT,
+    DirectoryUser, EmulatorBuilder, MEETING_NO_RANGE, OTHER_TENANT_KEY, OTHER_TENANT_USER,
+    TOKEN_LIFETIME, demo_directory,
 };
 pub use control::{
     LeaveReason, MeetingSpec, ParticipantSpec, RecordingFile, ReservationSummary, Snapshot,
@@ -304,7 +306,6 @@ pub use feishu_vc_events::longconn::frame::ClientConfig;
 pub use feishu_vc_model::RateLimit;
 pub use feishu_vc_transport::Brand;
 pub use longconn::LongConnectionStats;
-pub use store_apps::APP_TICKET_INTERVAL;
 
 pub(crate) use service::Shared;
 
@@ -618,7 +619,7 @@ impl EmulatorBuilder {
             events,
         );
         shared.tokens_on_wall_time = self.tokens_on_wall_time;
-        shared.hosts = config::Hosts::of(self.brand);
+        shared.hosts = hosts::Hosts::of(self.brand);
         shared.store_apps = store_apps::StoreApps::new(self.store_apps);
         let shared = Arc::new(shared);
         store_apps::schedule(Arc::downgrade(&shared), self.app_ticket_interval);

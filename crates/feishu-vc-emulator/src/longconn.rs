@@ -16,46 +16,18 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use feishu_vc_events::longconn::frame::{
-    self, ClientConfig, EndpointData, EndpointResponse, Frame, METHOD_CONTROL, METHOD_DATA,
+    self, EndpointData, EndpointResponse, Frame, METHOD_CONTROL, METHOD_DATA,
 };
 use futures_util::{SinkExt as _, StreamExt as _};
 use serde::Deserialize;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+use crate::config::LongConnSettings;
 use crate::service::Shared;
 
 /// The `service_id` in every connection URL (and so in every frame).
 pub(crate) const SERVICE_ID: i32 = 33_554_678;
-
-/// How the long-connection server behaves.
-#[derive(Clone, Debug)]
-pub(crate) struct LongConnSettings {
-    /// Connections an app may hold at once (Feishu: 50).
-    pub(crate) connection_limit: usize,
-    /// What the endpoint answer and every pong tell clients.
-    pub(crate) client_config: ClientConfig,
-    /// Largest fragment payload, in bytes.
-    pub(crate) max_fragment: usize,
-    /// How long an event waits for its acknowledgement before it is sent again (Feishu: 3 s).
-    pub(crate) ack_timeout: Duration,
-}
-
-impl Default for LongConnSettings {
-    fn default() -> Self {
-        Self {
-            connection_limit: 50,
-            client_config: ClientConfig {
-                reconnect_count: -1,
-                reconnect_interval: 1,
-                reconnect_nonce: 1,
-                ping_interval: 30,
-            },
-            max_fragment: 16 * 1024,
-            ack_timeout: Duration::from_secs(3),
-        }
-    }
-}
 
 /// What the long-connection server has seen, for tests.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -32,8 +32,8 @@ use serde::Deserialize;
 use tokio::sync::{Notify, watch};
 
 use crate::Shared;
+use crate::clock::MAX_CLOCK_OFFSET;
 use crate::error::Error;
-use crate::service::MAX_CLOCK_OFFSET;
 use crate::state::{Batch, Reservation, State, TokenRecord};
 
 /// The format number kept in the database's `meta` table.

@@ -287,7 +287,7 @@ fn log_of(request_log: Option<axum::Extension<LogId>>) -> LogId {
     request_log.map_or_else(
         || LogId {
             id: String::new(),
-            open: crate::config::Hosts::FEISHU.open,
+            open: crate::hosts::Hosts::FEISHU.open,
         },
         |l| l.0,
     )

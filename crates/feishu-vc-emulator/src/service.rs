@@ -13,11 +13,12 @@ use feishu_vc_model::{
 use feishu_vc_validate::{Context, MAX_AHEAD, Validate, Violation};
 use serde::Serialize;
 
-use crate::clock::{Clock, SystemClock};
-use crate::config::{App, Hosts, TOKEN_LIFETIME};
+use crate::clock::{Clock, MAX_CLOCK_OFFSET, SystemClock};
+use crate::config::{App, TOKEN_LIFETIME};
 use crate::control::{ReservationSummary, Snapshot};
 use crate::error::Error;
 use crate::events::Notifier;
+use crate::hosts::Hosts;
 use crate::ids;
 use crate::persist::Persister;
 use crate::ratelimit::{RateLimiter, Throttled};
@@ -29,10 +30,6 @@ const REUSE_TENANT_TOKEN_FOR: i64 = 30 * 60;
 
 /// How user tokens begin (`t-` for tenant tokens), as Feishu's legacy tokens do.
 const USER_TOKEN_PREFIX: &str = "u-";
-
-/// The furthest the emulator's time may be moved ahead of its clock: 100 years. Further would
-/// leave the range of Feishu's timestamps and of the arithmetic on them.
-pub(crate) const MAX_CLOCK_OFFSET: i64 = 100 * 366 * 86_400;
 
 /// An API error, answered in Feishu's envelope.
 #[derive(Debug)]

@@ -11,7 +11,8 @@ use feishu_vc_model::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::config::{DirectoryUser, Hosts};
+use crate::config::DirectoryUser;
+use crate::hosts::Hosts;
 
 /// The users the emulator knows, found by any of their ids.
 #[derive(Debug)]

@@ -12,29 +12,8 @@ use axum::response::Response;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::config::App;
+use crate::config::{App, StoreApp};
 use crate::service::Shared;
-
-/// Feishu pushes each store app's ticket every hour.
-pub const APP_TICKET_INTERVAL: Duration = Duration::from_secs(60 * 60);
-
-/// A store app the emulator knows: its credentials and the tenants it is installed in.
-#[derive(Clone)]
-pub(crate) struct StoreApp {
-    pub(crate) app_id: String,
-    pub(crate) app_secret: String,
-    pub(crate) tenants: Vec<String>,
-}
-
-impl std::fmt::Debug for StoreApp {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StoreApp")
-            .field("app_id", &self.app_id)
-            .field("app_secret", &feishu_vc_model::REDACTED)
-            .field("tenants", &self.tenants)
-            .finish()
-    }
-}
 
 /// The store apps, their valid tickets and their app tokens (in memory only).
 #[derive(Debug, Default)]
