@@ -262,6 +262,7 @@
 //! `<file>.v1.json`.
 #![deny(missing_docs)]
 
+mod answer;
 mod clock;
 mod config;
 mod control;
