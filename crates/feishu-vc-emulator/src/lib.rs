@@ -263,9 +263,11 @@
 #![deny(missing_docs)]
 
 mod answer;
+mod auth;
 mod clock;
 mod config;
 mod control;
+mod directory;
 mod error;
 mod events;
 mod faults;
@@ -276,9 +278,10 @@ mod meetings;
 mod oauth;
 mod persist;
 mod ratelimit;
+mod reserves;
 mod server;
 mod service;
-mod state;
+mod store;
 mod store_apps;
 
 use std::fmt;
@@ -588,7 +591,7 @@ impl EmulatorBuilder {
                     .map_err(|e| Error::Server(std::io::Error::other(e.to_string())))??;
                 (opened.state, opened.clock_offset, Some(opened.persister))
             }
-            None => (state::State::default(), 0, None),
+            None => (store::memory::State::default(), 0, None),
         };
         let events = events::Notifier::new(&self.events)?;
         for url in &self.events.callbacks {
@@ -610,7 +613,7 @@ impl EmulatorBuilder {
         })?;
         let mut shared = Shared::new(
             self.apps,
-            state::Directory::new(self.directory),
+            directory::Directory::new(self.directory),
             self.clock,
             offset,
             self.meeting_no_pool,

@@ -32,9 +32,11 @@ use serde::Deserialize;
 use tokio::sync::{Notify, watch};
 
 use crate::Shared;
+use crate::auth::state::TokenRecord;
 use crate::clock::MAX_CLOCK_OFFSET;
 use crate::error::Error;
-use crate::state::{Batch, Reservation, State, TokenRecord};
+use crate::reserves::state::Reservation;
+use crate::store::memory::{Batch, State};
 
 /// The format number kept in the database's `meta` table.
 const STORE_FORMAT: i64 = 2;

@@ -13,16 +13,19 @@ use feishu_vc_model::{
 use feishu_vc_validate::{Context, MAX_AHEAD, Validate};
 
 use crate::answer::{Failure, Outcome, data, first_violation};
+use crate::auth::state::{Caller, Kind, TokenRecord};
 use crate::clock::{Clock, MAX_CLOCK_OFFSET, SystemClock};
 use crate::config::{App, TOKEN_LIFETIME};
 use crate::control::{ReservationSummary, Snapshot};
+use crate::directory::Directory;
 use crate::error::Error;
 use crate::events::Notifier;
 use crate::hosts::Hosts;
 use crate::ids;
 use crate::persist::Persister;
 use crate::ratelimit::RateLimiter;
-use crate::state::{Directory, Kind, Reservation, State, TokenRecord, View};
+use crate::reserves::state::{Reservation, View};
+use crate::store::memory::State;
 
 /// A tenant token with at least this long to live is handed out again rather than replaced:
 /// Feishu issues a new one only when less than 30 minutes are left.
@@ -30,16 +33,6 @@ const REUSE_TENANT_TOKEN_FOR: i64 = 30 * 60;
 
 /// How user tokens begin (`t-` for tenant tokens), as Feishu's legacy tokens do.
 const USER_TOKEN_PREFIX: &str = "u-";
-
-/// Who is calling, from the access token.
-#[derive(Clone, Debug)]
-pub(crate) struct Caller {
-    pub(crate) kind: TokenKind,
-    pub(crate) app_id: String,
-    pub(crate) tenant_key: String,
-    /// The user's open id, with a user token.
-    pub(crate) user: Option<String>,
-}
 
 /// Everything the handlers share.
 #[derive(Debug)]

@@ -1,0 +1,3 @@
+//! Auth: tenant and user tokens, store apps (tickets, app tokens), OAuth codes and refresh tokens.
+
+pub(crate) mod state;

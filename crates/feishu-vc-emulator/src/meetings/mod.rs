@@ -1,0 +1,4 @@
+//! Meetings of reservations: their state, the steps made in them, and the events each step pushes.
+
+pub(crate) mod rules;
+pub(crate) mod state;
