@@ -270,7 +270,6 @@ mod control;
 mod directory;
 mod error;
 mod events;
-mod faults;
 mod hosts;
 mod ids;
 mod longconn;
@@ -280,7 +279,7 @@ mod persist;
 mod ratelimit;
 mod reserves;
 mod server;
-mod service;
+mod shared;
 mod store;
 mod store_apps;
 
@@ -302,7 +301,7 @@ pub use config::{
     DirectoryUser, EmulatorBuilder, MEETING_NO_RANGE, OTHER_TENANT_KEY, OTHER_TENANT_USER,
     TOKEN_LIFETIME, demo_directory,
 };
-pub use control::{
+pub use control::types::{
     LeaveReason, MeetingSpec, ParticipantSpec, RecordingFile, ReservationSummary, Snapshot,
 };
 pub use error::Error;
@@ -311,7 +310,7 @@ pub use feishu_vc_model::RateLimit;
 pub use feishu_vc_transport::Brand;
 pub use longconn::LongConnectionStats;
 
-pub(crate) use service::Shared;
+use shared::Shared;
 
 /// A running emulator. Dropping it stops the server in the background; [`Emulator::shutdown`]
 /// stops it and waits until it has.

@@ -24,7 +24,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::config::LongConnSettings;
-use crate::service::Shared;
+use crate::shared::Shared;
 
 /// The `service_id` in every connection URL (and so in every frame).
 pub(crate) const SERVICE_ID: i32 = 33_554_678;

@@ -13,7 +13,7 @@ use serde_json::json;
 use crate::config::App;
 use crate::error::Error;
 use crate::ids;
-use crate::service::Shared;
+use crate::shared::Shared;
 
 /// How long an authorization code may be exchanged (5 minutes, as Feishu's).
 const CODE_LIFETIME: i64 = 300;

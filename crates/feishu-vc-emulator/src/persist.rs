@@ -31,11 +31,11 @@ use rusqlite::{Connection, OptionalExtension, Transaction};
 use serde::Deserialize;
 use tokio::sync::{Notify, watch};
 
-use crate::Shared;
 use crate::auth::state::TokenRecord;
 use crate::clock::MAX_CLOCK_OFFSET;
 use crate::error::Error;
 use crate::reserves::state::Reservation;
+use crate::shared::Shared;
 use crate::store::memory::{Batch, State};
 
 /// The format number kept in the database's `meta` table.

@@ -29,10 +29,10 @@ use tokio::net::TcpListener;
 
 use crate::answer::{Answer, Failure, Outcome, first_violation};
 use crate::auth::state::Caller;
-use crate::control::{LeaveReason, MeetingSpec, ParticipantSpec};
+use crate::control::types::{LeaveReason, MeetingSpec, ParticipantSpec};
 use crate::error::Error;
 use crate::ids;
-use crate::service::Shared;
+use crate::shared::Shared;
 
 /// The header that carries the log id. Header names are case-insensitive, but some SDKs look this
 /// one up as Feishu writes it, `X-Tt-Logid`: the server writes names in that case (see [`serve`]).

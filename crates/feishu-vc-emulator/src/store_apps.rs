@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::config::{App, StoreApp};
-use crate::service::Shared;
+use crate::shared::Shared;
 
 /// The store apps, their valid tickets and their app tokens (in memory only).
 #[derive(Debug, Default)]

@@ -1,3 +1,4 @@
 //! Auth: tenant and user tokens, store apps (tickets, app tokens), OAuth codes and refresh tokens.
 
+pub(crate) mod rules;
 pub(crate) mod state;

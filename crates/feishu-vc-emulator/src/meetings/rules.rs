@@ -7,13 +7,13 @@ use feishu_vc_model::events::Event;
 use feishu_vc_model::{Meeting, UserIdType};
 use serde_json::{Value, json};
 
-use crate::control::{LeaveReason, MeetingSpec, ParticipantSpec, RecordingFile};
+use crate::control::types::{LeaveReason, MeetingSpec, ParticipantSpec, RecordingFile};
 use crate::directory::Directory;
 use crate::error::Error;
 use crate::ids;
 use crate::meetings::state::{ActiveMeeting, Participant};
 use crate::reserves::state::Reservation;
-use crate::service::Shared;
+use crate::shared::Shared;
 
 /// `meeting_source` of a meeting booked through the Open API.
 const OPEN_PLATFORM_MEETING: i64 = 4;

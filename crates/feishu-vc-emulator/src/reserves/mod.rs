@@ -1,3 +1,4 @@
 //! Reservations: their state, the five Open API operations and their routes.
 
+pub(crate) mod rules;
 pub(crate) mod state;
