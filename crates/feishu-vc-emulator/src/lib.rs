@@ -275,7 +275,6 @@ mod ids;
 mod longconn;
 mod meetings;
 mod oauth;
-mod persist;
 mod ratelimit;
 mod reserves;
 mod server;
@@ -585,7 +584,7 @@ impl EmulatorBuilder {
         let (state, offset, persister) = match &self.state_file {
             Some(path) => {
                 let path = path.clone();
-                let opened = tokio::task::spawn_blocking(move || persist::open(&path))
+                let opened = tokio::task::spawn_blocking(move || store::sqlite::open(&path))
                     .await
                     .map_err(|e| Error::Server(std::io::Error::other(e.to_string())))??;
                 (opened.state, opened.clock_offset, Some(opened.persister))
@@ -629,7 +628,7 @@ impl EmulatorBuilder {
         let writer = shared
             .persister
             .is_some()
-            .then(|| tokio::spawn(persist::run(shared.clone())));
+            .then(|| tokio::spawn(store::writer::run(shared.clone())));
         let (stop, stopped) = oneshot::channel::<()>();
         let app = server::router(shared.clone());
         let limits = server::ConnectionLimits {

@@ -18,9 +18,9 @@ use crate::directory::Directory;
 use crate::error::Error;
 use crate::events::Notifier;
 use crate::hosts::Hosts;
-use crate::persist::Persister;
 use crate::ratelimit::RateLimiter;
 use crate::store::memory::State;
+use crate::store::sqlite::Persister;
 
 /// Everything the handlers share.
 #[derive(Debug)]

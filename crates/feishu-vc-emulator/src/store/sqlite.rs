@@ -4,7 +4,7 @@
 //! one row per change of a reservation or a token (its JSON, or nothing once deleted), in the
 //! order of the changes; reading the log in that order at start rebuilds the state.
 //!
-//! One writer task per emulator. A handler changes the state under the mutex (which bumps the
+//! One writer task per emulator (`store/writer.rs`). A handler changes the state under the mutex (which bumps the
 //! state's version and records which rows changed), wakes the writer and waits until a write that
 //! includes its version is on disk. The writer takes the rows changed since its last write and
 //! appends them in one transaction (`synchronous=FULL`: the commit is fsynced before it returns).
@@ -24,7 +24,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, Transaction};
@@ -35,7 +35,6 @@ use crate::auth::state::TokenRecord;
 use crate::clock::MAX_CLOCK_OFFSET;
 use crate::error::Error;
 use crate::reserves::state::Reservation;
-use crate::shared::Shared;
 use crate::store::memory::{Batch, State};
 
 /// The format number kept in the database's `meta` table.
@@ -58,8 +57,6 @@ const SCHEMA: &str = "
 const RESERVATION: &str = "reservation";
 /// `log.kind` of a token's row.
 const TOKEN: &str = "token";
-/// Rows the log may hold beyond twice the live ones before it is compacted.
-const COMPACT_SLACK: u64 = 4096;
 
 /// How far the store has got.
 #[derive(Clone, Debug, Default)]
@@ -75,12 +72,12 @@ pub(crate) struct Progress {
 pub(crate) struct Persister {
     pub(crate) path: PathBuf,
     /// `None` once the writer has stopped: the database is closed and its lock released.
-    connection: Mutex<Option<Connection>>,
+    pub(crate) connection: Mutex<Option<Connection>>,
     /// Rows in the log table.
-    log_rows: AtomicU64,
-    wake: Notify,
-    stop: AtomicBool,
-    progress: watch::Sender<Progress>,
+    pub(crate) log_rows: AtomicU64,
+    pub(crate) wake: Notify,
+    pub(crate) stop: AtomicBool,
+    pub(crate) progress: watch::Sender<Progress>,
 }
 
 /// What [`open`] found.
@@ -111,7 +108,7 @@ impl Persister {
         }
     }
 
-    fn lock_connection(&self) -> MutexGuard<'_, Option<Connection>> {
+    pub(crate) fn lock_connection(&self) -> MutexGuard<'_, Option<Connection>> {
         self.connection
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -124,83 +121,9 @@ impl Persister {
     }
 }
 
-/// The writer task: writes whenever woken, until stopped.
-pub(crate) async fn run(shared: Arc<Shared>) {
-    let Some(persister) = shared.persister.as_ref() else {
-        return;
-    };
-    loop {
-        flush(&shared).await;
-        if persister.stop.load(Ordering::SeqCst) {
-            flush(&shared).await;
-            let connection = persister.lock_connection().take();
-            if let Some(Err((_, e))) = connection.map(Connection::close) {
-                tracing::warn!(path = %persister.path.display(), error = %e, "could not close the state store cleanly");
-            }
-            return;
-        }
-        persister.wake.notified().await;
-    }
-}
-
-/// Writes until the store holds the latest version (or a write fails).
-async fn flush(shared: &Arc<Shared>) {
-    let Some(persister) = shared.persister.as_ref() else {
-        return;
-    };
-    loop {
-        let done = persister.progress.borrow().done;
-        let batch = {
-            let mut state = shared.lock();
-            if state.version <= done {
-                return;
-            }
-            let live = (state.reservations.len() + state.tokens.len()) as u64;
-            let compact = persister.log_rows.load(Ordering::SeqCst) > 2 * live + COMPACT_SLACK;
-            state.take_batch(shared.clock_offset(), compact)
-        };
-        let version = batch.version;
-        let writer = shared.clone();
-        let written = tokio::task::spawn_blocking(move || {
-            let result = match writer.persister.as_ref().map(Persister::lock_connection) {
-                Some(mut connection) => match connection.as_mut() {
-                    Some(connection) => write(connection, &batch),
-                    None => Err(rusqlite::Error::InvalidQuery),
-                },
-                None => Ok(()),
-            };
-            (batch, result)
-        })
-        .await;
-        let error = match written {
-            Ok((batch, Ok(()))) => {
-                let rows = (batch.reservations.len() + batch.tokens.len()) as u64;
-                if batch.full {
-                    persister.log_rows.store(rows, Ordering::SeqCst);
-                } else {
-                    persister.log_rows.fetch_add(rows, Ordering::SeqCst);
-                }
-                persister.progress.send_modify(|p| p.done = version);
-                continue;
-            }
-            Ok((batch, Err(e))) => {
-                // The rows go into the next write, as they are then.
-                shared.lock().requeue(batch);
-                e.to_string()
-            }
-            Err(e) => e.to_string(),
-        };
-        tracing::error!(path = %persister.path.display(), error = %error, "could not write the state store");
-        persister
-            .progress
-            .send_modify(|p| p.failed = Some((version, error)));
-        return;
-    }
-}
-
 /// Writes a batch in one transaction: appends its rows to the log, or replaces the log with
 /// them when the batch holds every live row.
-fn write(connection: &mut Connection, batch: &Batch) -> rusqlite::Result<()> {
+pub(crate) fn write(connection: &mut Connection, batch: &Batch) -> rusqlite::Result<()> {
     let tx = connection.transaction()?;
     if batch.full {
         tx.execute("DELETE FROM log", [])?;
