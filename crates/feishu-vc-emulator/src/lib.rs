@@ -272,7 +272,6 @@ mod error;
 mod events;
 mod hosts;
 mod ids;
-mod longconn;
 mod meetings;
 mod oauth;
 mod ratelimit;
@@ -304,10 +303,10 @@ pub use control::types::{
     LeaveReason, MeetingSpec, ParticipantSpec, RecordingFile, ReservationSummary, Snapshot,
 };
 pub use error::Error;
+pub use events::longconn::LongConnectionStats;
 pub use feishu_vc_events::longconn::frame::ClientConfig;
 pub use feishu_vc_model::RateLimit;
 pub use feishu_vc_transport::Brand;
-pub use longconn::LongConnectionStats;
 
 use shared::Shared;
 
@@ -591,7 +590,7 @@ impl EmulatorBuilder {
             }
             None => (store::memory::State::default(), 0, None),
         };
-        let events = events::Notifier::new(&self.events)?;
+        let events = events::notifier::Notifier::new(&self.events)?;
         for url in &self.events.callbacks {
             events.register(url).await.map_err(|e| match e {
                 Error::BadRequest(why) => Error::Config(why),

@@ -85,9 +85,9 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         )
         .route(
             feishu_vc_events::longconn::frame::ENDPOINT_PATH,
-            post(crate::longconn::endpoint),
+            post(crate::events::http::endpoint),
         )
-        .route("/ws", get(crate::longconn::upgrade))
+        .route("/ws", get(crate::events::http::upgrade))
         .route("/_emulator/clock", get(clock))
         .route("/_emulator/clock/advance", post(advance))
         .route("/_emulator/tenant_access_token", post(control_tenant_token))

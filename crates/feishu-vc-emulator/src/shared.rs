@@ -16,7 +16,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::App;
 use crate::directory::Directory;
 use crate::error::Error;
-use crate::events::Notifier;
+use crate::events::notifier::Notifier;
 use crate::hosts::Hosts;
 use crate::ratelimit::RateLimiter;
 use crate::store::memory::State;

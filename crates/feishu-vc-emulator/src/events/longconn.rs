@@ -1,6 +1,7 @@
 //! The long connection (长连接), server side: `POST /callback/ws/endpoint` hands out a one-time
 //! ticket URL, `GET /ws` upgrades it to a WebSocket speaking `pbbp2.Frame` (the protocol module of
-//! `feishu-vc-events`, so both ends share one codec). Every event the notifier pushes goes to one
+//! `feishu-vc-events`, so both ends share one codec); both routes are in `events/http.rs`, and
+//! this hub holds what they share. Every event the notifier pushes goes to one
 //! random connected client of its app, fragmented past a size, and stays pending until that
 //! client acknowledges it with `{"code":200}`; an event not acknowledged in time, or whose
 //! connection dropped, is sent again (same `event_id`), as Feishu does. Pings get pongs carrying
@@ -10,21 +11,11 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 
-use axum::body::Bytes;
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use feishu_vc_events::longconn::frame::{
-    self, EndpointData, EndpointResponse, Frame, METHOD_CONTROL, METHOD_DATA,
-};
-use futures_util::{SinkExt as _, StreamExt as _};
-use serde::Deserialize;
+use feishu_vc_events::longconn::frame::{self, Frame, METHOD_CONTROL, METHOD_DATA};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::config::LongConnSettings;
-use crate::shared::Shared;
 
 /// The `service_id` in every connection URL (and so in every frame).
 pub(crate) const SERVICE_ID: i32 = 33_554_678;
@@ -56,30 +47,32 @@ pub struct LongConnectionStats {
 /// The server's state: tickets, open connections, events waiting for their acknowledgement.
 #[derive(Debug)]
 pub(crate) struct Hub {
-    settings: LongConnSettings,
-    inner: Mutex<Inner>,
+    pub(crate) settings: LongConnSettings,
+    pub(crate) inner: Mutex<Inner>,
     ticker: Mutex<Option<JoinHandle<()>>>,
 }
 
 #[derive(Debug, Default)]
-struct Inner {
+pub(crate) struct Inner {
     next_id: u64,
-    tickets: HashMap<String, String>,
-    clients: Vec<Client>,
+    /// One-time tickets handed out by the endpoint → the app they are for.
+    pub(crate) tickets: HashMap<String, String>,
+    pub(crate) clients: Vec<Client>,
     pending: Vec<Pending>,
-    stats: LongConnectionStats,
+    pub(crate) stats: LongConnectionStats,
     drop_after: Option<u64>,
 }
 
 #[derive(Debug)]
-struct Client {
+pub(crate) struct Client {
     id: u64,
-    app_id: String,
+    pub(crate) app_id: String,
     out: mpsc::UnboundedSender<Out>,
 }
 
+/// What a connection's task is told to do next.
 #[derive(Debug)]
-enum Out {
+pub(crate) enum Out {
     Frame(Vec<u8>),
     Close,
 }
@@ -201,7 +194,7 @@ impl Hub {
         }
     }
 
-    fn connect(&self, app_id: String, out: mpsc::UnboundedSender<Out>) -> u64 {
+    pub(crate) fn connect(&self, app_id: String, out: mpsc::UnboundedSender<Out>) -> u64 {
         let mut inner = lock(&self.inner);
         inner.next_id += 1;
         let id = inner.next_id;
@@ -211,7 +204,7 @@ impl Hub {
         id
     }
 
-    fn disconnect(&self, id: u64) {
+    pub(crate) fn disconnect(&self, id: u64) {
         let mut inner = lock(&self.inner);
         inner.clients.retain(|c| c.id != id);
         let now = Instant::now();
@@ -222,7 +215,7 @@ impl Hub {
     }
 
     /// A frame from a client: a ping is answered, an acknowledgement settles its event.
-    fn receive(&self, bytes: &[u8], out: &mpsc::UnboundedSender<Out>) {
+    pub(crate) fn receive(&self, bytes: &[u8], out: &mpsc::UnboundedSender<Out>) {
         let Ok(frame) = Frame::decode_bytes(bytes) else {
             tracing::debug!("long connection: undecodable frame ignored");
             return;
@@ -262,137 +255,6 @@ async fn tick(hub: Weak<Hub>) {
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct EndpointRequest {
-    #[serde(rename = "AppID", default)]
-    app_id: String,
-    #[serde(default)]
-    app_secret: String,
-}
-
-/// `POST /callback/ws/endpoint`: the app's credentials in, a one-time connection URL out.
-pub(crate) async fn endpoint(
-    State(shared): State<Arc<Shared>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let answer = |code: i64, msg: &str, data: Option<EndpointData>| {
-        let body = EndpointResponse {
-            code,
-            msg: msg.to_owned(),
-            data,
-        };
-        (
-            StatusCode::OK,
-            [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
-            serde_json::to_string(&body).unwrap_or_default(),
-        )
-            .into_response()
-    };
-    let Ok(request) = serde_json::from_slice::<EndpointRequest>(&body) else {
-        return answer(10003, "invalid param", None);
-    };
-    let known = shared
-        .app(&request.app_id)
-        .is_some_and(|app| !request.app_secret.is_empty() && app.app_secret == request.app_secret);
-    if !known {
-        return answer(10014, "app id or secret invalid", None);
-    }
-    let hub = shared.events.long_connections();
-    let ticket = crate::ids::token("");
-    let device_id = fastrand::u64(1..);
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("127.0.0.1");
-    let url =
-        format!("ws://{host}/ws?device_id={device_id}&service_id={SERVICE_ID}&ticket={ticket}");
-    {
-        let mut inner = lock(&hub.inner);
-        inner.tickets.insert(ticket, request.app_id);
-        inner.stats.endpoint_requests += 1;
-    }
-    answer(
-        0,
-        "ok",
-        Some(EndpointData {
-            url,
-            client_config: Some(hub.settings.client_config),
-        }),
-    )
-}
-
-#[derive(Deserialize)]
-pub(crate) struct Ticket {
-    #[serde(default)]
-    ticket: String,
-}
-
-/// `GET /ws?ticket=…`: the WebSocket upgrade, refused as Feishu refuses (a non-101 answer with
-/// `Handshake-Status`, `Handshake-Msg` and `Handshake-Autherrcode`).
-pub(crate) async fn upgrade(
-    State(shared): State<Arc<Shared>>,
-    Query(ticket): Query<Ticket>,
-    ws: WebSocketUpgrade,
-) -> Response {
-    let hub = shared.events.long_connections();
-    let refuse = |code: i64, msg: &str| {
-        (
-            StatusCode::FORBIDDEN,
-            [
-                (
-                    frame::HANDSHAKE_STATUS,
-                    frame::HANDSHAKE_AUTH_FAILED.to_string(),
-                ),
-                (frame::HANDSHAKE_MSG, msg.to_owned()),
-                (frame::HANDSHAKE_AUTH_ERRCODE, code.to_string()),
-            ],
-        )
-            .into_response()
-    };
-    let app_id = {
-        let mut inner = lock(&hub.inner);
-        let Some(app_id) = inner.tickets.remove(&ticket.ticket) else {
-            return refuse(1_000_040_351, "ticket invalid or used");
-        };
-        let open = inner.clients.iter().filter(|c| c.app_id == app_id).count();
-        if open >= hub.settings.connection_limit {
-            inner.stats.refused_over_limit += 1;
-            return refuse(frame::CODE_EXCEED_CONN_LIMIT, "exceed connection limit");
-        }
-        app_id
-    };
-    ws.on_upgrade(move |socket| serve(hub, app_id, socket))
-}
-
-async fn serve(hub: Arc<Hub>, app_id: String, socket: WebSocket) {
-    let (mut sink, mut stream) = socket.split();
-    let (out, mut outgoing) = mpsc::unbounded_channel();
-    let id = hub.connect(app_id, out.clone());
-    loop {
-        tokio::select! {
-            next = outgoing.recv() => match next {
-                Some(Out::Frame(bytes)) => {
-                    if sink.send(Message::Binary(bytes.into())).await.is_err() {
-                        break;
-                    }
-                }
-                Some(Out::Close) | None => {
-                    let _ = sink.close().await;
-                    break;
-                }
-            },
-            incoming = stream.next() => match incoming {
-                Some(Ok(Message::Binary(bytes))) => hub.receive(&bytes, &out),
-                Some(Ok(Message::Close(_)) | Err(_)) | None => break,
-                Some(Ok(_)) => {}
-            },
-        }
-    }
-    hub.disconnect(id);
 }
