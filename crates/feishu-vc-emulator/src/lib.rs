@@ -271,12 +271,12 @@ mod directory;
 mod error;
 mod events;
 mod hosts;
+mod http;
 mod ids;
 mod meetings;
 mod oauth;
 mod ratelimit;
 mod reserves;
-mod server;
 mod shared;
 mod store;
 mod store_apps;
@@ -629,11 +629,11 @@ impl EmulatorBuilder {
             .is_some()
             .then(|| tokio::spawn(store::writer::run(shared.clone())));
         let (stop, stopped) = oneshot::channel::<()>();
-        let app = server::router(shared.clone());
-        let limits = server::ConnectionLimits {
+        let app = http::router::router(shared.clone());
+        let limits = http::serve::ConnectionLimits {
             header_read_timeout: self.header_read_timeout,
         };
-        let server = tokio::spawn(server::serve(listener, app, limits, async move {
+        let server = tokio::spawn(http::serve::serve(listener, app, limits, async move {
             let _ = stopped.await;
         }));
         let base_url = match addr {

@@ -124,7 +124,7 @@ struct TokenBody {
 
 /// An OAuth failure: HTTP status, code and the RFC 6749 error, fields at the top level.
 fn refuse(status: u16, code: i64, error: &str, description: &str) -> Response {
-    super::server::json(
+    crate::http::envelope::json(
         status,
         &json!({"code": code, "error": error, "error_description": description}),
     )
@@ -219,7 +219,7 @@ pub(crate) async fn token(State(shared): State<std::sync::Arc<Shared>>, body: By
         }
     };
     match shared.issue(&grant).await {
-        Ok(answer) => super::server::json(200, &answer),
+        Ok(answer) => crate::http::envelope::json(200, &answer),
         Err(_) => refuse(500, 20050, "server_error", "Please retry your request."),
     }
 }
@@ -246,7 +246,7 @@ pub(crate) async fn v3_token(
         Err((code, why)) => return refuse(400, code, "invalid_client", why),
     };
     match shared.tenant_token(&app).await {
-        Ok((token, expire)) => super::server::json(
+        Ok((token, expire)) => crate::http::envelope::json(
             200,
             &json!({"code": 0, "access_token": token, "expires_in": expire, "token_type": "Bearer"}),
         ),

@@ -2,5 +2,6 @@
 //! for, the clock and snapshot steps, and every control route.
 
 pub(crate) mod faults;
+pub(crate) mod http;
 pub(crate) mod rules;
 pub(crate) mod types;

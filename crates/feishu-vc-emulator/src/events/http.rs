@@ -4,11 +4,13 @@
 
 use std::sync::Arc;
 
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 use feishu_vc_events::longconn::frame::{self, EndpointData, EndpointResponse};
 use futures_util::{SinkExt as _, StreamExt as _};
 use serde::Deserialize;
@@ -16,6 +18,16 @@ use tokio::sync::mpsc;
 
 use crate::events::longconn::{Hub, Out, SERVICE_ID, lock};
 use crate::shared::Shared;
+
+/// The long connection's endpoint and WebSocket.
+pub(crate) fn routes() -> Router<Arc<Shared>> {
+    Router::new()
+        .route(
+            feishu_vc_events::longconn::frame::ENDPOINT_PATH,
+            post(endpoint),
+        )
+        .route("/ws", get(upgrade))
+}
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
