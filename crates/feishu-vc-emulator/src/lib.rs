@@ -274,12 +274,10 @@ mod hosts;
 mod http;
 mod ids;
 mod meetings;
-mod oauth;
 mod ratelimit;
 mod reserves;
 mod shared;
 mod store;
-mod store_apps;
 
 use std::fmt;
 use std::future::Future;
@@ -621,9 +619,9 @@ impl EmulatorBuilder {
         );
         shared.tokens_on_wall_time = self.tokens_on_wall_time;
         shared.hosts = hosts::Hosts::of(self.brand);
-        shared.store_apps = store_apps::StoreApps::new(self.store_apps);
+        shared.store_apps = auth::store_apps::StoreApps::new(self.store_apps);
         let shared = Arc::new(shared);
-        store_apps::schedule(Arc::downgrade(&shared), self.app_ticket_interval);
+        auth::rules::schedule(Arc::downgrade(&shared), self.app_ticket_interval);
         let writer = shared
             .persister
             .is_some()

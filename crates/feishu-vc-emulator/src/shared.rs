@@ -11,9 +11,12 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use feishu_vc_model::{ErrorCode, Timestamp};
 
 use crate::answer::Failure;
+use crate::auth::grants::Grants;
 use crate::auth::state::Caller;
+use crate::auth::store_apps::StoreApps;
 use crate::clock::{Clock, SystemClock};
 use crate::config::App;
+use crate::control::faults::Faults;
 use crate::directory::Directory;
 use crate::error::Error;
 use crate::events::notifier::Notifier;
@@ -42,11 +45,11 @@ pub(crate) struct Shared {
     /// Where meeting events go.
     pub(crate) events: Notifier,
     /// OAuth codes and refresh tokens issued.
-    pub(crate) oauth: crate::oauth::Grants,
+    pub(crate) oauth: Grants,
     /// Store apps, their tickets and app tokens.
-    pub(crate) store_apps: crate::store_apps::StoreApps,
+    pub(crate) store_apps: StoreApps,
     /// Faults a test asked for.
-    pub(crate) faults: crate::control::faults::Faults,
+    pub(crate) faults: Faults,
 }
 
 impl Shared {
@@ -74,9 +77,9 @@ impl Shared {
             tokens_on_wall_time: false,
             hosts: Hosts::FEISHU,
             events,
-            oauth: crate::oauth::Grants::default(),
-            store_apps: crate::store_apps::StoreApps::default(),
-            faults: crate::control::faults::Faults::default(),
+            oauth: Grants::default(),
+            store_apps: StoreApps::default(),
+            faults: Faults::default(),
         }
     }
 

@@ -1,8 +1,14 @@
-//! Tokens on the hub: who a bearer token stands for, and issuing tenant and user tokens.
+//! Auth on the hub: who a bearer token stands for, issuing tenant and user tokens, the OAuth
+//! authorize step and token issue, and pushing the store apps' tickets.
+
+use std::sync::Weak;
+use std::time::Duration;
 
 use feishu_vc_model::{ErrorCode, TokenKind};
+use serde_json::json;
 
 use crate::answer::Failure;
+use crate::auth::grants::{Grant, RefreshGrant};
 use crate::auth::state::{Caller, Kind, TokenRecord};
 use crate::config::{App, TOKEN_LIFETIME};
 use crate::error::Error;
@@ -15,6 +21,12 @@ const REUSE_TENANT_TOKEN_FOR: i64 = 30 * 60;
 
 /// How user tokens begin (`t-` for tenant tokens), as Feishu's legacy tokens do.
 const USER_TOKEN_PREFIX: &str = "u-";
+
+/// How long an authorization code may be exchanged (5 minutes, as Feishu's).
+const CODE_LIFETIME: i64 = 300;
+
+/// How long a refresh token lives (Feishu's example `refresh_token_expires_in`: 7 days).
+const REFRESH_LIFETIME: i64 = 604_800;
 
 impl Shared {
     // ---- tokens ----
@@ -139,4 +151,87 @@ impl Shared {
         self.commit_control(version).await?;
         Ok((token, lifetime))
     }
+}
+
+impl Shared {
+    /// The authorize step, for tests: a code for the directory user `user_id` and the app
+    /// `app_id` (the main app unless given), as if the user had consented.
+    pub(crate) fn authorize(&self, user_id: &str, app_id: Option<&str>) -> Result<String, Error> {
+        if self.directory.find_any(user_id).is_none() {
+            return Err(Error::UnknownUser(user_id.to_owned()));
+        }
+        let app_id = match app_id {
+            Some(id) => self
+                .app(id)
+                .ok_or_else(|| Error::UnknownApp(id.to_owned()))?
+                .app_id
+                .clone(),
+            None => self.apps[0].app_id.clone(),
+        };
+        let code = ids::token("");
+        let grant = Grant {
+            app_id,
+            user_id: user_id.to_owned(),
+            expires_at: self.token_now() + CODE_LIFETIME,
+        };
+        self.oauth.lock().codes.insert(code.clone(), grant);
+        Ok(code)
+    }
+
+    /// A new access token and refresh token for `grant`.
+    pub(crate) async fn issue(&self, grant: &Grant) -> Result<serde_json::Value, Error> {
+        let (access, expire) = self.user_token(&grant.user_id, Some(&grant.app_id)).await?;
+        let refresh = ids::token("");
+        let now = self.token_now();
+        self.oauth.lock().refresh.insert(
+            refresh.clone(),
+            RefreshGrant {
+                grant: Grant {
+                    expires_at: now + REFRESH_LIFETIME,
+                    ..grant.clone()
+                },
+                used: false,
+            },
+        );
+        Ok(json!({
+            "code": 0,
+            "access_token": access,
+            "expires_in": expire,
+            "refresh_token": refresh,
+            "refresh_token_expires_in": REFRESH_LIFETIME,
+            "token_type": "Bearer",
+            "scope": "vc:reserve offline_access",
+        }))
+    }
+}
+
+/// Pushes a fresh ticket of `app_id` to every webhook callback (schema 1.0).
+pub(crate) fn push_ticket(shared: &Shared, app_id: &str) {
+    let ticket = shared.store_apps.new_ticket(app_id);
+    shared.events.push_v1(json!({
+        "app_id": app_id,
+        "app_ticket": ticket,
+        "type": "app_ticket",
+    }));
+}
+
+/// Pushes every store app's ticket every `interval` until the emulator is gone.
+pub(crate) fn schedule(shared: Weak<Shared>, interval: Duration) {
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(interval).await;
+            let Some(shared) = shared.upgrade() else {
+                return;
+            };
+            let ids: Vec<String> = shared
+                .store_apps
+                .apps
+                .iter()
+                .map(|a| a.app_id.clone())
+                .collect();
+            for id in ids {
+                push_ticket(&shared, &id);
+            }
+        }
+    });
 }
