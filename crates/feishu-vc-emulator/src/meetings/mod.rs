@@ -1,4 +1,5 @@
 //! Meetings of reservations: their state, the steps made in them, and the events each step pushes.
 
+pub(crate) mod events;
 pub(crate) mod rules;
 pub(crate) mod state;
