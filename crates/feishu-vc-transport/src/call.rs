@@ -14,13 +14,12 @@ use tracing::field::Empty;
 use tracing::{Instrument, Span};
 
 use crate::error::{
-    ApiError, BodyTooLarge, BoxError, DecodeError, Error, Failure, InvalidRequest, RateLimited,
-    Result,
+    ApiError, BodyTooLarge, DecodeError, Error, Failure, InvalidRequest, RateLimited, Result,
 };
 use crate::redact::{Known, excerpt};
 use crate::shared::RateScope;
-use crate::token::{AccessToken, BoxFuture, Credential};
-use crate::{TokenSource, Transport};
+use crate::token::{AccessToken, Credential};
+use crate::{BoxError, BoxFuture, TokenSource, Transport};
 
 /// Options for one call.
 #[derive(Clone, Default, Debug)]

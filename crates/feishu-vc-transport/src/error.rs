@@ -6,10 +6,8 @@ use std::time::Duration;
 use feishu_vc_model::{BuildError, ErrorCode, ErrorInfo, MeetingNo, ReserveId, UserId};
 use feishu_vc_validate::Violations;
 
+use crate::BoxError;
 use crate::redact::Known;
-
-/// A boxed source error. Third-party error types never appear in signatures.
-pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// What went wrong with a call, and how far the request got.
 ///
@@ -706,39 +704,6 @@ impl TokenError {
             log_id,
             source: None,
         }
-    }
-
-    /// A user's token could not be had; [`TokenError::user_token_error`] gives the cause back.
-    pub(crate) fn from_user_token(e: crate::oauth::UserTokenError) -> Self {
-        let (code, log_id) = match &e {
-            crate::oauth::UserTokenError::ReauthorizationRequired { code, log_id, .. } => {
-                (*code, log_id.clone())
-            }
-            crate::oauth::UserTokenError::Temporary { code, log_id } => {
-                (Some(*code), log_id.clone())
-            }
-            _ => (None, None),
-        };
-        Self {
-            code,
-            msg: e.to_string(),
-            http_status: None,
-            log_id,
-            source: Some(std::sync::Arc::new(e)),
-        }
-    }
-
-    /// Why a user's token could not be had, when the client's tokens come from a
-    /// [`crate::UserTokenSource`].
-    pub fn user_token_error(&self) -> Option<&crate::oauth::UserTokenError> {
-        self.source.as_deref()?.downcast_ref()
-    }
-
-    /// Whether the user must authorize the app again (the refresh token is used, revoked or
-    /// expired).
-    pub fn reauthorization_required(&self) -> bool {
-        self.user_token_error()
-            .is_some_and(crate::oauth::UserTokenError::reauthorization_required)
     }
 
     /// The same error, caused by `source`.

@@ -73,8 +73,8 @@ pub use config::{
     Brand, DEFAULT_MAX_BODY_BYTES, RetryPolicy, TenantTokenEndpoint, TransportBuilder,
 };
 pub use error::{
-    ApiError, BodyTooLarge, BoxError, ConfigError, DecodeError, Error, Failure, FailureKind,
-    HostsRejected, InvalidRequest, RateLimited, Result, TokenError,
+    ApiError, BodyTooLarge, ConfigError, DecodeError, Error, Failure, FailureKind, HostsRejected,
+    InvalidRequest, RateLimited, Result, TokenError,
 };
 pub use limit::{InProcessRateLimiter, RateQuota};
 pub use oauth::{
@@ -86,10 +86,16 @@ pub use store_app::{
     APP_ACCESS_TOKEN_PATH, APP_TICKET_INVALID, APP_TICKET_RESEND_PATH, AppTicketStore,
     InMemoryAppTicketStore, STORE_TENANT_TOKEN_PATH, StoreAppError, StoreAppTokenSource,
 };
-pub use token::{AccessToken, BoxFuture, ProvidedToken, TokenProvider};
+pub use token::{AccessToken, ProvidedToken, TokenProvider};
 
 /// The HTTP client crate, for [`TransportBuilder::http_client`].
 pub use reqwest;
+
+/// A boxed future, for [`TokenProvider`].
+pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+
+/// A boxed source error. Third-party error types never appear in signatures.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 use call::{Auth, Spec};
 use token::TenantTokenCache;

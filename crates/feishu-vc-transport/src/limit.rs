@@ -12,8 +12,8 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use crate::BoxFuture;
 use crate::shared::{RateLimiter, RateScope};
-use crate::token::BoxFuture;
 
 /// The minute's window, in microseconds.
 const MINUTE_US: u64 = 60_000_000;

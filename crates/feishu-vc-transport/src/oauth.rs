@@ -17,9 +17,9 @@ use feishu_vc_model::{Method, SecretString, TokenKind};
 use serde::Deserialize;
 
 use crate::call::{Auth, Spec};
-use crate::error::{BoxError, Error, TokenError};
-use crate::token::{BoxFuture, ProvidedToken, TokenProvider};
-use crate::{Brand, Transport};
+use crate::error::{Error, TokenError};
+use crate::token::{ProvidedToken, TokenProvider};
+use crate::{BoxError, BoxFuture, Brand, Transport};
 
 /// The v2 token endpoint: code exchange and refresh.
 pub const OAUTH_TOKEN_PATH: &str = "/open-apis/authen/v2/oauth/token";
@@ -188,6 +188,37 @@ impl UserTokenError {
     /// Whether the user must log in again.
     pub fn reauthorization_required(&self) -> bool {
         matches!(self, Self::ReauthorizationRequired { .. })
+    }
+}
+
+impl TokenError {
+    /// A user's token could not be had; [`TokenError::user_token_error`] gives the cause back.
+    pub(crate) fn from_user_token(e: UserTokenError) -> Self {
+        let (code, log_id) = match &e {
+            UserTokenError::ReauthorizationRequired { code, log_id, .. } => (*code, log_id.clone()),
+            UserTokenError::Temporary { code, log_id } => (Some(*code), log_id.clone()),
+            _ => (None, None),
+        };
+        Self {
+            code,
+            msg: e.to_string(),
+            http_status: None,
+            log_id,
+            source: Some(std::sync::Arc::new(e)),
+        }
+    }
+
+    /// Why a user's token could not be had, when the client's tokens come from a
+    /// [`UserTokenSource`].
+    pub fn user_token_error(&self) -> Option<&UserTokenError> {
+        self.source.as_deref()?.downcast_ref()
+    }
+
+    /// Whether the user must authorize the app again (the refresh token is used, revoked or
+    /// expired).
+    pub fn reauthorization_required(&self) -> bool {
+        self.user_token_error()
+            .is_some_and(UserTokenError::reauthorization_required)
     }
 }
 

@@ -11,8 +11,7 @@ use std::time::Duration;
 use feishu_vc_model::SecretString;
 use sha2::{Digest, Sha256};
 
-use crate::error::BoxError;
-use crate::token::BoxFuture;
+use crate::{BoxError, BoxFuture};
 
 /// A tenant token held in a [`TokenCache`], with how long it may still be used.
 #[derive(Clone, Debug)]

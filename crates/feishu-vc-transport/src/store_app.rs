@@ -19,8 +19,9 @@ use serde::Deserialize;
 use tokio::time::Instant;
 
 use crate::call::{Auth, Spec};
-use crate::error::{BoxError, TokenError};
-use crate::token::{AppCredentials, BoxFuture, ProvidedToken, TenantTokenCache, TokenProvider};
+use crate::error::TokenError;
+use crate::token::{AppCredentials, ProvidedToken, TenantTokenCache, TokenProvider};
+use crate::{BoxError, BoxFuture};
 use crate::{TokenCache, Transport};
 
 /// The store `app_access_token` endpoint.

@@ -2,13 +2,13 @@
 
 use std::fmt;
 use std::future::Future;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use feishu_vc_model::{SecretString, TokenKind};
 
+use crate::BoxFuture;
 use crate::error::TokenError;
 use crate::shared::{SharedToken, TokenCache, tenant_token_key};
 
@@ -18,9 +18,6 @@ const LEASE: Duration = Duration::from_secs(10);
 
 /// How often a waiter looks for the token another process is fetching.
 const LEASE_POLL: Duration = Duration::from_millis(25);
-
-/// A boxed future, for [`TokenProvider`].
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// An access token given for one call. It is used as given, never cached and never evicted.
 #[derive(Clone, PartialEq, Eq)]
