@@ -16,8 +16,8 @@ use tracing::{Instrument, Span};
 use crate::error::{
     ApiError, BodyTooLarge, DecodeError, Error, Failure, InvalidRequest, RateLimited, Result,
 };
+use crate::fleet::RateScope;
 use crate::redact::{Known, excerpt};
-use crate::shared::RateScope;
 use crate::token::{AccessToken, Credential};
 use crate::{BoxError, BoxFuture, TokenSource, Transport};
 

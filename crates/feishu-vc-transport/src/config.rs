@@ -7,7 +7,7 @@ use std::time::Duration;
 use feishu_vc_model::SecretString;
 
 use crate::error::{ConfigError, Error};
-use crate::shared::{RateLimiter, TokenCache};
+use crate::fleet::{RateLimiter, TokenCache};
 use crate::token::{AppCredentials, TenantTokenCache, TokenProvider};
 use crate::{Inner, TokenSource, Transport};
 

@@ -50,10 +50,9 @@
 mod call;
 mod config;
 mod error;
-mod limit;
+mod fleet;
 mod oauth;
 mod redact;
-mod shared;
 mod store_app;
 mod token;
 
@@ -76,12 +75,12 @@ pub use error::{
     ApiError, BodyTooLarge, ConfigError, DecodeError, Error, Failure, FailureKind, HostsRejected,
     InvalidRequest, RateLimited, Result, TokenError,
 };
-pub use limit::{InProcessRateLimiter, RateQuota};
+pub use fleet::limit::{InProcessRateLimiter, RateQuota};
+pub use fleet::{RateLimiter, RateScope, SharedToken, TokenCache, tenant_token_key};
 pub use oauth::{
     InMemoryUserTokenStore, OAUTH_TOKEN_PATH, OAuthApp, OnRefresh, UserTokenError, UserTokenSource,
     UserTokenStore, UserTokens,
 };
-pub use shared::{RateLimiter, RateScope, SharedToken, TokenCache, tenant_token_key};
 pub use store_app::{
     APP_ACCESS_TOKEN_PATH, APP_TICKET_INVALID, APP_TICKET_RESEND_PATH, AppTicketStore,
     InMemoryAppTicketStore, STORE_TENANT_TOKEN_PATH, StoreAppError, StoreAppTokenSource,

@@ -10,7 +10,7 @@ use feishu_vc_model::{SecretString, TokenKind};
 
 use crate::BoxFuture;
 use crate::error::TokenError;
-use crate::shared::{SharedToken, TokenCache, tenant_token_key};
+use crate::fleet::{SharedToken, TokenCache, tenant_token_key};
 
 /// How long a process may hold the right to fetch a fleet's token; waiters fetch their own after
 /// it, so a process that died while fetching delays the others by at most this.

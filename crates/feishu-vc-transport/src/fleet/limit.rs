@@ -13,7 +13,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use crate::BoxFuture;
-use crate::shared::{RateLimiter, RateScope};
+use crate::fleet::{RateLimiter, RateScope};
 
 /// The minute's window, in microseconds.
 const MINUTE_US: u64 = 60_000_000;

@@ -4,6 +4,11 @@
 //! depends on one. Neither is required: without a [`TokenCache`] each client fetches and caches its
 //! own token, and without a [`RateLimiter`] calls are sent at once (throttled calls are still waited
 //! out and retried as [`crate::RetryPolicy`] says).
+//!
+//! `limit.rs` holds the in-process [`RateLimiter`] and the quota; it imports the traits from
+//! here, never the other way round.
+
+pub(crate) mod limit;
 
 use std::fmt;
 use std::time::Duration;
