@@ -13,12 +13,12 @@ use serde::Deserialize;
 use tracing::field::Empty;
 use tracing::{Instrument, Span};
 
+use crate::auth::{AccessToken, Credential};
 use crate::error::{
     ApiError, BodyTooLarge, DecodeError, Error, Failure, InvalidRequest, RateLimited, Result,
 };
 use crate::fleet::RateScope;
 use crate::redact::{Known, excerpt};
-use crate::token::{AccessToken, Credential};
 use crate::{BoxError, BoxFuture, TokenSource, Transport};
 
 /// Options for one call.

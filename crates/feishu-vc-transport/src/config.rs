@@ -6,9 +6,10 @@ use std::time::Duration;
 
 use feishu_vc_model::SecretString;
 
+use crate::auth::TokenProvider;
+use crate::auth::tenant::{AppCredentials, TenantTokenCache};
 use crate::error::{ConfigError, Error};
 use crate::fleet::{RateLimiter, TokenCache};
-use crate::token::{AppCredentials, TenantTokenCache, TokenProvider};
 use crate::{Inner, TokenSource, Transport};
 
 /// Which Open Platform a client talks to. Every URL, the token endpoint's included, derives from

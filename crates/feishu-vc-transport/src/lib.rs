@@ -47,14 +47,12 @@
 //!   code, log id, latency); never bodies or tokens.
 #![deny(missing_docs)]
 
+mod auth;
 mod call;
 mod config;
 mod error;
 mod fleet;
-mod oauth;
 mod redact;
-mod store_app;
-mod token;
 
 use std::fmt;
 use std::sync::Arc;
@@ -67,6 +65,16 @@ use feishu_vc_model::{
 };
 use serde::de::DeserializeOwned;
 
+pub use auth::oauth::{
+    InMemoryUserTokenStore, OAUTH_TOKEN_PATH, OAuthApp, OnRefresh, UserTokenError, UserTokenStore,
+    UserTokens,
+};
+pub use auth::store_app::{
+    APP_ACCESS_TOKEN_PATH, APP_TICKET_INVALID, APP_TICKET_RESEND_PATH, AppTicketStore,
+    InMemoryAppTicketStore, STORE_TENANT_TOKEN_PATH, StoreAppError, StoreAppTokenSource,
+};
+pub use auth::user::UserTokenSource;
+pub use auth::{AccessToken, ProvidedToken, TokenProvider};
 pub use call::{BeforeSend, CallOptions, RawRequest, Response, Warning};
 pub use config::{
     Brand, DEFAULT_MAX_BODY_BYTES, RetryPolicy, TenantTokenEndpoint, TransportBuilder,
@@ -77,15 +85,6 @@ pub use error::{
 };
 pub use fleet::limit::{InProcessRateLimiter, RateQuota};
 pub use fleet::{RateLimiter, RateScope, SharedToken, TokenCache, tenant_token_key};
-pub use oauth::{
-    InMemoryUserTokenStore, OAUTH_TOKEN_PATH, OAuthApp, OnRefresh, UserTokenError, UserTokenSource,
-    UserTokenStore, UserTokens,
-};
-pub use store_app::{
-    APP_ACCESS_TOKEN_PATH, APP_TICKET_INVALID, APP_TICKET_RESEND_PATH, AppTicketStore,
-    InMemoryAppTicketStore, STORE_TENANT_TOKEN_PATH, StoreAppError, StoreAppTokenSource,
-};
-pub use token::{AccessToken, ProvidedToken, TokenProvider};
 
 /// The HTTP client crate, for [`TransportBuilder::http_client`].
 pub use reqwest;
@@ -96,8 +95,8 @@ pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T
 /// A boxed source error. Third-party error types never appear in signatures.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
+use auth::tenant::{AppCredentials, TenantTokenCache};
 use call::{Auth, Spec};
-use token::TenantTokenCache;
 
 /// Sends requests to the Open Platform. Cheap to clone; clones share connections and tokens.
 #[derive(Clone)]
@@ -343,7 +342,7 @@ impl Transport {
     /// Fetches a tenant token for the app from the configured endpoint.
     async fn fetch_tenant_token(
         &self,
-        credentials: &token::AppCredentials,
+        credentials: &AppCredentials,
     ) -> std::result::Result<(SecretString, Duration), TokenError> {
         match self.inner.token_endpoint {
             config::TenantTokenEndpoint::Internal => self.fetch_internal_token(credentials).await,
@@ -355,7 +354,7 @@ impl Transport {
     /// `access_token`, its lifetime `expires_in`.
     async fn fetch_v3_token(
         &self,
-        credentials: &token::AppCredentials,
+        credentials: &AppCredentials,
     ) -> std::result::Result<(SecretString, Duration), TokenError> {
         #[derive(serde::Deserialize)]
         struct V3Answer {
@@ -401,7 +400,7 @@ impl Transport {
     /// Fetches a tenant token for the app; the answer's lifetime comes from `expire`.
     async fn fetch_internal_token(
         &self,
-        credentials: &token::AppCredentials,
+        credentials: &AppCredentials,
     ) -> std::result::Result<(SecretString, Duration), TokenError> {
         let request = TenantAccessTokenInternalRequest::new(
             credentials.app_id.clone(),

@@ -18,11 +18,12 @@ use feishu_vc_model::SecretString;
 use serde::Deserialize;
 use tokio::time::Instant;
 
+use crate::auth::tenant::{AppCredentials, TenantTokenCache};
+use crate::auth::{ProvidedToken, TokenProvider};
 use crate::call::{Auth, Spec};
 use crate::error::TokenError;
-use crate::token::{AppCredentials, ProvidedToken, TenantTokenCache, TokenProvider};
-use crate::{BoxError, BoxFuture};
-use crate::{TokenCache, Transport};
+use crate::fleet::{TokenCache, tenant_token_key};
+use crate::{BoxError, BoxFuture, Transport};
 
 /// The store `app_access_token` endpoint.
 pub const APP_ACCESS_TOKEN_PATH: &str = "/open-apis/auth/v3/app_access_token";
@@ -433,7 +434,7 @@ impl StoreAppTokenSource {
 /// The shared-cache key of a store app's tokens: `store_app:<app id>:<fingerprint of app id and
 /// secret>`, never the secret itself.
 fn store_key(credentials: &AppCredentials) -> String {
-    let key = crate::tenant_token_key(&credentials.app_id, &credentials.app_secret);
+    let key = tenant_token_key(&credentials.app_id, &credentials.app_secret);
     format!("store_app:{}", key.trim_start_matches("tenant_token:"))
 }
 
