@@ -10,6 +10,7 @@
 //! - `store_app.rs`: marketplace apps ([`crate::StoreAppTokenSource`]).
 
 pub(crate) mod oauth;
+pub(crate) mod source;
 pub(crate) mod store_app;
 pub(crate) mod tenant;
 pub(crate) mod user;

@@ -20,10 +20,11 @@ use tokio::time::Instant;
 
 use crate::auth::tenant::{AppCredentials, TenantTokenCache};
 use crate::auth::{ProvidedToken, TokenProvider};
-use crate::call::{Auth, Spec};
-use crate::error::TokenError;
+use crate::call::execute::{Auth, Spec};
+use crate::client::Transport;
+use crate::error::{TokenError, token_error};
 use crate::fleet::{TokenCache, tenant_token_key};
-use crate::{BoxError, BoxFuture, Transport};
+use crate::{BoxError, BoxFuture};
 
 /// The store `app_access_token` endpoint.
 pub const APP_ACCESS_TOKEN_PATH: &str = "/open-apis/auth/v3/app_access_token";
@@ -424,10 +425,10 @@ impl StoreAppTokenSource {
                 carried: None,
             })
             .await
-            .map_err(crate::token_error)?;
+            .map_err(token_error)?;
         transport
             .decode(&answer, secrets, None)
-            .map_err(crate::token_error)
+            .map_err(token_error)
     }
 }
 

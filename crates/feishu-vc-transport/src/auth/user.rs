@@ -16,13 +16,14 @@ use bytes::Bytes;
 use feishu_vc_model::{Method, SecretString, TokenKind};
 use serde::Deserialize;
 
+use crate::BoxFuture;
 use crate::auth::oauth::{
     OAUTH_TOKEN_PATH, OAuthApp, OnRefresh, UserTokenError, UserTokenStore, UserTokens, now_secs,
 };
 use crate::auth::{ProvidedToken, TokenProvider};
-use crate::call::{Auth, Spec};
+use crate::call::execute::{Auth, Spec};
+use crate::client::Transport;
 use crate::error::{Error, TokenError};
-use crate::{BoxFuture, Transport};
 
 /// How long before its expiry a user's access token is refreshed, by default.
 const DEFAULT_MARGIN: Duration = Duration::from_secs(300);

@@ -15,6 +15,7 @@ mod request;
 mod token;
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use feishu_vc_model::{BuildError, ErrorCode, ErrorInfo};
@@ -361,5 +362,25 @@ impl From<Violations> for Error {
 impl From<BuildError> for Error {
     fn from(b: BuildError) -> Self {
         Self::InvalidRequest(InvalidRequest::Build(b))
+    }
+}
+
+/// What the token endpoint's failure means for the call that needed the token.
+pub(crate) fn token_error(e: Error) -> TokenError {
+    match e {
+        Error::Api(api) => TokenError {
+            code: Some(api.code.code()),
+            msg: api.msg,
+            http_status: Some(api.http_status),
+            log_id: api.log_id,
+            source: None,
+        },
+        other => TokenError {
+            code: other.code().map(|c| c.code()),
+            msg: other.to_string(),
+            http_status: other.http_status(),
+            log_id: other.log_id().map(str::to_owned),
+            source: Some(Arc::new(other)),
+        },
     }
 }
