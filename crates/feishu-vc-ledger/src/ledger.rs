@@ -13,7 +13,9 @@ use feishu_vc::{BeforeSend, CallOptions};
 use feishu_vc_events::OwnerId;
 use sha2::{Digest, Sha256};
 
-use crate::store::{Intent, IntentKey, LedgerError, LedgerStore, Outcome, Record, Refusal, State};
+use crate::error::LedgerError;
+use crate::record::{Intent, IntentKey, Outcome, Record, Refusal, State};
+use crate::store::LedgerStore;
 
 /// How long a reservation lives when the booking does not say (a 1-to-1 call booked without
 /// `end_time`): Feishu's longest, 30 days.

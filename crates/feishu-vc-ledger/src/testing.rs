@@ -23,10 +23,9 @@ use std::sync::Arc;
 use feishu_vc_events::OwnerId;
 use feishu_vc_model::{MeetingNo, ReserveId, Timestamp, UserIdType};
 
-use crate::store::{
-    Claim, Intent, IntentKey, LedgerError, LedgerStore, Outcome, Record, RecordFilter, Refusal,
-    State,
-};
+use crate::error::LedgerError;
+use crate::record::{Claim, Intent, IntentKey, Outcome, Record, RecordFilter, Refusal, State};
+use crate::store::LedgerStore;
 
 /// A store under test.
 pub type Store = Arc<dyn LedgerStore>;
