@@ -87,7 +87,11 @@ mod ledger;
 mod locks;
 mod lookup;
 mod memory;
+#[cfg(feature = "facade")]
+mod outcome;
 mod record;
+#[cfg(feature = "facade")]
+mod request;
 mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -98,9 +102,11 @@ pub use error::LedgerError;
 #[cfg(feature = "facade")]
 pub use keep::{KeepOptions, KeepReport};
 #[cfg(feature = "facade")]
-pub use ledger::{BookError, BookOptions, Ledger, fingerprint, request_json};
+pub use ledger::{BookError, BookOptions, Ledger};
 pub use locks::{BatchLock, LocalBatchLocks, batch_digest};
 pub use lookup::LedgerLookup;
 pub use memory::InMemoryLedger;
 pub use record::{Claim, Intent, IntentKey, Outcome, Record, RecordFilter, Refusal, State};
+#[cfg(feature = "facade")]
+pub use request::{fingerprint, request_json};
 pub use store::{BoxFuture, LedgerStore};
