@@ -3,6 +3,7 @@
 
 pub mod codegen;
 mod pretty;
+pub mod structure;
 
 use std::path::{Path, PathBuf};
 
