@@ -20,7 +20,7 @@ use feishu_vc::Brand;
 use feishu_vc::model::events::Event;
 use feishu_vc::model::{ApplyReserveRequest, ReserveMeetingSetting, SecretString};
 use feishu_vc_emulator::{DEMO_USER_BOB, Emulator, LeaveReason, MeetingSpec, ParticipantSpec};
-use feishu_vc_events::longconn::{LongConnection, LongConnectionError};
+use feishu_vc_events::longconn::{LongConnection, LongConnectionError, StatusThrottle};
 use feishu_vc_events::{
     Decoder, Delivery, EventHandler, HandlerError, InMemoryReservations, Receiver, Schema,
 };
@@ -311,7 +311,11 @@ async fn long_connection(
     }
     // Long-connection payloads come in plain text: no Encrypt Key.
     let token = args.verification_token.as_ref();
-    let connection = connection.receiver(Receiver::new(decoder(None, token)));
+    // What it retries through (endpoint, dial, drops) goes to stderr: one line per kind of
+    // failure, at most once a minute.
+    let connection = connection
+        .receiver(Receiver::new(decoder(None, token)))
+        .on_status(StatusThrottle::default().observer(|line| note(&format!("feishu-vc: {line}"))));
     let stop = interrupted();
     note(&format!(
         "feishu-vc: receiving meeting events of app {app_id} over the long connection (no public URL needed); Ctrl-C to stop"
