@@ -1,14 +1,12 @@
-//! `feishu-vc reserve list` and how ledger records are shown (also by `apply`, `--batch` and
-//! `keep`).
+//! How ledger records are shown: as JSON, as a table, and after a booking (by `reserve apply`,
+//! `reserve list`, the batch summary and `keep`).
 
 use feishu_vc::model::Timestamp;
-use feishu_vc_ledger::{IntentKey, Record, RecordFilter, State};
+use feishu_vc_ledger::{IntentKey, Record, State};
 use serde_json::{Value, json};
 
-use crate::Session;
-use crate::args::{ListArgs, OutputFormat};
 use crate::outcome::Failure;
-use crate::output::{self, Effect, Printer, note};
+use crate::output::{self, Effect, Printer};
 
 /// A record as JSON: what a script needs of it, never a password.
 pub(crate) fn record_json(record: &Record, now: Timestamp) -> Value {
@@ -88,47 +86,6 @@ pub(crate) fn not_booked(key: &IntentKey, failure: Failure) -> Failure {
             "not booked: {why}; recorded in the ledger as `{key}`, pending: run the same command again (same --key) to send it"
         )
     })
-}
-
-/// `feishu-vc reserve list [--refresh] [--batch NAME]`.
-pub(crate) async fn run(session: &Session, args: &ListArgs) -> Result<(), Failure> {
-    let location = session.ledger_location()?;
-    let ledger = session.ledger().await?;
-    let mut filter = RecordFilter::all();
-    if let Some(batch) = &args.batch {
-        filter = filter.batch(batch.clone());
-    }
-    let mut records = ledger
-        .store()
-        .list(&filter)
-        .await
-        .map_err(|e| crate::ledger::store_failure(location, &e))?;
-    if args.refresh {
-        for record in &mut records {
-            let Some(id) = record.reserve_id.clone() else {
-                continue;
-            };
-            if record.state != State::Booked {
-                continue;
-            }
-            match ledger.refresh(&id).await {
-                Ok(fresh) => *record = fresh,
-                Err(e) => note(&format!(
-                    "feishu-vc: warning: could not refresh {id}: {}",
-                    location.scrub(&crate::ledger::describe(&e))
-                )),
-            }
-        }
-    }
-    let now = session.clock.timestamp();
-    let text = match session.printer.format() {
-        OutputFormat::Json => {
-            let rows: Vec<Value> = records.iter().map(|r| record_json(r, now)).collect();
-            output::json(&Value::Array(rows))?
-        }
-        OutputFormat::Table => table(&records, now, &session.printer),
-    };
-    output::emit(&text, Effect::Read, String::new)
 }
 
 /// A table of records: one line each.

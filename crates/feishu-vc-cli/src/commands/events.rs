@@ -31,9 +31,11 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use crate::args::{BrandArg, ListenArgs};
-use crate::local::{DEMO_APP_ID, DEMO_APP_SECRET, DEMO_OWNER, interrupted};
+use crate::in_process::{DEMO_APP_ID, DEMO_APP_SECRET, DEMO_OWNER};
 use crate::outcome::Failure;
-use crate::output::{Effect, emit, note};
+use crate::output::{Effect, emit};
+use crate::term::interrupted;
+use crate::term::note;
 
 /// How long the demo waits for its meeting to end before it fails.
 const DEMO_TIMEOUT: Duration = Duration::from_secs(30);
@@ -79,7 +81,7 @@ impl<'a> Mode<'a> {
 }
 
 /// `feishu-vc events listen`.
-pub(crate) async fn listen(args: &ListenArgs) -> Result<(), Failure> {
+pub(crate) async fn run(args: &ListenArgs) -> Result<(), Failure> {
     match Mode::of(args)? {
         Mode::LongConnection { app_id, app_secret } => {
             long_connection(args, app_id, app_secret).await

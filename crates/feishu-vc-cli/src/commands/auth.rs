@@ -1,114 +1,21 @@
-//! `feishu-vc auth login | status | logout`, and `--as-user`: users' OAuth tokens, kept in the
-//! token file ([`crate::token_file`]) and refreshed through the SDK's [`UserTokenSource`].
+//! `feishu-vc auth login | status | logout`: users' OAuth logins, kept in the token file
+//! ([`crate::token_file`]); `--as-user` acts as one of them through [`crate::users`].
 
 use std::io::{BufRead, IsTerminal};
-use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use feishu_vc::model::SecretString;
-use feishu_vc::transport::{Transport, reqwest::Url};
-use feishu_vc::{OAuthApp, TokenProvider, UserTokenError, UserTokenSource, UserTokens};
+use feishu_vc::transport::reqwest::Url;
+use feishu_vc::{OAuthApp, UserTokenError};
 use serde_json::json;
 
 use crate::args::{AuthAction, Connection, LoginArgs, OutputFormat};
 use crate::outcome::Failure;
-use crate::output::{self, Effect, note};
-use crate::token_file::{self, FileTokenStore, TokenFileError};
-
-/// `--emulator` runs a fresh emulator inside each command, which forgets its codes and refresh
-/// tokens when the command ends: logging in needs one that keeps running.
-pub(crate) const NOT_WITH_EMULATOR: &str = "--emulator cannot log users in: its emulator lives for one command and forgets refresh tokens; serve `feishu-vc emulator` and give its address with --base-url";
-
-/// The app whose users log in, from --app-id and --app-secret (or their environment variables).
-/// The secret is needed: it goes with every code exchange and refresh.
-pub(crate) fn app_of(c: &Connection) -> Result<(String, SecretString), Failure> {
-    if c.emulator {
-        return Err(Failure::usage(NOT_WITH_EMULATOR));
-    }
-    match (&c.app_id, &c.app_secret) {
-        (Some(id), Some(secret)) => Ok((id.clone(), secret.clone())),
-        _ => Err(Failure::credentials(
-            "users log in to an app: give --app-id and --app-secret (or FEISHU_APP_ID and FEISHU_APP_SECRET)",
-        )),
-    }
-}
-
-/// The token file of `app_id`'s users.
-fn store_of(c: &Connection, app_id: &str) -> Result<FileTokenStore, Failure> {
-    let path = token_file::path_for(c.user_tokens.as_deref(), app_id).map_err(file_failure)?;
-    Ok(FileTokenStore::new(path, app_id))
-}
-
-/// A source of `app`'s users' tokens, reaching the token endpoint where the other calls go.
-fn source_of(
-    c: &Connection,
-    app: (String, SecretString),
-    redirect_uri: &str,
-    store: &FileTokenStore,
-) -> Result<UserTokenSource, Failure> {
-    let mut builder = Transport::builder().brand(crate::brand_of(c));
-    if let Some(url) = &c.base_url {
-        builder = builder.base_url(url.clone()).allow_http(c.allow_http);
-    }
-    if let Some(timeout) = crate::timeout_of(c)? {
-        builder = builder.timeout(timeout);
-    }
-    let transport = builder.build().map_err(Failure::from)?;
-    Ok(UserTokenSource::new(
-        transport,
-        OAuthApp::new(app.0, app.1, redirect_uri),
-        Arc::new(store.clone()),
-    ))
-}
-
-/// `--as-user[=NAME]`: a token provider acting as that stored user (the only one stored when no
-/// name is given), refreshing through the token file.
-pub(crate) fn as_user(
-    c: &Connection,
-    name: Option<&str>,
-) -> Result<Arc<dyn TokenProvider>, Failure> {
-    let app = app_of(c)?;
-    let store = store_of(c, &app.0)?;
-    let users = store.users().map_err(file_failure)?;
-    let name = match name {
-        Some(name) if users.iter().any(|(n, _)| n == name) => name.to_owned(),
-        Some(name) => {
-            return Err(Failure::credentials(format!(
-                "no user `{name}` is logged in to app {} (in {}): run `feishu-vc auth login --user {name}`",
-                app.0,
-                store.path().display()
-            )));
-        }
-        None => only_user(&store, &users, &app.0, "--as-user=NAME")?,
-    };
-    // Refreshing sends no redirect URL; it only matters when logging in.
-    let source = source_of(c, app, "", &store)?;
-    Ok(source.for_user(name))
-}
-
-/// The one stored user, or an error saying how to choose.
-fn only_user(
-    store: &FileTokenStore,
-    users: &[(String, UserTokens)],
-    app_id: &str,
-    choose: &str,
-) -> Result<String, Failure> {
-    match users {
-        [(name, _)] => Ok(name.clone()),
-        [] => Err(Failure::credentials(format!(
-            "no user is logged in to app {app_id} (in {}): run `feishu-vc auth login`",
-            store.path().display()
-        ))),
-        several => Err(Failure::usage(format!(
-            "several users are logged in to app {app_id}; choose one with {choose} ({})",
-            several
-                .iter()
-                .map(|(n, _)| n.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))),
-    }
-}
+use crate::outcome::user_token_failure;
+use crate::output::{self, Effect};
+use crate::term::note;
+use crate::token_file::FileTokenStore;
+use crate::users::{app_of, file_failure, only_user, source_of, store_of};
 
 /// `feishu-vc auth ...`.
 pub(crate) async fn run(c: &Connection, action: &AuthAction) -> Result<(), Failure> {
@@ -172,7 +79,7 @@ async fn login(
     let state = new_state()?;
     let url = match &c.base_url {
         Some(base) => oauth.authorize_url_at(base, &scopes, &state),
-        None => oauth.authorize_url(crate::brand_of(c), &scopes, &state),
+        None => oauth.authorize_url(crate::args::brand_of(c), &scopes, &state),
     };
     note("feishu-vc: open this page, sign in and allow access:");
     note(&format!("  {url}"));
@@ -339,36 +246,7 @@ fn login_failure(e: &UserTokenError) -> Failure {
             "the code was refused{}: a code works once, for five minutes, with the app it was made for; nothing was stored: run `feishu-vc auth login` again",
             code.map(|c| format!(" (code {c})")).unwrap_or_default()
         )),
-        other => failure_of(other),
-    }
-}
-
-/// How a user-token error ends a command: re-authorization required gets its own message and
-/// the credentials exit code.
-pub(crate) fn failure_of(e: &UserTokenError) -> Failure {
-    match e {
-        UserTokenError::ReauthorizationRequired { user, .. } => Failure::credentials(format!(
-            "{e}: the stored login of {user} can no longer be refreshed; run `feishu-vc auth login --user {user}` again"
-        )),
-        UserTokenError::Temporary { .. } => Failure::network(format!("{e}; try again in a moment")),
-        UserTokenError::Store(source) => match source.downcast_ref::<TokenFileError>() {
-            Some(file) => file_failure_of(file),
-            None => Failure::credentials(format!("{e}: {source}")),
-        },
-        UserTokenError::Transport(inner) => Failure::network(format!("{e}: {inner}")),
-        other => Failure::credentials(other.to_string()),
-    }
-}
-
-/// A token file that cannot be used: a credentials problem, nothing was sent.
-fn file_failure(e: TokenFileError) -> Failure {
-    file_failure_of(&e)
-}
-
-fn file_failure_of(e: &TokenFileError) -> Failure {
-    match std::error::Error::source(e) {
-        Some(source) => Failure::credentials(format!("{e}: {source}")),
-        None => Failure::credentials(e.to_string()),
+        other => user_token_failure(other),
     }
 }
 

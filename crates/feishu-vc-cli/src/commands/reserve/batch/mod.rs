@@ -1,6 +1,9 @@
 //! `reserve apply --batch FILE`: every row checked, then booked through the ledger with bounded
 //! concurrency under Feishu's rate limit, with progress on stderr and a summary on stdout.
 
+mod file;
+mod row;
+
 use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::sync::Mutex;
@@ -14,11 +17,12 @@ use feishu_vc_ledger::{
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{Value, json};
 
-use crate::Session;
+use self::row::RowContext;
 use crate::args::{ApplyArgs, OutputFormat};
-use crate::batch_file::{self, RowContext};
 use crate::outcome::Failure;
-use crate::output::{self, Effect, note};
+use crate::output::{self, Effect};
+use crate::session::Session;
+use crate::term::note;
 
 /// Plain progress lines (stderr not a terminal) come every this many rows...
 const LINE_EVERY_ROWS: usize = 50;
@@ -30,7 +34,7 @@ pub(crate) async fn run(session: &Session, args: &ApplyArgs) -> Result<(), Failu
     let Some(path) = &args.batch else {
         return Err(Failure::usage("--batch needs a file"));
     };
-    if crate::settings_given(&args.settings)
+    if crate::settings::settings_given(&args.settings)
         || args.settings.end_time.is_some()
         || args.settings.body.is_some()
     {
@@ -53,7 +57,7 @@ pub(crate) async fn run(session: &Session, args: &ApplyArgs) -> Result<(), Failu
         token: session.token_kind(),
         now: session.clock.now(),
     };
-    let rows = batch_file::read(&canonical, &context).map_err(|errors| {
+    let rows = file::read(&canonical, &context).map_err(|errors| {
         for e in &errors {
             note(&format!("feishu-vc: {}: {e}", path.display()));
         }

@@ -6,11 +6,12 @@ use std::time::Duration;
 use feishu_vc_ledger::{KeepOptions, KeepReport, Record};
 use serde_json::{Value, json};
 
-use crate::Session;
 use crate::args::{KeepArgs, OutputFormat};
-use crate::list::{record_json, table};
 use crate::outcome::Failure;
-use crate::output::{self, Effect, note};
+use crate::output::{self, Effect};
+use crate::records::{record_json, table};
+use crate::session::Session;
+use crate::term::note;
 
 /// Feishu keeps a reservation at most this long: a margin as long would renew at every pass.
 const LONGEST: Duration = Duration::from_secs(30 * 24 * 60 * 60);
@@ -39,7 +40,7 @@ pub(crate) async fn run(session: &Session, args: &KeepArgs) -> Result<(), Failur
         print(session, &report, false)?;
         return outcome(&report);
     }
-    let stop = crate::local::interrupted();
+    let stop = crate::term::interrupted();
     tokio::pin!(stop);
     loop {
         match ledger.keep_pass(&options).await {
