@@ -1,8 +1,17 @@
 //! Maintainer tasks for feishu-vc. The binary is `cargo xtask`; the library exists so that the
-//! generator can be tested.
+//! tasks can be tested.
+//!
+//! - `cargo xtask test [-- CARGO TEST ARGS]`: the README's test command ([`suite`]): installs what
+//!   the tests need ([`provision`]) and runs the whole suite.
+//! - `cargo xtask codegen [--check]`: regenerates the model from `docs/schema/` ([`codegen`]).
+//! - `cargo xtask structure`: no import cycle in any crate, no hand-written file over 600 lines
+//!   ([`structure`]).
 
 pub mod codegen;
 mod pretty;
+pub mod provision;
+pub mod structure;
+pub mod suite;
 
 use std::path::{Path, PathBuf};
 

@@ -1,4 +1,7 @@
-//! `cargo xtask codegen [--check]`: regenerate the model from `docs/schema/`.
+//! `cargo xtask test [-- CARGO TEST ARGS]`: install what the tests need, then run them all;
+//! `cargo xtask codegen [--check]`: regenerate the model from `docs/schema/`;
+//! `cargo xtask structure`: check that no crate's files import each other in a circle and that no
+//! hand-written file is over 600 lines.
 
 use std::process::ExitCode;
 
@@ -13,7 +16,13 @@ fn main() -> ExitCode {
             }
         }),
         ["codegen", "--check"] => xtask::codegen::check(&root),
-        _ => Err("usage: cargo xtask codegen [--check]".to_owned()),
+        ["test"] => xtask::suite::run(&root, &[]),
+        ["test", "--", rest @ ..] => xtask::suite::run(&root, rest),
+        ["structure"] => xtask::structure::check(&root).map(|summary| println!("{summary}")),
+        _ => Err(
+            "usage: cargo xtask test [-- CARGO TEST ARGS] | codegen [--check] | structure"
+                .to_owned(),
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -3,8 +3,10 @@
 
 use std::process::ExitCode;
 
-use feishu_vc::Error;
 use feishu_vc::model::ErrorCode;
+use feishu_vc::{Error, UserTokenError};
+
+use crate::token_file::TokenFileError;
 
 /// Exit code 2: bad usage or local validation; nothing was sent.
 pub(crate) const USAGE: u8 = 2;
@@ -134,7 +136,7 @@ impl Failure {
             } else {
                 "error"
             };
-            crate::output::note(&format!("feishu-vc: {kind}: {line}"));
+            crate::term::note(&format!("feishu-vc: {kind}: {line}"));
         }
         ExitCode::from(self.code)
     }
@@ -184,7 +186,7 @@ impl From<Error> for Failure {
         if let Error::Token(t) = &e
             && let Some(user_token) = t.user_token_error()
         {
-            return crate::auth::failure_of(user_token);
+            return user_token_failure(user_token);
         }
         let code = match &e {
             Error::InvalidRequest(_) | Error::Config(_) => USAGE,
@@ -216,5 +218,29 @@ impl From<Error> for Failure {
             code,
             message: format!("{e}{hint}"),
         }
+    }
+}
+
+/// How a user-token error ends a command: re-authorization required gets its own message and
+/// the credentials exit code.
+pub(crate) fn user_token_failure(e: &UserTokenError) -> Failure {
+    match e {
+        UserTokenError::ReauthorizationRequired { user, .. } => Failure::credentials(format!(
+            "{e}: the stored login of {user} can no longer be refreshed; run `feishu-vc auth login --user {user}` again"
+        )),
+        UserTokenError::Temporary { .. } => Failure::network(format!("{e}; try again in a moment")),
+        UserTokenError::Store(source) => match source.downcast_ref::<TokenFileError>() {
+            Some(file) => file_failure_of(file),
+            None => Failure::credentials(format!("{e}: {source}")),
+        },
+        UserTokenError::Transport(inner) => Failure::network(format!("{e}: {inner}")),
+        other => Failure::credentials(other.to_string()),
+    }
+}
+
+pub(crate) fn file_failure_of(e: &TokenFileError) -> Failure {
+    match std::error::Error::source(e) {
+        Some(source) => Failure::credentials(format!("{e}: {source}")),
+        None => Failure::credentials(e.to_string()),
     }
 }

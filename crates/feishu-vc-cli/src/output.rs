@@ -4,26 +4,14 @@
 //! a change (apply, update, delete) the reservation id and meeting number go to stderr and the
 //! command exits with [`crate::outcome::OUTPUT_LOST`], so that a script does not book again.
 
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, IsTerminal};
 
 use serde_json::Value;
 use time::{OffsetDateTime, UtcOffset};
 
 use crate::args::OutputFormat;
 use crate::outcome::Failure;
-
-/// Writes a line to stderr; a closed or failing stderr is ignored (there is nowhere left to say so).
-pub(crate) fn note(line: &str) {
-    let mut err = io::stderr().lock();
-    let _ = writeln!(err, "{line}");
-}
-
-/// Writes `text` to stdout and flushes.
-pub(crate) fn write_stdout(text: &str) -> io::Result<()> {
-    let mut out = io::stdout().lock();
-    out.write_all(text.as_bytes())?;
-    out.flush()
-}
+use crate::term::write_stdout;
 
 /// What an answer is about, for when it cannot be written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

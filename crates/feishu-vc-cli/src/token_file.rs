@@ -1,7 +1,7 @@
 //! The file where `feishu-vc auth login` keeps users' tokens: a [`UserTokenStore`] for the CLI.
 //!
 //! One JSON file per app (`<data dir>/feishu-vc/users/<app id>.json` unless `--user-tokens` or
-//! [`TOKENS_ENV`] names another), holding each logged-in user's access and refresh tokens. The
+//! [`TOKENS_ENV`](crate::env::TOKENS_ENV) names another), holding each logged-in user's access and refresh tokens. The
 //! file is created readable by its owner only, in a directory only its owner can enter, and is
 //! never read when others could read it. Every change is written to a temporary owner-only file
 //! beside it and renamed over it, so a crash leaves either the old tokens or the new ones, never
@@ -25,8 +25,7 @@ use feishu_vc::{UserTokenStore, UserTokens};
 use fs4::fs_std::FileExt;
 use serde::{Deserialize, Serialize};
 
-/// The environment variable that points the CLI at another token file.
-pub(crate) const TOKENS_ENV: &str = "FEISHU_VC_USER_TOKENS";
+use crate::env::TOKENS_ENV;
 
 /// Why the token file could not be used. Never shows a token.
 #[derive(Debug, thiserror::Error)]
@@ -99,7 +98,7 @@ fn io<'a>(
     }
 }
 
-/// The token file of `app_id`: `given` (the flag, or [`TOKENS_ENV`]) if any, else
+/// The token file of `app_id`: `given` (the flag, or [`TOKENS_ENV`](crate::env::TOKENS_ENV)) if any, else
 /// `feishu-vc/users/<app_id>.json` in the user's data directory.
 pub(crate) fn path_for(given: Option<&Path>, app_id: &str) -> Result<PathBuf, TokenFileError> {
     if let Some(path) = given {
@@ -284,7 +283,7 @@ impl Inner {
             Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
             _ => PathBuf::from("."),
         };
-        crate::local::private_dir(&dir).map_err(io("create the directory", &dir))?;
+        crate::files::private_dir(&dir).map_err(io("create the directory", &dir))?;
         let mut builder = tempfile::Builder::new();
         builder.prefix(".feishu-vc-tokens-").suffix(".tmp");
         #[cfg(unix)]
@@ -335,7 +334,7 @@ impl Inner {
             .parent()
             .filter(|d| !d.as_os_str().is_empty())
         {
-            crate::local::private_dir(dir).map_err(io("create the directory", dir))?;
+            crate::files::private_dir(dir).map_err(io("create the directory", dir))?;
         }
         let mut options = std::fs::OpenOptions::new();
         options.create(true).truncate(false).write(true);

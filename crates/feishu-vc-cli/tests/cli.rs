@@ -1609,6 +1609,64 @@ fn events_listen_over_the_long_connection_refused_for_the_limit_exits_3() {
     assert_eq!(stats.connections_accepted, 0, "{stats:?}");
 }
 
+/// A broken endpoint on loopback: the failure is on stderr at the default verbosity at once,
+/// while the command keeps trying (Ctrl-C still ends it with 0); an endpoint echoing the app
+/// secret in its refusal still ends it with 5, and the secret is never printed.
+#[cfg(unix)]
+#[test]
+fn events_listen_over_the_long_connection_reports_endpoint_failures_and_never_an_echoed_secret() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let secret = "cli-hostile-app-s3cr3t";
+    let endpoint = |status: u16, body: Value| -> String {
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let answer = move || {
+            let body = body.clone();
+            async move {
+                (
+                    axum::http::StatusCode::from_u16(status).unwrap(),
+                    axum::Json(body),
+                )
+            }
+        };
+        let app = axum::Router::new().route("/callback/ws/endpoint", axum::routing::post(answer));
+        runtime.spawn(async move { axum::serve(listener, app).await.unwrap() });
+        url
+    };
+    let listen = |base_url: &str| {
+        Listener::spawn(&[
+            "--base-url",
+            base_url,
+            "--app-id",
+            "cli_demo",
+            "--app-secret",
+            secret,
+        ])
+    };
+
+    let mut busy = listen(&endpoint(503, serde_json::json!({})));
+    let first = next_line(&busy.stderr);
+    assert!(first.contains("over the long connection"), "{first}");
+    assert_eq!(
+        next_line(&busy.stderr),
+        "feishu-vc: long connection: the endpoint request failed: HTTP 503 Service Unavailable; retrying in 120 s"
+    );
+    assert_eq!(busy.interrupt(), Some(0), "{}", busy.drain());
+
+    let echo = serde_json::json!({"code": 10014, "msg": format!("app secret {secret} is invalid")});
+    let mut refused = listen(&endpoint(200, echo));
+    assert_eq!(refused.wait(), Some(5), "{}", refused.drain());
+    let all = refused.drain();
+    assert!(all.contains("app secret [redacted] is invalid"), "{all}");
+    assert!(!all.contains(secret), "{all}");
+}
+
 /// `feishu-vc auth` and `--as-user`.
 #[path = "cli/auth.rs"]
 mod auth;

@@ -259,8 +259,8 @@ fn self_signed_certificate(dir: &Path, run_as: RunAs) -> (PathBuf, PathBuf) {
         .output()
         .unwrap_or_else(|e| {
             panic!(
-                "cannot run `openssl` ({e}) to make the TLS test server's certificate; install \
-                 it (Debian/Ubuntu: `apt-get install -y openssl`)"
+                "cannot run `openssl` ({e}) to make the TLS test server's certificate; \
+                 `cargo xtask test` installs it (Debian/Ubuntu package `openssl`)"
             )
         });
     assert!(
@@ -298,8 +298,8 @@ fn run_as() -> RunAs {
         Some(ids) => RunAs(Some(ids)),
         None => panic!(
             "running as root, and PostgreSQL refuses to: these tests run it as the `postgres` \
-             user, which does not exist; install PostgreSQL (Debian/Ubuntu: \
-             `apt-get install -y postgresql`), which creates it"
+             user, which does not exist; `cargo xtask test` installs PostgreSQL (Debian/Ubuntu \
+             package `postgresql`), which creates it"
         ),
     }
 }
@@ -328,8 +328,8 @@ fn binaries() -> PathBuf {
         Some((_, bin)) => bin,
         None => panic!(
             "cannot find PostgreSQL's `initdb` and `postgres` (on PATH or under \
-             /usr/lib/postgresql/*/bin): these tests need a real PostgreSQL server; install it \
-             (Debian/Ubuntu: `apt-get install -y postgresql`)"
+             /usr/lib/postgresql/*/bin): these tests need a real PostgreSQL server; \
+             `cargo xtask test` installs it (Debian/Ubuntu package `postgresql`)"
         ),
     }
 }

@@ -6,8 +6,9 @@ use std::time::Duration;
 use feishu_vc::model::ApplyReserveRequest;
 use futures_util::StreamExt as _;
 
+use crate::error::LedgerError;
 use crate::ledger::{BookOptions, Ledger};
-use crate::store::{IntentKey, LedgerError, Record, State};
+use crate::record::{IntentKey, Record, State};
 
 /// One meeting of a batch.
 #[derive(Debug, Clone)]

@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use feishu_vc::model::{ReserveId, Timestamp};
 
+use crate::error::LedgerError;
 use crate::ledger::{BookError, Ledger, Renewal, reserve_id_of};
-use crate::store::{Claim, LedgerError, Record, State};
+use crate::record::{Claim, Record, State};
 
 const DAY: Duration = Duration::from_secs(24 * 60 * 60);
 

@@ -79,25 +79,34 @@
 
 #[cfg(feature = "facade")]
 mod batch;
+mod error;
 #[cfg(feature = "facade")]
 mod keep;
 #[cfg(feature = "facade")]
 mod ledger;
+mod locks;
 mod lookup;
 mod memory;
+#[cfg(feature = "facade")]
+mod outcome;
+mod record;
+#[cfg(feature = "facade")]
+mod request;
 mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
 
 #[cfg(feature = "facade")]
 pub use batch::{BatchEvent, BatchOptions, BatchRow, BatchSummary, batch_key};
+pub use error::LedgerError;
 #[cfg(feature = "facade")]
 pub use keep::{KeepOptions, KeepReport};
 #[cfg(feature = "facade")]
-pub use ledger::{BookError, BookOptions, Ledger, fingerprint, request_json};
+pub use ledger::{BookError, BookOptions, Ledger};
+pub use locks::{BatchLock, LocalBatchLocks, batch_digest};
 pub use lookup::LedgerLookup;
 pub use memory::InMemoryLedger;
-pub use store::{
-    BatchLock, BoxFuture, Claim, Intent, IntentKey, LedgerError, LedgerStore, LocalBatchLocks,
-    Outcome, Record, RecordFilter, Refusal, State, batch_digest,
-};
+pub use record::{Claim, Intent, IntentKey, Outcome, Record, RecordFilter, Refusal, State};
+#[cfg(feature = "facade")]
+pub use request::{fingerprint, request_json};
+pub use store::{BoxFuture, LedgerStore};

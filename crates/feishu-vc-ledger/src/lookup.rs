@@ -7,7 +7,8 @@ use feishu_vc_events::{BookedReservation, BoxFuture, ReservationLookup, StoreErr
 use feishu_vc_model::events::MeetingEventMeeting;
 use feishu_vc_model::{ReserveId, Timestamp};
 
-use crate::store::{LedgerStore, Record};
+use crate::record::Record;
+use crate::store::LedgerStore;
 
 /// The reservation lookup over a ledger's store alone: an events receiver needs no client.
 ///

@@ -5,10 +5,10 @@ use std::sync::{Mutex, MutexGuard};
 
 use feishu_vc_model::{MeetingNo, ReserveId, Timestamp};
 
-use crate::store::{
-    BatchLock, BoxFuture, Claim, Intent, IntentKey, LedgerError, LedgerStore, LocalBatchLocks,
-    Outcome, Record, RecordFilter, Refusal, State,
-};
+use crate::error::LedgerError;
+use crate::locks::{BatchLock, LocalBatchLocks};
+use crate::record::{Claim, Intent, IntentKey, Outcome, Record, RecordFilter, Refusal, State};
+use crate::store::{BoxFuture, LedgerStore};
 
 /// A [`LedgerStore`] in memory: everything is lost with the process.
 #[derive(Debug, Default)]

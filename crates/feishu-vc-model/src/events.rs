@@ -7,7 +7,7 @@
 //! [`Event::Other`] with its raw JSON, so a new Feishu event never breaks a receiver.
 //!
 //! The header, the event bodies, their enums and [`Event`] are generated from the `webhooks` of
-//! `docs/schema/vc-reserve.openapi.json`; the envelopes and [`OtherEvent`] are written here.
+//! `docs/schema/vc-reserve.openapi.json`; the envelopes here and [`OtherEvent`] are written by hand.
 //!
 //! ```
 //! use feishu_vc_model::events::{Event, EventEnvelope, MeetingSource};
@@ -28,17 +28,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::SecretString;
+pub use crate::event_body::OtherEvent;
 pub use crate::generated::events::*;
-
-/// An event of a type this crate does not model: its type and raw JSON.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct OtherEvent {
-    /// `header.event_type` (schema 2.0) or `event.type` (schema 1.0).
-    pub event_type: String,
-    /// The `event` object as delivered.
-    pub event: serde_json::Value,
-}
 
 /// The body of a schema 2.0 delivery (`{"schema":"2.0","header":{…},"event":{…}}`), with the
 /// event read by `header.event_type`. An unknown event type keeps its header here and its raw
@@ -94,39 +85,6 @@ impl EventEnvelope {
         };
         serde_json::to_value(raw).unwrap_or(serde_json::Value::Null)
     }
-}
-
-/// Reads one event body from JSON text, naming the field that does not fit
-/// (`meeting.meeting_source: invalid type … at line 1 column 40`): the generated
-/// [`Event::from_json`] decodes through this, straight from the text. Tracking the path costs
-/// more than the decoding itself, so it runs only again after a failure.
-pub(crate) fn decode_str<T: serde::de::DeserializeOwned>(
-    event: &str,
-) -> Result<T, serde_json::Error> {
-    serde_json::from_str(event).map_err(|first| {
-        let mut de = serde_json::Deserializer::from_str(event);
-        match serde_path_to_error::deserialize::<_, T>(&mut de) {
-            Err(e) => with_path(e),
-            Ok(_) => first,
-        }
-    })
-}
-
-/// [`decode_str`] for a body already parsed, for the generated [`Event::from_value`].
-pub(crate) fn decode<T: serde::de::DeserializeOwned>(
-    event: serde_json::Value,
-) -> Result<T, serde_json::Error> {
-    T::deserialize(&event).map_err(
-        |first| match serde_path_to_error::deserialize::<_, T>(&event) {
-            Err(e) => with_path(e),
-            Ok(_) => first,
-        },
-    )
-}
-
-fn with_path(e: serde_path_to_error::Error<serde_json::Error>) -> serde_json::Error {
-    let path = e.path().to_string();
-    serde::de::Error::custom(format_args!("{path}: {}", e.into_inner()))
 }
 
 /// The body of a schema 1.0 delivery (older events, such as the store app's `app_ticket`): no

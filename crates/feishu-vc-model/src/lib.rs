@@ -45,6 +45,7 @@ mod booked;
 mod enums;
 mod envelope;
 mod error_code;
+mod event_body;
 pub mod events;
 mod ids;
 mod password;

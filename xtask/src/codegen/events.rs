@@ -74,7 +74,7 @@ impl Model<'_> {
             let _ = writeln!(out, "{var}({}),", e.body);
         }
         out.push_str(
-            "/// Any other event type, kept as raw JSON.\nOther(crate::events::OtherEvent),\n}\n\n",
+            "/// Any other event type, kept as raw JSON.\nOther(crate::event_body::OtherEvent),\n}\n\n",
         );
 
         out.push_str("impl Event {\n/// Every event type the schema lists, in order.\npub const KNOWN_TYPES: &'static [&'static str] = &[");
@@ -106,7 +106,7 @@ impl Model<'_> {
             for (var, e) in &variants {
                 let _ = writeln!(
                     out,
-                    "{} => Self::{var}(crate::events::{decode}(event)?),",
+                    "{} => Self::{var}(crate::event_body::{decode}(event)?),",
                     rust_string(e.event_type)
                 );
             }
@@ -117,7 +117,7 @@ impl Model<'_> {
             };
             let _ = writeln!(
                 out,
-                "other => Self::Other(crate::events::OtherEvent {{ event_type: other.to_owned(), {event} }}),\n}})\n}}\n"
+                "other => Self::Other(crate::event_body::OtherEvent {{ event_type: other.to_owned(), {event} }}),\n}})\n}}\n"
             );
         }
         out.push_str("/// The event type, as in `header.event_type`.\npub fn event_type(&self) -> &str {\nmatch self {\n");

@@ -283,7 +283,6 @@ pub fn url_param<'a>(url: &'a str, name: &str) -> Option<&'a str> {
         .find(|(k, _)| *k == name)
         .map(|(_, v)| v)
 }
-
 /// Bounds of [`Reassembler`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReassemblyLimits {
@@ -309,11 +308,22 @@ impl Default for ReassemblyLimits {
     }
 }
 
-/// Puts fragmented messages back together, within [`ReassemblyLimits`].
-#[derive(Debug, Default)]
+/// Default of [`Reassembler::pending_budget`]: 32 MiB for every partly received message together.
+/// Without it, 256 pending messages of 16 MiB each could hold 4 GiB.
+pub const DEFAULT_PENDING_BUDGET: usize = 32 << 20;
+
+/// What one fragment slot costs in the budget besides its bytes (`Option<Vec<u8>>`).
+const SLOT_COST: usize = std::mem::size_of::<Option<Vec<u8>>>();
+
+/// Puts fragmented messages back together, within [`ReassemblyLimits`] and one memory budget for
+/// all partial messages together ([`Reassembler::pending_budget`]).
+#[derive(Debug)]
 pub struct Reassembler {
     limits: ReassemblyLimits,
+    budget: usize,
     pending: HashMap<String, Partial>,
+    /// What `pending` holds, as the budget counts it: fragment bytes, ids and slots.
+    pending_bytes: usize,
 }
 
 #[derive(Debug)]
@@ -323,13 +333,37 @@ struct Partial {
     touched: Instant,
 }
 
+impl Partial {
+    /// What this partial message costs in the budget, `id` being its key.
+    fn cost(&self, id: &str) -> usize {
+        id.len() + self.slots.len() * SLOT_COST + self.bytes
+    }
+}
+
+impl Default for Reassembler {
+    fn default() -> Self {
+        Self::new(ReassemblyLimits::default())
+    }
+}
+
 impl Reassembler {
-    /// A reassembler with `limits`.
+    /// A reassembler with `limits` and the [`DEFAULT_PENDING_BUDGET`].
     pub fn new(limits: ReassemblyLimits) -> Self {
         Self {
             limits,
+            budget: DEFAULT_PENDING_BUDGET,
             pending: HashMap::new(),
+            pending_bytes: 0,
         }
+    }
+
+    /// The most all partial messages together may hold: their fragments' bytes, their ids and
+    /// their fragment slots. Past it the oldest partial messages are dropped; a message that alone
+    /// exceeds it is refused. Never below [`ReassemblyLimits::max_message_bytes`], so that a message
+    /// of that size can complete (its id and slots aside).
+    pub fn pending_budget(mut self, bytes: usize) -> Self {
+        self.budget = bytes;
+        self
     }
 
     /// How many messages are partly received.
@@ -337,16 +371,43 @@ impl Reassembler {
         self.pending.len()
     }
 
+    /// What the partial messages hold now, as [`Reassembler::pending_budget`] counts it; never
+    /// more than the budget once a call returns.
+    pub fn pending_bytes(&self) -> usize {
+        self.pending_bytes
+    }
+
     /// Takes a data frame: the whole payload when this frame completes its message (a frame with
-    /// `sum` 1 at once), `None` while fragments are missing.
+    /// `sum` 1 at once), `None` while fragments are missing. The payload is checked against the
+    /// bounds before it is copied.
     pub fn push(&mut self, frame: &Frame, now: Instant) -> Result<Option<Vec<u8>>, FrameError> {
-        let expiry = self.limits.expiry;
-        self.pending
-            .retain(|_, p| now.duration_since(p.touched) < expiry);
-        let sum = number(frame, HEADER_SUM)?;
+        self.bounded(frame.payload.as_ref().map_or(0, Vec::len))?;
         let payload = frame.payload.clone().unwrap_or_default();
+        self.accept(frame, payload, now)
+    }
+
+    /// [`Reassembler::push`], moving the payload out of `frame` instead of copying it (the
+    /// frame's acknowledgement replaces the payload anyway).
+    pub fn take_fragment(
+        &mut self,
+        frame: &mut Frame,
+        now: Instant,
+    ) -> Result<Option<Vec<u8>>, FrameError> {
+        let payload = frame.payload.take().unwrap_or_default();
+        self.accept(frame, payload, now)
+    }
+
+    fn accept(
+        &mut self,
+        frame: &Frame,
+        payload: Vec<u8>,
+        now: Instant,
+    ) -> Result<Option<Vec<u8>>, FrameError> {
+        self.expire(now);
+        let sum = number(frame, HEADER_SUM)?;
+        self.bounded(payload.len())?;
         if sum <= 1 {
-            return self.bounded(payload).map(Some);
+            return Ok(Some(payload));
         }
         let seq = number(frame, HEADER_SEQ)?;
         if sum > self.limits.max_fragments {
@@ -358,44 +419,57 @@ impl Reassembler {
         if seq >= sum {
             return Err(bad(HEADER_SEQ, format!("{seq} is not below sum {sum}")));
         }
-        let id = frame.header(HEADER_MESSAGE_ID).unwrap_or("").to_owned();
-        if !self.pending.contains_key(&id)
-            && self.pending.len() >= self.limits.max_pending
-            && let Some(oldest) = self
-                .pending
-                .iter()
-                .min_by_key(|(_, p)| p.touched)
-                .map(|(k, _)| k.clone())
-        {
-            self.pending.remove(&oldest);
+        let id = frame.header(HEADER_MESSAGE_ID).unwrap_or("");
+        match self.pending.get(id) {
+            Some(partial) if partial.slots.len() != sum => {
+                self.remove(id);
+                return Err(bad(
+                    HEADER_SUM,
+                    "differs between fragments of one message".to_owned(),
+                ));
+            }
+            Some(_) => {}
+            None => {
+                if self.pending.len() >= self.limits.max_pending {
+                    self.drop_oldest_but(id);
+                }
+                let partial = Partial {
+                    slots: vec![None; sum],
+                    bytes: 0,
+                    touched: now,
+                };
+                self.pending_bytes += partial.cost(id);
+                self.pending.insert(id.to_owned(), partial);
+            }
         }
-        let partial = self.pending.entry(id.clone()).or_insert_with(|| Partial {
-            slots: vec![None; sum],
-            bytes: 0,
-            touched: now,
-        });
-        if partial.slots.len() != sum {
-            self.pending.remove(&id);
-            return Err(bad(
-                HEADER_SUM,
-                "differs between fragments of one message".to_owned(),
-            ));
-        }
+        let Some(partial) = self.pending.get_mut(id) else {
+            return Ok(None);
+        };
         partial.touched = now;
         let old = partial.slots[seq].as_ref().map_or(0, Vec::len);
         partial.bytes = partial.bytes - old + payload.len();
+        self.pending_bytes = self.pending_bytes - old + payload.len();
         partial.slots[seq] = Some(payload);
-        if partial.bytes > self.limits.max_message_bytes {
-            self.pending.remove(&id);
+        let (bytes, cost) = (partial.bytes, partial.cost(id));
+        if bytes > self.limits.max_message_bytes {
+            self.remove(id);
+            return Err(self.over_limit());
+        }
+        let budget = self.budget.max(self.limits.max_message_bytes);
+        if cost > budget {
+            self.remove(id);
             return Err(bad(
                 HEADER_SUM,
-                format!("message over {} bytes", self.limits.max_message_bytes),
+                format!("message over the {budget}-byte budget of partial messages"),
             ));
         }
-        if partial.slots.iter().any(Option::is_none) {
+        while self.pending_bytes > budget && self.drop_oldest_but(id) {}
+        if self.pending[id].slots.iter().any(Option::is_none) {
             return Ok(None);
         }
-        let partial = self.pending.remove(&id).expect("present");
+        let Some(partial) = self.remove(id) else {
+            return Ok(None);
+        };
         let mut whole = Vec::with_capacity(partial.bytes);
         for slot in partial.slots.into_iter().flatten() {
             whole.extend_from_slice(&slot);
@@ -403,14 +477,50 @@ impl Reassembler {
         Ok(Some(whole))
     }
 
-    fn bounded(&self, payload: Vec<u8>) -> Result<Vec<u8>, FrameError> {
-        if payload.len() > self.limits.max_message_bytes {
-            return Err(bad(
-                HEADER_SUM,
-                format!("message over {} bytes", self.limits.max_message_bytes),
-            ));
+    /// Drops the partial messages whose last fragment is older than the expiry.
+    fn expire(&mut self, now: Instant) {
+        let expiry = self.limits.expiry;
+        let mut freed = 0;
+        self.pending.retain(|id, p| {
+            let keep = now.duration_since(p.touched) < expiry;
+            if !keep {
+                freed += p.cost(id);
+            }
+            keep
+        });
+        self.pending_bytes -= freed;
+    }
+
+    /// Drops the least recently touched partial message other than `keep`; `false` if there was
+    /// none.
+    fn drop_oldest_but(&mut self, keep: &str) -> bool {
+        let oldest = self
+            .pending
+            .iter()
+            .filter(|(id, _)| id.as_str() != keep)
+            .min_by_key(|(_, p)| p.touched)
+            .map(|(id, _)| id.clone());
+        oldest.is_some_and(|oldest| self.remove(&oldest).is_some())
+    }
+
+    fn remove(&mut self, id: &str) -> Option<Partial> {
+        let partial = self.pending.remove(id)?;
+        self.pending_bytes -= partial.cost(id);
+        Some(partial)
+    }
+
+    fn bounded(&self, bytes: usize) -> Result<(), FrameError> {
+        if bytes > self.limits.max_message_bytes {
+            return Err(self.over_limit());
         }
-        Ok(payload)
+        Ok(())
+    }
+
+    fn over_limit(&self) -> FrameError {
+        bad(
+            HEADER_SUM,
+            format!("message over {} bytes", self.limits.max_message_bytes),
+        )
     }
 }
 
@@ -430,132 +540,4 @@ fn number(frame: &Frame, name: &'static str) -> Result<usize, FrameError> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn hex(bytes: &[u8]) -> String {
-        bytes.iter().map(|b| format!("{b:02x}")).collect()
-    }
-
-    fn unhex(s: &str) -> Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
-
-    const PING: &str = "0800100018f681801020002a0c0a0474797065120470696e67";
-    const ACK: &str = "0800100018f681801020012a0d0a047479706512056576656e742a100a0a6d6573736167655f696412026d312a080a0373756d1201312a080a037365711201302a0e0a0874726163655f6964120274312a0b0a0662697a5f7274120135420c7b22636f6465223a3230307d";
-
-    #[test]
-    fn ping_encodes_to_the_reference_bytes_and_back() {
-        let ping = Frame::ping(33_554_678);
-        assert_eq!(hex(&ping.to_bytes()), PING);
-        let decoded = Frame::decode_bytes(&unhex(PING)).unwrap();
-        assert_eq!(decoded, ping);
-        assert_eq!(decoded.kind(), "ping");
-        assert_eq!(decoded.method, METHOD_CONTROL);
-    }
-
-    #[test]
-    fn go_style_ping_with_empty_optionals_decodes_too() {
-        let go = unhex(&format!("{PING}32003a004a00"));
-        let decoded = Frame::decode_bytes(&go).unwrap();
-        assert_eq!(decoded.kind(), "ping");
-        assert_eq!(decoded.service, 33_554_678);
-        assert_eq!(decoded.payload_encoding.as_deref(), Some(""));
-    }
-
-    #[test]
-    fn ack_encodes_to_the_reference_bytes_and_back() {
-        let received = Frame {
-            service: 33_554_678,
-            method: METHOD_DATA,
-            headers: vec![
-                header("type", "event"),
-                header("message_id", "m1"),
-                header("sum", "1"),
-                header("seq", "0"),
-                header("trace_id", "t1"),
-            ],
-            payload: Some(br#"{"schema":"2.0"}"#.to_vec()),
-            ..Frame::default()
-        };
-        let ack = received.ack(200, Duration::from_millis(5));
-        assert_eq!(hex(&ack.to_bytes()), ACK);
-        let decoded = Frame::decode_bytes(&unhex(ACK)).unwrap();
-        assert_eq!(decoded.ack_code(), Some(200));
-        assert_eq!(decoded.header(HEADER_BIZ_RT), Some("5"));
-        assert_eq!(decoded.header(HEADER_MESSAGE_ID), Some("m1"));
-    }
-
-    #[test]
-    fn garbage_is_a_typed_error() {
-        assert!(matches!(
-            Frame::decode_bytes(b"\xff\xff\xff"),
-            Err(FrameError::Undecodable(_))
-        ));
-    }
-
-    #[test]
-    fn fragments_in_any_order_reassemble_once() {
-        let payload: Vec<u8> = (0..1000u32).map(|i| (i % 251) as u8).collect();
-        let mut frames = Frame::event_fragments(1, 7, "m", "t", &payload, 300);
-        assert_eq!(frames.len(), 4);
-        frames.reverse();
-        let mut r = Reassembler::default();
-        let now = Instant::now();
-        for f in &frames[..3] {
-            assert_eq!(r.push(f, now).unwrap(), None);
-        }
-        assert_eq!(r.push(&frames[3], now).unwrap(), Some(payload));
-        assert_eq!(r.pending(), 0);
-    }
-
-    #[test]
-    fn partial_messages_expire_and_bounds_hold() {
-        let frames = Frame::event_fragments(1, 7, "m", "t", &[1; 10], 4);
-        let mut r = Reassembler::default();
-        let start = Instant::now();
-        r.push(&frames[0], start).unwrap();
-        assert_eq!(r.pending(), 1);
-        r.push(&frames[1], start + Duration::from_secs(6)).unwrap();
-        // The first fragment expired, so the set cannot complete.
-        assert_eq!(
-            r.push(&frames[2], start + Duration::from_secs(6)).unwrap(),
-            None
-        );
-
-        let mut small = Reassembler::new(ReassemblyLimits {
-            max_message_bytes: 5,
-            ..ReassemblyLimits::default()
-        });
-        assert!(small.push(&frames[0], start).unwrap().is_none());
-        assert!(matches!(
-            small.push(&frames[1], start),
-            Err(FrameError::BadFragment { field: "sum", .. })
-        ));
-        let mut out_of_range = frames[0].clone();
-        out_of_range.headers[3].value = "9".into();
-        assert!(matches!(
-            Reassembler::default().push(&out_of_range, start),
-            Err(FrameError::BadFragment { field: "seq", .. })
-        ));
-    }
-
-    #[test]
-    fn url_params_and_config_json() {
-        let url = "ws://h/ws?device_id=d1&service_id=42&ticket=t";
-        assert_eq!(url_param(url, "service_id"), Some("42"));
-        assert_eq!(url_param(url, "missing"), None);
-        let c: ClientConfig =
-            serde_json::from_str(r#"{"PingInterval":90,"ReconnectNonce":25}"#).unwrap();
-        assert_eq!(c.ping_interval, 90);
-        assert_eq!(c.reconnect_count, -1);
-        let data = EndpointData {
-            url: url.into(),
-            client_config: None,
-        };
-        assert!(!format!("{data:?}").contains("ticket"));
-    }
-}
+mod tests;

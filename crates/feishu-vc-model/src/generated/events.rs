@@ -1271,7 +1271,7 @@ pub enum Event {
     /// 【仅通过Open API预约的会议会产生此类事件】
     ShareStarted(MeetingOperatorEvent),
     /// Any other event type, kept as raw JSON.
-    Other(crate::events::OtherEvent),
+    Other(crate::event_body::OtherEvent),
 }
 impl Event {
     /// Every event type the schema lists, in order.
@@ -1299,52 +1299,54 @@ impl Event {
         Ok(
             match event_type {
                 "vc.meeting.all_meeting_ended_v1" => {
-                    Self::AllMeetingEnded(crate::events::decode_str(event)?)
+                    Self::AllMeetingEnded(crate::event_body::decode_str(event)?)
                 }
                 "vc.meeting.all_meeting_started_v1" => {
-                    Self::AllMeetingStarted(crate::events::decode_str(event)?)
+                    Self::AllMeetingStarted(crate::event_body::decode_str(event)?)
                 }
                 "vc.meeting.join_meeting_v1" => {
-                    Self::JoinMeeting(crate::events::decode_str(event)?)
+                    Self::JoinMeeting(crate::event_body::decode_str(event)?)
                 }
                 "vc.meeting.leave_meeting_v1" => {
-                    Self::LeaveMeeting(crate::events::decode_str(event)?)
+                    Self::LeaveMeeting(crate::event_body::decode_str(event)?)
                 }
                 "vc.meeting.meeting_ended_v1" => {
-                    Self::MeetingEnded(crate::events::decode_str(event)?)
+                    Self::MeetingEnded(crate::event_body::decode_str(event)?)
                 }
                 "vc.meeting.meeting_started_v1" => {
-                    Self::MeetingStarted(crate::events::decode_str(event)?)
+                    Self::MeetingStarted(crate::event_body::decode_str(event)?)
                 }
                 "vc.meeting.participant_meeting_ended_v1" => {
-                    Self::ParticipantMeetingEnded(crate::events::decode_str(event)?)
+                    Self::ParticipantMeetingEnded(crate::event_body::decode_str(event)?)
                 }
                 "vc.meeting.participant_meeting_joined_v1" => {
-                    Self::ParticipantMeetingJoined(crate::events::decode_str(event)?)
+                    Self::ParticipantMeetingJoined(crate::event_body::decode_str(event)?)
                 }
                 "vc.meeting.participant_meeting_started_v1" => {
-                    Self::ParticipantMeetingStarted(crate::events::decode_str(event)?)
+                    Self::ParticipantMeetingStarted(
+                        crate::event_body::decode_str(event)?,
+                    )
                 }
                 "vc.meeting.recording_ended_v1" => {
-                    Self::RecordingEnded(crate::events::decode_str(event)?)
+                    Self::RecordingEnded(crate::event_body::decode_str(event)?)
                 }
                 "vc.meeting.recording_ready_v1" => {
-                    Self::RecordingReady(crate::events::decode_str(event)?)
+                    Self::RecordingReady(crate::event_body::decode_str(event)?)
                 }
                 "vc.meeting.recording_started_v1" => {
-                    Self::RecordingStarted(crate::events::decode_str(event)?)
+                    Self::RecordingStarted(crate::event_body::decode_str(event)?)
                 }
                 "vc.meeting.send_meeting_im_v1" => {
-                    Self::SendMeetingIm(crate::events::decode_str(event)?)
+                    Self::SendMeetingIm(crate::event_body::decode_str(event)?)
                 }
                 "vc.meeting.share_ended_v1" => {
-                    Self::ShareEnded(crate::events::decode_str(event)?)
+                    Self::ShareEnded(crate::event_body::decode_str(event)?)
                 }
                 "vc.meeting.share_started_v1" => {
-                    Self::ShareStarted(crate::events::decode_str(event)?)
+                    Self::ShareStarted(crate::event_body::decode_str(event)?)
                 }
                 other => {
-                    Self::Other(crate::events::OtherEvent {
+                    Self::Other(crate::event_body::OtherEvent {
                         event_type: other.to_owned(),
                         event: serde_json::from_str(event)?,
                     })
@@ -1360,52 +1362,52 @@ impl Event {
         Ok(
             match event_type {
                 "vc.meeting.all_meeting_ended_v1" => {
-                    Self::AllMeetingEnded(crate::events::decode(event)?)
+                    Self::AllMeetingEnded(crate::event_body::decode(event)?)
                 }
                 "vc.meeting.all_meeting_started_v1" => {
-                    Self::AllMeetingStarted(crate::events::decode(event)?)
+                    Self::AllMeetingStarted(crate::event_body::decode(event)?)
                 }
                 "vc.meeting.join_meeting_v1" => {
-                    Self::JoinMeeting(crate::events::decode(event)?)
+                    Self::JoinMeeting(crate::event_body::decode(event)?)
                 }
                 "vc.meeting.leave_meeting_v1" => {
-                    Self::LeaveMeeting(crate::events::decode(event)?)
+                    Self::LeaveMeeting(crate::event_body::decode(event)?)
                 }
                 "vc.meeting.meeting_ended_v1" => {
-                    Self::MeetingEnded(crate::events::decode(event)?)
+                    Self::MeetingEnded(crate::event_body::decode(event)?)
                 }
                 "vc.meeting.meeting_started_v1" => {
-                    Self::MeetingStarted(crate::events::decode(event)?)
+                    Self::MeetingStarted(crate::event_body::decode(event)?)
                 }
                 "vc.meeting.participant_meeting_ended_v1" => {
-                    Self::ParticipantMeetingEnded(crate::events::decode(event)?)
+                    Self::ParticipantMeetingEnded(crate::event_body::decode(event)?)
                 }
                 "vc.meeting.participant_meeting_joined_v1" => {
-                    Self::ParticipantMeetingJoined(crate::events::decode(event)?)
+                    Self::ParticipantMeetingJoined(crate::event_body::decode(event)?)
                 }
                 "vc.meeting.participant_meeting_started_v1" => {
-                    Self::ParticipantMeetingStarted(crate::events::decode(event)?)
+                    Self::ParticipantMeetingStarted(crate::event_body::decode(event)?)
                 }
                 "vc.meeting.recording_ended_v1" => {
-                    Self::RecordingEnded(crate::events::decode(event)?)
+                    Self::RecordingEnded(crate::event_body::decode(event)?)
                 }
                 "vc.meeting.recording_ready_v1" => {
-                    Self::RecordingReady(crate::events::decode(event)?)
+                    Self::RecordingReady(crate::event_body::decode(event)?)
                 }
                 "vc.meeting.recording_started_v1" => {
-                    Self::RecordingStarted(crate::events::decode(event)?)
+                    Self::RecordingStarted(crate::event_body::decode(event)?)
                 }
                 "vc.meeting.send_meeting_im_v1" => {
-                    Self::SendMeetingIm(crate::events::decode(event)?)
+                    Self::SendMeetingIm(crate::event_body::decode(event)?)
                 }
                 "vc.meeting.share_ended_v1" => {
-                    Self::ShareEnded(crate::events::decode(event)?)
+                    Self::ShareEnded(crate::event_body::decode(event)?)
                 }
                 "vc.meeting.share_started_v1" => {
-                    Self::ShareStarted(crate::events::decode(event)?)
+                    Self::ShareStarted(crate::event_body::decode(event)?)
                 }
                 other => {
-                    Self::Other(crate::events::OtherEvent {
+                    Self::Other(crate::event_body::OtherEvent {
                         event_type: other.to_owned(),
                         event,
                     })

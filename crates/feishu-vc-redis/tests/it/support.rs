@@ -55,7 +55,7 @@ impl RedisServer {
             .unwrap_or_else(|e| {
                 panic!(
                     "cannot start `redis-server` ({e}): these tests need a real Redis server; \
-                     install it (Debian/Ubuntu: `apt-get install -y redis-server`)"
+                     `cargo xtask test` installs it (Debian/Ubuntu package `redis-server`)"
                 )
             });
         self.child = Some(child);

@@ -1,0 +1,68 @@
+//! `cargo xtask test`: the README's test command. It finds or installs what the tests need
+//! ([`crate::provision`]), then runs the whole suite: `cargo test --workspace` and the official
+//! Python SDK (`lark-oapi`, from PyPI) against the emulator. `.ci/run` runs exactly this.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::provision::{self, Host, Plan};
+
+/// The script of the Python SDK's interop test, from the workspace root.
+const LARK_OAPI: &str = "crates/feishu-vc-emulator/tests/lark_oapi/run.sh";
+
+/// Provisions, then runs `cargo test` with `cargo_args` (`--workspace` when none) and, for the
+/// whole suite only, the SDK interop.
+pub fn run(root: &Path, cargo_args: &[&str]) -> Result<(), String> {
+    let host = Host::detect();
+    let missing = provision::missing();
+    match provision::plan(&missing, &host) {
+        Plan::Ready => {}
+        Plan::Install { prefix, packages } => {
+            let whats: Vec<&str> = missing.iter().map(|need| need.what()).collect();
+            eprintln!(
+                "xtask test: installing {} from Debian's packages for {}",
+                packages.join(" "),
+                whats.join("; ")
+            );
+            provision::install(&prefix, &packages)?;
+            let still = provision::missing();
+            if !still.is_empty() {
+                let whats: Vec<&str> = still.iter().map(|need| need.what()).collect();
+                return Err(format!(
+                    "still missing after installing {}: {}; no test was run",
+                    packages.join(" "),
+                    whats.join("; ")
+                ));
+            }
+        }
+        Plan::Refuse(message) => return Err(message),
+    }
+
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let args: Vec<&str> = if cargo_args.is_empty() {
+        vec!["--workspace"]
+    } else {
+        cargo_args.to_vec()
+    };
+    step(root, &cargo, &[&["test"], args.as_slice()].concat())?;
+    if cargo_args.is_empty() {
+        eprintln!(
+            "\nxtask test: the official Python SDK (lark-oapi) hears the emulator over the long connection"
+        );
+        step(root, "bash", &[LARK_OAPI])?;
+    }
+    Ok(())
+}
+
+fn step(root: &Path, program: &str, args: &[&str]) -> Result<(), String> {
+    let status = Command::new(program)
+        .args(args)
+        .current_dir(root)
+        .status()
+        .map_err(|e| format!("cannot run `{program}`: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{program} {}` failed ({status})", args.join(" ")))
+    }
+}
