@@ -45,45 +45,43 @@
 //! are then set by the CPU the process gets, and the rate ratio follows the ratio of client +
 //! server CPU per request.
 
-use std::hint::black_box;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use axum::Router;
 use axum::body::Bytes;
-use axum::http::{HeaderName, HeaderValue, header};
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use feishu_vc_emulator::{DEMO_USER_ALICE, Emulator};
-use serde_json::{Value, json};
-use tokio::runtime::Runtime;
+use feishu_vc_emulator::DEMO_USER_ALICE;
+use serde_json::json;
 
+#[path = "../common/mod.rs"]
 mod common;
+mod drive;
+mod server;
+
 use common::{env_usize, server_runtime};
+use drive::*;
+use server::*;
 
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
+pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-const APPLY_PATH: &str = "/open-apis/vc/v1/reserves/apply";
-const RESERVE_PATH: &str = "/open-apis/vc/v1/reserves/{reserve_id}";
+pub(crate) const APPLY_PATH: &str = "/open-apis/vc/v1/reserves/apply";
+pub(crate) const RESERVE_PATH: &str = "/open-apis/vc/v1/reserves/{reserve_id}";
 /// What every successful answer begins with (`ApiResponse` serializes `code` first, and the
 /// fixed bodies are serialized by serde_json with sorted keys).
-const OK_PREFIX: &[u8] = br#"{"code":0,"#;
+pub(crate) const OK_PREFIX: &[u8] = br#"{"code":0,"#;
 /// The baseline's fixed log id: as long as the emulator's (14 + 20 characters).
-const FIXED_LOG_ID: &str = "2020122509342700000000010123456789";
-const CLIENT_THREAD: &str = "bench-client";
+pub(crate) const FIXED_LOG_ID: &str = "2020122509342700000000010123456789";
+pub(crate) const CLIENT_THREAD: &str = "bench-client";
 
 // ---------------------------------------------------------------------------------------------
 // Settings.
 
 #[derive(Clone, Copy, Debug)]
-struct Settings {
-    n: usize,
-    rounds: usize,
-    tasks: usize,
-    warmup: usize,
-    get_set: usize,
-    max: Duration,
+pub(crate) struct Settings {
+    pub(crate) n: usize,
+    pub(crate) rounds: usize,
+    pub(crate) tasks: usize,
+    pub(crate) warmup: usize,
+    pub(crate) get_set: usize,
+    pub(crate) max: Duration,
 }
 
 impl Settings {
@@ -97,366 +95,6 @@ impl Settings {
             max: Duration::from_secs(env_usize("BENCH_MAX_SECS", 60).min(600) as u64),
         }
     }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Servers.
-
-/// The schema's example `example` of the 200 response of `method` on `path`, compact.
-fn schema_example(path: &str, method: &str, example: &str) -> Bytes {
-    let file = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../docs/schema/vc-reserve.openapi.json"
-    );
-    let text = std::fs::read_to_string(file).unwrap_or_else(|e| panic!("read {file}: {e}"));
-    let schema: Value = serde_json::from_str(&text).expect("the schema is JSON");
-    let value = &schema["paths"][path][method]["responses"]["200"]["content"]["application/json"]["examples"]
-        [example]["value"];
-    assert!(
-        value.is_object(),
-        "no example {example} for {method} {path}"
-    );
-    Bytes::from(serde_json::to_vec(value).expect("serialize"))
-}
-
-fn fixed(body: Bytes) -> Response {
-    (
-        [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            ),
-            (
-                HeaderName::from_static("x-tt-logid"),
-                HeaderValue::from_static(FIXED_LOG_ID),
-            ),
-        ],
-        body,
-    )
-        .into_response()
-}
-
-/// A running server of either kind, on its own runtime.
-struct Server {
-    name: &'static str,
-    runtime: Runtime,
-    emulator: Option<Emulator>,
-    base_url: String,
-}
-
-impl Server {
-    fn baseline() -> Self {
-        let name = "srv-baseline";
-        let runtime = server_runtime(name);
-        let apply_body = schema_example("/open-apis/vc/v1/reserves/apply", "post", "seed");
-        let get_body = schema_example(
-            "/open-apis/vc/v1/reserves/{reserve_id}",
-            "get",
-            "full_reserve",
-        );
-        let app = Router::new()
-            .route(
-                APPLY_PATH,
-                post(move |body: Bytes| {
-                    let answer = apply_body.clone();
-                    async move {
-                        black_box(body);
-                        fixed(answer)
-                    }
-                }),
-            )
-            .route(
-                RESERVE_PATH,
-                get(move || {
-                    let answer = get_body.clone();
-                    async move { fixed(answer) }
-                }),
-            );
-        let listener = runtime
-            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-            .expect("bind the baseline");
-        let addr = listener.local_addr().expect("baseline address");
-        runtime.spawn(async move { axum::serve(listener, app).await });
-        Self {
-            name,
-            runtime,
-            emulator: None,
-            base_url: format!("http://{addr}"),
-        }
-    }
-
-    fn emulator() -> Self {
-        let name = "srv-emulator";
-        let runtime = server_runtime(name);
-        let emulator = runtime
-            .block_on(Emulator::builder().rate_limit(false).start())
-            .expect("start the emulator");
-        assert!(emulator.state_file().is_none());
-        let base_url = emulator.base_url().to_owned();
-        Self {
-            name,
-            runtime,
-            emulator: Some(emulator),
-            base_url,
-        }
-    }
-
-    fn label(&self) -> &'static str {
-        if self.emulator.is_some() {
-            "emulator"
-        } else {
-            "baseline"
-        }
-    }
-
-    fn stop(self) {
-        if let Some(emulator) = self.emulator {
-            let stopped = self.runtime.block_on(async {
-                tokio::time::timeout(Duration::from_secs(10), emulator.shutdown()).await
-            });
-            match stopped {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => eprintln!("emulator shutdown: {e}"),
-                Err(_) => eprintln!("emulator shutdown: timed out"),
-            }
-        }
-        self.runtime.shutdown_timeout(Duration::from_secs(2));
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Load.
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Op {
-    Apply,
-    Get,
-}
-
-impl Op {
-    fn name(self) -> &'static str {
-        match self {
-            Op::Apply => "apply",
-            Op::Get => "get",
-        }
-    }
-}
-
-/// What a run sends: the same for every request but the get URL.
-struct Plan {
-    client: reqwest::Client,
-    auth: HeaderValue,
-    apply_url: reqwest::Url,
-    apply_body: Bytes,
-    get_urls: Vec<reqwest::Url>,
-}
-
-/// One task's tally.
-#[derive(Debug, Default)]
-struct Tally {
-    ok: u64,
-    failed: u64,
-    body_bytes: u64,
-    first_failure: Option<String>,
-}
-
-impl Tally {
-    fn fail(&mut self, why: String) {
-        self.failed += 1;
-        self.first_failure.get_or_insert(why);
-    }
-}
-
-/// The result of one measured run.
-#[derive(Debug)]
-struct Run {
-    tally: Tally,
-    elapsed: Duration,
-    timed_out: bool,
-    server_cpu: Option<Duration>,
-    client_cpu: Option<Duration>,
-}
-
-impl Run {
-    fn rate(&self) -> f64 {
-        self.tally.ok as f64 / self.elapsed.as_secs_f64()
-    }
-
-    fn per_request(cpu: Option<Duration>, n: u64) -> Option<f64> {
-        cpu.map(|c| c.as_secs_f64() * 1e6 / n.max(1) as f64)
-    }
-}
-
-async fn one_task(plan: Arc<Plan>, op: Op, n: usize, issued: Arc<AtomicUsize>) -> Tally {
-    let mut tally = Tally::default();
-    loop {
-        let i = issued.fetch_add(1, Ordering::Relaxed);
-        if i >= n {
-            break;
-        }
-        let request = match op {
-            Op::Apply => plan
-                .client
-                .post(plan.apply_url.clone())
-                .header(header::AUTHORIZATION, plan.auth.clone())
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(plan.apply_body.clone()),
-            Op::Get => plan
-                .client
-                .get(plan.get_urls[i % plan.get_urls.len()].clone())
-                .header(header::AUTHORIZATION, plan.auth.clone()),
-        };
-        match request.send().await {
-            Ok(response) => {
-                let status = response.status();
-                match response.bytes().await {
-                    Ok(body) if status.as_u16() == 200 && body.starts_with(OK_PREFIX) => {
-                        tally.ok += 1;
-                        tally.body_bytes += body.len() as u64;
-                    }
-                    Ok(body) => tally.fail(format!(
-                        "HTTP {status}: {}",
-                        String::from_utf8_lossy(&body[..body.len().min(300)])
-                    )),
-                    Err(e) => tally.fail(format!("reading the body: {e}")),
-                }
-            }
-            Err(e) => tally.fail(format!("sending: {e}")),
-        }
-    }
-    tally
-}
-
-/// Sends `n` requests of `op` from `tasks` tasks, for at most `max`.
-async fn drive(plan: &Arc<Plan>, op: Op, n: usize, tasks: usize, max: Duration) -> (Tally, bool) {
-    let issued = Arc::new(AtomicUsize::new(0));
-    let timed_out = Arc::new(AtomicBool::new(false));
-    let watchdog = {
-        let (issued, timed_out) = (issued.clone(), timed_out.clone());
-        tokio::spawn(async move {
-            tokio::time::sleep(max).await;
-            // No new requests; those under way finish (bounded by the client's timeout).
-            timed_out.store(true, Ordering::Relaxed);
-            issued.fetch_add(n, Ordering::Relaxed);
-        })
-    };
-    let handles: Vec<_> = (0..tasks)
-        .map(|_| tokio::spawn(one_task(plan.clone(), op, n, issued.clone())))
-        .collect();
-    let mut total = Tally::default();
-    for handle in handles {
-        let t = handle.await.expect("a load task panicked");
-        total.ok += t.ok;
-        total.body_bytes += t.body_bytes;
-        total.failed += t.failed;
-        if total.first_failure.is_none() {
-            total.first_failure = t.first_failure;
-        }
-    }
-    watchdog.abort();
-    (total, timed_out.load(Ordering::Relaxed))
-}
-
-/// Nanoseconds on CPU so far of this process's threads named `name`, if the kernel says.
-fn thread_cpu(name: &str) -> Option<Duration> {
-    let mut total = 0u64;
-    let mut found = false;
-    for task in std::fs::read_dir("/proc/self/task").ok()?.flatten() {
-        let path = task.path();
-        let comm = std::fs::read_to_string(path.join("comm")).unwrap_or_default();
-        if comm.trim_end() != name {
-            continue;
-        }
-        let schedstat = std::fs::read_to_string(path.join("schedstat")).ok()?;
-        total += schedstat.split_whitespace().next()?.parse::<u64>().ok()?;
-        found = true;
-    }
-    found.then(|| Duration::from_nanos(total))
-}
-
-fn measure(
-    client_rt: &Runtime,
-    server: &Server,
-    plan: &Arc<Plan>,
-    op: Op,
-    settings: &Settings,
-) -> Run {
-    let server_before = thread_cpu(server.name);
-    let client_before = thread_cpu(CLIENT_THREAD);
-    let start = Instant::now();
-    let (tally, timed_out) =
-        client_rt.block_on(drive(plan, op, settings.n, settings.tasks, settings.max));
-    let elapsed = start.elapsed();
-    let diff = |before: Option<Duration>, now: Option<Duration>| match (before, now) {
-        (Some(b), Some(a)) => Some(a.saturating_sub(b)),
-        _ => None,
-    };
-    Run {
-        tally,
-        elapsed,
-        timed_out,
-        server_cpu: diff(server_before, thread_cpu(server.name)),
-        client_cpu: diff(client_before, thread_cpu(CLIENT_THREAD)),
-    }
-}
-
-/// The client and request parts for `server`; books the get set on the emulator.
-fn plan(
-    client_rt: &Runtime,
-    server: &Server,
-    token: &str,
-    apply_body: &Bytes,
-    settings: &Settings,
-) -> Result<Arc<Plan>, BoxError> {
-    feishu_vc_transport::install_rustls_provider();
-    let client = reqwest::Client::builder()
-        .no_proxy()
-        .timeout(Duration::from_secs(30))
-        .pool_max_idle_per_host(settings.tasks)
-        .build()?;
-    let auth = HeaderValue::try_from(format!("Bearer {token}"))?;
-    let apply_url = reqwest::Url::parse(&format!("{}{APPLY_PATH}", server.base_url))?;
-    let ids: Vec<String> = match &server.emulator {
-        Some(_) => client_rt.block_on(async {
-            let mut ids = Vec::with_capacity(settings.get_set);
-            for _ in 0..settings.get_set {
-                let response = client
-                    .post(apply_url.clone())
-                    .header(header::AUTHORIZATION, auth.clone())
-                    .header(header::CONTENT_TYPE, "application/json")
-                    .body(apply_body.clone())
-                    .send()
-                    .await?;
-                let status = response.status();
-                let answer: Value = serde_json::from_slice(&response.bytes().await?)?;
-                let id = answer["data"]["reserve"]["id"]
-                    .as_str()
-                    .ok_or_else(|| format!("apply answered HTTP {status}: {answer}"))?;
-                ids.push(id.to_owned());
-            }
-            Ok::<_, BoxError>(ids)
-        })?,
-        // The baseline ignores the id; the same shape of URL.
-        None => (0..settings.get_set)
-            .map(|i| format!("{}", 6_911_188_411_934_973_028u64 + i as u64))
-            .collect(),
-    };
-    let get_urls = ids
-        .iter()
-        .map(|id| {
-            reqwest::Url::parse(&format!(
-                "{}/open-apis/vc/v1/reserves/{id}",
-                server.base_url
-            ))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(Arc::new(Plan {
-        client,
-        auth,
-        apply_url,
-        apply_body: apply_body.clone(),
-        get_urls,
-    }))
 }
 
 // ---------------------------------------------------------------------------------------------
