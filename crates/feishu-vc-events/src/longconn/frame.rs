@@ -250,8 +250,22 @@ pub struct EndpointResponse {
     pub code: i64,
     /// Why not.
     pub msg: String,
-    /// The connection URL and config.
+    /// The connection URL and config. A refusal carries none, and is written as Feishu writes
+    /// it, `"data": {}`: the official SDKs read `data.URL` before they look at `code`, so a
+    /// `null` there crashes them instead of reporting the refusal.
+    #[serde(serialize_with = "data_or_empty_object")]
     pub data: Option<EndpointData>,
+}
+
+fn data_or_empty_object<S: serde::Serializer>(
+    data: &Option<EndpointData>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap as _;
+    match data {
+        Some(data) => data.serialize(serializer),
+        None => serializer.serialize_map(Some(0))?.end(),
+    }
 }
 
 /// `data` of the endpoint answer. Its URL carries a ticket: it is a secret, and `Debug` hides it.
