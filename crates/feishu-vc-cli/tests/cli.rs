@@ -6,6 +6,7 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 
+use feishu_vc_emulator::DEMO_APP_ID;
 use serde_json::Value;
 
 mod common;
@@ -81,7 +82,7 @@ impl Served {
             "--base-url",
             self.base_url.as_str(),
             "--app-id",
-            "cli_demo",
+            DEMO_APP_ID,
             "--app-secret",
             "demo-secret",
         ];
@@ -271,7 +272,7 @@ fn credential_failures_exit_5() {
         "--base-url",
         &served.base_url,
         "--app-id",
-        "cli_demo",
+        DEMO_APP_ID,
         "--app-secret",
         "wrong-secret",
         "reserve",
@@ -472,7 +473,7 @@ fn the_facade_drives_the_served_emulator_on_a_chosen_port_through_all_five_opera
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
         let client = feishu_vc::Client::builder()
-            .app_credentials("cli_demo", "demo-secret")
+            .app_credentials(DEMO_APP_ID, "demo-secret")
             .base_url(served.base_url.clone())
             .build()
             .unwrap();
@@ -692,7 +693,7 @@ fn verbose_shows_the_call_span_and_never_a_secret_or_token() {
             "--base-url",
             emulator.base_url(),
             "--app-id",
-            "cli_demo",
+            DEMO_APP_ID,
             "--app-secret",
             "demo-secret",
             "reserve",
@@ -914,7 +915,7 @@ fn the_emulator_shows_its_own_flags_and_prints_its_app_and_users() {
         "--base-url",
         &base_url,
         "--app-id",
-        "cli_demo",
+        DEMO_APP_ID,
         "--app-secret",
         "demo-secret",
         "reserve",
@@ -924,7 +925,7 @@ fn the_emulator_shows_its_own_flags_and_prints_its_app_and_users() {
     let _ = child.kill();
     let _ = child.wait();
     assert!(
-        banner.contains("--app-id cli_demo --app-secret demo-secret"),
+        banner.contains(&format!("--app-id {DEMO_APP_ID} --app-secret demo-secret")),
         "{banner}"
     );
     assert!(
@@ -1401,7 +1402,7 @@ fn meeting_started(event_id: &str, token: &str) -> Value {
             "event_type": "vc.meeting.meeting_started_v1",
             "create_time": "1700000000000",
             "token": token,
-            "app_id": "cli_demo",
+            "app_id": DEMO_APP_ID,
             "tenant_key": "tenant_demo"
         },
         "event": {
@@ -1526,7 +1527,7 @@ fn events_listen_over_the_long_connection_prints_a_served_emulators_meeting_then
     let served = Served::start(&[]);
     let mut listener = Listener::spawn_with(
         &[
-            ("FEISHU_APP_ID", "cli_demo"),
+            ("FEISHU_APP_ID", DEMO_APP_ID),
             ("FEISHU_APP_SECRET", DEMO_SECRET),
         ],
         &["--base-url", &served.base_url],
@@ -1536,7 +1537,7 @@ fn events_listen_over_the_long_connection_prints_a_served_emulators_meeting_then
 
     let lines = served.meeting_reaches(&listener, "events over the long connection");
     assert_eq!(lines[0]["schema"], "2.0");
-    assert_eq!(lines[0]["header"]["app_id"], "cli_demo");
+    assert_eq!(lines[0]["header"]["app_id"], DEMO_APP_ID);
 
     assert_eq!(listener.interrupt(), Some(0));
     let rest = format!("{first}\n{}", listener.drain());
@@ -1555,7 +1556,7 @@ fn events_listen_over_the_long_connection_with_bad_credentials_exits_5_promptly(
         "--base-url",
         &served.base_url,
         "--app-id",
-        "cli_demo",
+        DEMO_APP_ID,
         "--app-secret",
         wrong,
     ]);
@@ -1593,7 +1594,7 @@ fn events_listen_over_the_long_connection_refused_for_the_limit_exits_3() {
         "--base-url",
         emulator.base_url(),
         "--app-id",
-        "cli_demo",
+        DEMO_APP_ID,
         "--app-secret",
         DEMO_SECRET,
     ]);
@@ -1644,7 +1645,7 @@ fn events_listen_over_the_long_connection_reports_endpoint_failures_and_never_an
             "--base-url",
             base_url,
             "--app-id",
-            "cli_demo",
+            DEMO_APP_ID,
             "--app-secret",
             secret,
         ])

@@ -1,6 +1,6 @@
 //! What an emulator knows before it starts: apps, the user directory, the clock, limits, and the
-//! settings of each domain (events, long connection, store apps). A leaf: it names no other module
-//! but the clock.
+//! settings of each domain (events, long connection, store apps). It names no other module but
+//! the clock and the apps.
 
 use std::collections::HashMap;
 use std::ops::RangeInclusive;
@@ -12,10 +12,12 @@ use feishu_vc_events::longconn::frame::ClientConfig;
 use feishu_vc_model::{RateLimit, SecretString, UserIdType};
 use feishu_vc_transport::Brand;
 
+use crate::apps::{App, StoreApp, SubscriptionMode, is_app_id};
 use crate::clock::{Clock, SystemClock};
 
-/// The demo app's id, accepted by a default emulator.
-pub const DEMO_APP_ID: &str = "cli_demo";
+/// The demo app's id, accepted by a default emulator. It has the shape of a real one (`cli_` and
+/// 16 hex digits), which the official SDKs check before they connect.
+pub const DEMO_APP_ID: &str = "cli_de3a0c5b7f291e64";
 /// The demo app's secret, accepted by a default emulator.
 pub const DEMO_APP_SECRET: &str = "demo-secret";
 /// The tenant of the demo app and of the demo users Alice, Bob and Carol.
@@ -154,24 +156,6 @@ pub fn demo_directory() -> Vec<DirectoryUser> {
     ]
 }
 
-/// An app the token endpoint accepts.
-#[derive(Clone)]
-pub(crate) struct App {
-    pub(crate) app_id: String,
-    pub(crate) app_secret: String,
-    pub(crate) tenant_key: String,
-}
-
-impl std::fmt::Debug for App {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("App")
-            .field("app_id", &self.app_id)
-            .field("app_secret", &feishu_vc_model::REDACTED)
-            .field("tenant_key", &self.tenant_key)
-            .finish()
-    }
-}
-
 /// What the app's event subscription is configured with.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct EventSettings {
@@ -185,6 +169,24 @@ pub(crate) struct EventSettings {
     pub(crate) retry_scale: f64,
     /// The long-connection server's settings.
     pub(crate) long_connection: LongConnSettings,
+    /// Apps whose subscription mode is set; the others follow [`SubscriptionMode`]'s default.
+    pub(crate) subscriptions: HashMap<String, SubscriptionMode>,
+}
+
+impl EventSettings {
+    /// The mode of `app_id`: the one set with [`EmulatorBuilder::event_subscription`], else
+    /// webhooks while any event callback is registered and the long connection otherwise.
+    pub(crate) fn subscription(
+        &self,
+        app_id: &str,
+        callbacks_registered: bool,
+    ) -> SubscriptionMode {
+        match self.subscriptions.get(app_id) {
+            Some(mode) => *mode,
+            None if callbacks_registered => SubscriptionMode::Webhook,
+            None => SubscriptionMode::LongConnection,
+        }
+    }
 }
 
 /// How the long-connection server behaves.
@@ -218,24 +220,6 @@ impl Default for LongConnSettings {
 
 /// Feishu pushes each store app's ticket every hour.
 pub const APP_TICKET_INTERVAL: Duration = Duration::from_secs(60 * 60);
-
-/// A store app the emulator knows: its credentials and the tenants it is installed in.
-#[derive(Clone)]
-pub(crate) struct StoreApp {
-    pub(crate) app_id: String,
-    pub(crate) app_secret: String,
-    pub(crate) tenants: Vec<String>,
-}
-
-impl std::fmt::Debug for StoreApp {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StoreApp")
-            .field("app_id", &self.app_id)
-            .field("app_secret", &feishu_vc_model::REDACTED)
-            .field("tenants", &self.tenants)
-            .finish()
-    }
-}
 
 /// Configures and starts an [`crate::Emulator`]; from [`crate::Emulator::builder`].
 ///
@@ -466,6 +450,16 @@ impl EmulatorBuilder {
         self
     }
 
+    /// How `app_id` (the main app, one added with [`EmulatorBuilder::add_app`], or a store app)
+    /// receives its meeting events: one mode per app, as on the Developer Console. Unless set, an
+    /// app's events go to the webhook callbacks while any is registered and to its long
+    /// connections otherwise. Store apps' tickets always go to the webhooks (Feishu pushes them
+    /// there only).
+    pub fn event_subscription(mut self, app_id: impl Into<String>, mode: SubscriptionMode) -> Self {
+        self.events.subscriptions.insert(app_id.into(), mode);
+        self
+    }
+
     /// The app's Encrypt Key: every event and challenge body is then `{"encrypt": "…"}`
     /// (AES-256-CBC) and signed with `X-Lark-Signature`.
     pub fn encrypt_key(mut self, key: impl Into<String>) -> Self {
@@ -503,13 +497,31 @@ impl EmulatorBuilder {
             return Err("the header read timeout must be more than zero".to_owned());
         }
         let mut seen = HashMap::new();
-        for app in &self.apps {
-            if app.app_id.is_empty() || app.app_secret.is_empty() {
+        let apps = self.apps.iter().map(|a| (&a.app_id, &a.app_secret));
+        let store_apps = self.store_apps.iter().map(|a| (&a.app_id, &a.app_secret));
+        for (app_id, app_secret) in apps.chain(store_apps) {
+            if app_id.is_empty() || app_secret.is_empty() {
                 return Err("an app id or app secret is empty".to_owned());
             }
-            if seen.insert(app.app_id.as_str(), ()).is_some() {
-                return Err(format!("app `{}` is configured twice", app.app_id));
+            if !is_app_id(app_id) {
+                return Err(format!(
+                    "app id `{app_id}` does not have the shape of a Feishu app id: `cli_` and 16 \
+                     hex digits, such as `{DEMO_APP_ID}` (the official SDKs refuse any other)"
+                ));
             }
+            if seen.insert(app_id.as_str(), ()).is_some() {
+                return Err(format!("app `{app_id}` is configured twice"));
+            }
+        }
+        if let Some(app_id) = self
+            .events
+            .subscriptions
+            .keys()
+            .find(|id| !seen.contains_key(id.as_str()))
+        {
+            return Err(format!(
+                "an event subscription is set for app `{app_id}`, which is not configured"
+            ));
         }
         if !(self.events.retry_scale.is_finite() && self.events.retry_scale >= 0.0) {
             return Err(format!(

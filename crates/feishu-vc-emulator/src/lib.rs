@@ -189,9 +189,12 @@
 //! # Meeting events
 //!
 //! Feishu pushes `vc.meeting.*` events for meetings booked through the Open API; the emulator
-//! does the same for its meetings, to every callback given with
-//! [`EmulatorBuilder::event_callback`], `POST /_emulator/event_callbacks` or
-//! [`Emulator::add_event_callback`]. Registering a callback sends it the URL-verification
+//! does the same for its meetings, in the subscription mode of the app that booked them
+//! ([`SubscriptionMode`], one per app as on the Developer Console, set with
+//! [`EmulatorBuilder::event_subscription`]; unless set, webhooks while any callback is registered
+//! and the long connection otherwise), so a program never gets an event twice. Webhook events go
+//! to every callback given with [`EmulatorBuilder::event_callback`],
+//! `POST /_emulator/event_callbacks` or [`Emulator::add_event_callback`]. Registering a callback sends it the URL-verification
 //! challenge (`{"challenge", "type": "url_verification", "token"}`), which it must answer with
 //! HTTP 200 and `{"challenge": "<the same>"}`.
 //!
@@ -227,10 +230,13 @@
 //!
 //! # Long connection
 //!
-//! The same events also go to clients of Feishu's long connection, as Feishu sends them to apps
-//! without a public URL. `POST /callback/ws/endpoint` with `{"AppID", "AppSecret"}` answers a
-//! one-time `ws://…/ws?device_id=…&service_id=…&ticket=…` URL and the client config
-//! ([`EmulatorBuilder::long_connection_client_config`]); wrong credentials answer code 10014.
+//! Apps in [`SubscriptionMode::LongConnection`] get their events over Feishu's long connection, as
+//! Feishu sends them to apps without a public URL. `POST /callback/ws/endpoint` with
+//! `{"AppID", "AppSecret"}` answers a one-time `ws://…/ws?device_id=…&service_id=…&ticket=…` URL
+//! and the client config ([`EmulatorBuilder::long_connection_client_config`]); wrong credentials
+//! answer code 10014 with `"data": {}`, as Feishu does (the SDKs read `data.URL` first). App ids
+//! have the shape of real ones, `cli_` and 16 hex digits ([`is_app_id`]): the SDKs' clients refuse
+//! any other, and so does [`EmulatorBuilder::start`].
 //! The WebSocket speaks `pbbp2.Frame` (the codec of `feishu_vc_events::longconn::frame`): pings
 //! get pongs carrying the config; each event goes to one random connected client of its app, in
 //! fragments when longer than [`EmulatorBuilder::long_connection_fragment_size`], and is sent again
@@ -240,7 +246,8 @@
 //! `Handshake-Status: 514` and `Handshake-Autherrcode: 1000040350`. For tests:
 //! [`Emulator::long_connection_stats`], [`Emulator::drop_long_connections`] and
 //! [`Emulator::drop_long_connection_after`]. The official SDKs connect to it with their domain set
-//! to [`Emulator::base_url`] (CI runs lark-oapi's Python client against it).
+//! to [`Emulator::base_url`] (CI runs the Python SDK's `lark.ws.Client` and the Node SDK's
+//! `WSClient` against it).
 //!
 //! # State
 //!
@@ -263,6 +270,7 @@
 #![deny(missing_docs)]
 
 mod answer;
+mod apps;
 mod auth;
 mod clock;
 mod config;
@@ -280,6 +288,7 @@ mod reserves;
 mod shared;
 mod store;
 
+pub use apps::{SubscriptionMode, is_app_id};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{
     APP_TICKET_INTERVAL, DEFAULT_HEADER_READ_TIMEOUT, DEMO_APP_ID, DEMO_APP_SECRET,

@@ -11,11 +11,11 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use feishu_vc_model::{ErrorCode, Timestamp};
 
 use crate::answer::Failure;
+use crate::apps::App;
 use crate::auth::grants::Grants;
 use crate::auth::state::Caller;
 use crate::auth::store_apps::StoreApps;
 use crate::clock::{Clock, SystemClock};
-use crate::config::App;
 use crate::control::faults::Faults;
 use crate::directory::Directory;
 use crate::error::Error;

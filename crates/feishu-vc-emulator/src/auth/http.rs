@@ -14,8 +14,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::answer::Failure;
+use crate::apps::{App, StoreApp};
 use crate::auth::rules::push_ticket;
-use crate::config::{App, StoreApp};
 use crate::http::envelope::{LogId, failure_response, json_response, log_of};
 use crate::shared::Shared;
 

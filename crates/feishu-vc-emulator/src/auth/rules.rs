@@ -8,9 +8,10 @@ use feishu_vc_model::{ErrorCode, TokenKind};
 use serde_json::json;
 
 use crate::answer::Failure;
+use crate::apps::App;
 use crate::auth::grants::{Grant, RefreshGrant};
 use crate::auth::state::{Caller, Kind, TokenRecord};
-use crate::config::{App, TOKEN_LIFETIME};
+use crate::config::TOKEN_LIFETIME;
 use crate::error::Error;
 use crate::ids;
 use crate::shared::Shared;

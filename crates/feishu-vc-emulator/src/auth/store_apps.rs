@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use crate::config::StoreApp;
+use crate::apps::StoreApp;
 
 /// The store apps, their valid tickets and their app tokens (in memory only).
 #[derive(Debug, Default)]

@@ -1,6 +1,6 @@
 //! Event push: Feishu's schema 2.0 envelope (sealed and signed by `seal.rs`, §2 of the events
 //! reference), the URL-verification challenge, and delivery to every callback with Feishu's retry
-//! schedule; each event goes to the long-connection hub too. What happens in a meeting (and so
+//! schedule, or to the long-connection hub, by the app's subscription mode. What happens in a meeting (and so
 //! which event is pushed) is decided in `meetings/`; this module only carries events out.
 //!
 //! Each callback has its own delivery task, fed in order: an event is retried there (same
@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+use crate::apps::SubscriptionMode;
 use crate::config::EventSettings;
 use crate::error::Error;
 use crate::events::longconn::Hub;
@@ -54,7 +55,8 @@ pub(crate) struct Notifier {
     sender: Arc<Sender>,
     verification_token: Option<SecretString>,
     callbacks: Mutex<Vec<Callback>>,
-    /// Long-connection clients get every event too.
+    /// Each app's events go to the callbacks or to its long connections, by its mode.
+    settings: EventSettings,
     long_connections: Arc<Hub>,
 }
 
@@ -89,6 +91,7 @@ impl Notifier {
             }),
             verification_token: settings.verification_token.clone(),
             callbacks: Mutex::new(Vec::new()),
+            settings: settings.clone(),
             long_connections: Hub::start(settings.long_connection.clone()),
         })
     }
@@ -164,8 +167,9 @@ impl Notifier {
             .collect()
     }
 
-    /// Queues `event` for every callback, in Feishu's envelope. Never blocks: call it while the
-    /// change that caused it is being made, so that events keep the order of the changes.
+    /// Queues `event` in Feishu's envelope for every callback or for the app's long connections,
+    /// as the app's [`SubscriptionMode`] says. Never blocks: call it while the change that caused
+    /// it is being made, so that events keep the order of the changes.
     pub(crate) fn push(&self, event: &Event, app_id: &str, tenant_key: &str, now_ms: i64) {
         let callbacks = self
             .callbacks
@@ -188,10 +192,16 @@ impl Notifier {
             event_type: event.event_type().to_owned(),
             plaintext: envelope.to_string(),
         };
-        self.long_connections
-            .push(app_id, &delivery.event_id, &delivery.plaintext);
-        for callback in callbacks.iter() {
-            let _ = callback.queue.send(delivery.clone());
+        match self.settings.subscription(app_id, !callbacks.is_empty()) {
+            SubscriptionMode::LongConnection => {
+                self.long_connections
+                    .push(app_id, &delivery.event_id, &delivery.plaintext);
+            }
+            SubscriptionMode::Webhook => {
+                for callback in callbacks.iter() {
+                    let _ = callback.queue.send(delivery.clone());
+                }
+            }
         }
     }
 

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use feishu_vc_emulator::{ClientConfig, EmulatorBuilder, MeetingSpec};
+use feishu_vc_emulator::{ClientConfig, DEMO_APP_ID, EmulatorBuilder, MeetingSpec};
 use feishu_vc_events::longconn::frame::{Frame, METHOD_DATA, Reassembler};
 use futures_util::{SinkExt as _, StreamExt as _};
 use serde_json::{Value, json};
@@ -12,21 +12,30 @@ use tokio_tungstenite::tungstenite::Message;
 use crate::{book, client};
 
 /// `POST /callback/ws/endpoint` with the demo app; the answer's `data`.
-async fn endpoint(base: &str, secret: &str) -> Value {
-    let answer: Value = crate::http()
+pub(crate) async fn endpoint(base: &str, secret: &str) -> Value {
+    endpoint_with(
+        base,
+        json!({"AppID": DEMO_APP_ID, "AppSecret": secret}).to_string(),
+    )
+    .await
+}
+
+/// `POST /callback/ws/endpoint` with this body; the answer.
+async fn endpoint_with(base: &str, body: String) -> Value {
+    crate::http()
         .post(format!("{base}/callback/ws/endpoint"))
-        .json(&json!({"AppID": "cli_demo", "AppSecret": secret}))
+        .header("content-type", "application/json")
+        .body(body)
         .send()
         .await
         .unwrap()
         .json()
         .await
-        .unwrap();
-    answer
+        .unwrap()
 }
 
 /// The next whole event on `socket`: its reassembled JSON and the frame that completed it.
-async fn next_event<S>(socket: &mut S, reassembler: &mut Reassembler) -> (Value, Frame)
+pub(crate) async fn next_event<S>(socket: &mut S, reassembler: &mut Reassembler) -> (Value, Frame)
 where
     S: futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
 {
@@ -47,6 +56,19 @@ where
             return (serde_json::from_slice(&whole).unwrap(), frame);
         }
     }
+}
+
+#[tokio::test]
+async fn a_refused_endpoint_call_answers_data_as_an_object_as_feishu_does() {
+    // The official SDKs read `data.URL` before `code`: the Node SDK crashes on `"data": null`
+    // and retries forever instead of reporting the refusal.
+    let emulator = EmulatorBuilder::default().start().await.unwrap();
+    let wrong_secret = endpoint(emulator.base_url(), "wrong").await;
+    assert_eq!(wrong_secret["code"], 10014, "{wrong_secret}");
+    assert_eq!(wrong_secret["data"], json!({}), "{wrong_secret}");
+    let not_json = endpoint_with(emulator.base_url(), "not json".to_owned()).await;
+    assert_eq!(not_json["code"], 10003, "{not_json}");
+    assert_eq!(not_json["data"], json!({}), "{not_json}");
 }
 
 #[tokio::test]

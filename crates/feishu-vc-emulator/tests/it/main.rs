@@ -17,6 +17,7 @@ mod persistence;
 mod rate_limit;
 mod reserves;
 mod store_apps;
+mod subscription;
 mod tokens;
 
 use std::path::PathBuf;

@@ -68,13 +68,13 @@ async fn another_users_token_gets_121005() {
 #[tokio::test]
 async fn another_apps_tenant_token_gets_121005() {
     let emulator = Emulator::builder()
-        .add_app("cli_other", "other-secret", OTHER_TENANT_KEY)
+        .add_app("cli_0be1a2c3d4e5f607", "other-secret", OTHER_TENANT_KEY)
         .start()
         .await
         .unwrap();
     let ours = client(&emulator);
     let theirs = feishu_vc::Client::builder()
-        .app_credentials("cli_other", "other-secret")
+        .app_credentials("cli_0be1a2c3d4e5f607", "other-secret")
         .base_url(emulator.base_url())
         .build()
         .unwrap();

@@ -4,7 +4,7 @@
 use feishu_vc_emulator::{DEMO_TENANT_KEY, Emulator};
 use serde_json::{Value, json};
 
-const STORE_APP: &str = "cli_store_codes";
+const STORE_APP: &str = "cli_5707e0c0de5a1b2c";
 const STORE_SECRET: &str = "store-secret-codes-Ty61";
 
 async fn post(emulator: &Emulator, path: &str, body: Value) -> Value {

@@ -13,7 +13,7 @@ use feishu_vc_events::{AppTickets, Decoder, Delivery, HandlerError, Receiver, ro
 
 use crate::support::{KEY, TOKEN};
 
-const STORE_APP: &str = "cli_store_e2e";
+const STORE_APP: &str = "cli_5707e2e0a1b2c3d4";
 const STORE_SECRET: &str = "store-secret-e2e-Vb52";
 
 async fn serve(app: axum::Router) -> String {
