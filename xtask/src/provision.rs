@@ -2,7 +2,8 @@
 //!
 //! The tests start real servers of their own on free loopback ports (Redis for
 //! `feishu-vc-redis`, PostgreSQL for the ledger's store, with `openssl` making the TLS server's
-//! certificate) and the official Python SDK's interop runs in a venv. `cargo xtask test` looks for
+//! certificate), the official Python SDK's interop runs in a venv and the official Node SDK's
+//! under `target/` with Node.js and npm. `cargo xtask test` looks for
 //! each; on Debian and Ubuntu it installs what is missing with `apt-get` (as root, or through
 //! `sudo`), and elsewhere it names the package for that system and stops before any test runs.
 //! Deciding ([`plan`]) is kept apart from looking ([`missing`]) and doing ([`install`]), so the
@@ -27,6 +28,10 @@ pub enum Need {
     /// `python3` with `venv` and `ensurepip`: the official Python SDK is installed into a venv
     /// under `target/` for the interop test.
     PythonVenv,
+    /// Node.js 18 or later (`node`): the official Node SDK's interop test runs on it.
+    Node,
+    /// `npm`: it installs the official Node SDK under `target/` from the lock file.
+    Npm,
 }
 
 impl Need {
@@ -44,6 +49,8 @@ impl Need {
             Need::PythonVenv => {
                 "`python3` with `venv` and `ensurepip` (the official Python SDK's interop test)"
             }
+            Need::Node => "Node.js 18 or later, `node` (the official Node SDK's interop test)",
+            Need::Npm => "`npm` (it installs the official Node SDK for its interop test)",
         }
     }
 
@@ -60,6 +67,10 @@ impl Need {
             (Need::PythonVenv, System::Debian) => "python3-venv",
             (Need::PythonVenv, System::Fedora | System::Alpine) => "python3",
             (Need::PythonVenv, System::MacOs) => "python",
+            (Need::Node, System::Debian | System::Fedora | System::Alpine) => "nodejs",
+            (Need::Npm, System::Debian | System::Alpine) => "npm",
+            (Need::Npm, System::Fedora) => "nodejs-npm",
+            (Need::Node | Need::Npm, System::MacOs) => "node",
             _ => return None,
         })
     }
@@ -235,6 +246,20 @@ pub fn missing() -> Vec<Need> {
         .status();
     if !venv.is_ok_and(|status| status.success()) {
         out.push(Need::PythonVenv);
+    }
+    let node = Command::new("node")
+        .args([
+            "-e",
+            "process.exit(Number(process.versions.node.split('.')[0]) >= 18 ? 0 : 1)",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    if !node.is_ok_and(|status| status.success()) {
+        out.push(Need::Node);
+    }
+    if !on_path("npm") {
+        out.push(Need::Npm);
     }
     out
 }

@@ -1,6 +1,7 @@
 //! `cargo xtask test`: the README's test command. It finds or installs what the tests need
 //! ([`crate::provision`]), then runs the whole suite: `cargo test --workspace` and the official
-//! Python SDK (`lark-oapi`, from PyPI) against the emulator. `.ci/run` runs exactly this.
+//! Python SDK (`lark-oapi`, from PyPI) and the official Node SDK (`@larksuiteoapi/node-sdk`, from
+//! npm) against the emulator. `.ci/run` runs exactly this.
 
 use std::path::Path;
 use std::process::Command;
@@ -9,6 +10,8 @@ use crate::provision::{self, Host, Plan};
 
 /// The script of the Python SDK's interop test, from the workspace root.
 const LARK_OAPI: &str = "crates/feishu-vc-emulator/tests/lark_oapi/run.sh";
+/// The script of the Node SDK's interop test, from the workspace root.
+const NODE_SDK: &str = "crates/feishu-vc-emulator/tests/node_sdk/run.sh";
 
 /// Provisions, then runs `cargo test` with `cargo_args` (`--workspace` when none) and, for the
 /// whole suite only, the SDK interop.
@@ -50,6 +53,10 @@ pub fn run(root: &Path, cargo_args: &[&str]) -> Result<(), String> {
             "\nxtask test: the official Python SDK (lark-oapi) hears the emulator over the long connection"
         );
         step(root, "bash", &[LARK_OAPI])?;
+        eprintln!(
+            "\nxtask test: the official Node SDK books on the emulator and hears it over the long connection and a webhook"
+        );
+        step(root, "bash", &[NODE_SDK])?;
     }
     Ok(())
 }

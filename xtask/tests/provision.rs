@@ -85,6 +85,20 @@ fn debian_without_root_or_sudo_names_the_apt_packages_and_runs_nothing() {
 }
 
 #[test]
+fn debian_gets_node_js_and_npm_as_two_packages() {
+    assert_eq!(
+        plan(
+            &[Need::Node, Need::Npm],
+            &host(System::Debian, true, false, false)
+        ),
+        Plan::Install {
+            prefix: vec![],
+            packages: vec!["nodejs", "npm"]
+        }
+    );
+}
+
+#[test]
 fn other_systems_are_told_their_own_package_and_command() {
     let fedora = refusal(
         &[Need::Redis, Need::Postgres],
@@ -101,6 +115,11 @@ fn other_systems_are_told_their_own_package_and_command() {
         host(System::Alpine, false, false, false),
     );
     assert!(alpine.contains("sudo apk add python3"), "{alpine}");
+    let mac_node = refusal(
+        &[Need::Node, Need::Npm],
+        host(System::MacOs, false, true, true),
+    );
+    assert!(mac_node.contains("brew install node`"), "{mac_node}");
     let other = refusal(&[Need::Redis], host(System::Other, true, true, true));
     assert!(
         other.contains("`redis-server`") && other.contains("this system's package manager"),
