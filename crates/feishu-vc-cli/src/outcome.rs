@@ -20,7 +20,9 @@ pub(crate) const CREDENTIALS: u8 = 5;
 /// script needs (reservation id, meeting number) went to stderr instead.
 pub(crate) const OUTPUT_LOST: u8 = 6;
 /// Exit code 7: not everything was done: rows of a batch were refused, their outcome is unknown or
-/// they could not be sent this time (no connection, no token, rate limited), or `keep` could not renew a reservation or found one already expired. The summary says which.
+/// they could not be sent this time (no connection, no token, rate limited), or the batch was
+/// stopped by a signal before it sent every row, or `keep` could not renew a reservation or found
+/// one already expired. The summary says which.
 pub(crate) const INCOMPLETE: u8 = 7;
 /// Exit code 8: busy: another run of the same batch is in progress; nothing was sent.
 pub(crate) const BUSY: u8 = 8;

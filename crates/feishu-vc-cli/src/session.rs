@@ -16,6 +16,9 @@ use crate::output::{self, Effect, Printer};
 use crate::term::note;
 use crate::users;
 
+/// The client's request timeout when --timeout is not given.
+const DEFAULT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// A configured client and the per-call options the flags ask for.
 pub(crate) struct Session {
     pub(crate) client: Client,
@@ -28,6 +31,8 @@ pub(crate) struct Session {
     pub(crate) clock: Clock,
     /// Where the ledger is (an error only once a command needs it).
     ledger_at: Result<ledger::Location, Failure>,
+    /// How long each request may take (--timeout, else the client's 30 s).
+    pub(crate) timeout: std::time::Duration,
 }
 
 impl Session {
@@ -83,7 +88,8 @@ impl Session {
                 (None, None, None) => {}
             }
         }
-        if let Some(timeout) = timeout_of(cli)? {
+        let timeout = timeout_of(cli)?;
+        if let Some(timeout) = timeout {
             builder = builder.timeout(timeout);
         }
         // Batches and keepers send many calls: paced to Feishu's documented quota.
@@ -102,6 +108,7 @@ impl Session {
             printer: Printer::new(cli.output, offset),
             clock,
             ledger_at,
+            timeout: timeout.unwrap_or(DEFAULT_TIMEOUT),
         })
     }
 

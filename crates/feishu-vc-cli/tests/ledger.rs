@@ -943,3 +943,124 @@ fn a_second_run_of_a_live_batch_is_refused_and_a_killed_run_holds_nothing() {
         );
     }
 }
+
+/// A batch of 40 rows whose applies are answered 1.5 s late, stopped with `signal` (`INT` or
+/// `TERM`) while four are in flight: it sends nothing more, records every answer, prints its
+/// summary with the rows not started and exits "incomplete"; no row is left sending, and the next
+/// run books the rest, each once.
+fn a_batch_stopped_by(signal: &str) {
+    const ROWS: usize = 40;
+    let name = format!("stop-{}", signal.to_lowercase());
+    let bed = Bed::start(&name, false);
+    bed.emulator()
+        .delay_apply_answers(Duration::from_millis(1500));
+    let file = bed.file("stop.csv", &csv_topics(&name, ROWS));
+    let child = bed
+        .command(&["reserve", "apply", "--owner", DEMO_USER_ALICE])
+        .args(["--concurrency", "4", "--batch", file.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for_applies_over(&bed, 0);
+    let sent = Command::new("kill")
+        .args([&format!("-{signal}"), &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(code(&out), INCOMPLETE, "{stderr}");
+    assert!(stderr.contains("stopping the batch"), "{stderr}");
+    assert!(stderr.contains("stopped: "), "{stderr}");
+    let summary = json(&out);
+    assert_eq!(summary["stopped"], true, "{summary}");
+    let applies = bed.state().applies;
+    assert!(
+        (1..ROWS as u64).contains(&applies),
+        "{applies} applies: the stop came too late"
+    );
+    // Every apply that went out was answered within the grace and recorded.
+    assert_eq!(summary["booked"].as_u64(), Some(applies), "{summary}");
+    assert!(
+        summary["unknown"].as_array().unwrap().is_empty(),
+        "{summary}"
+    );
+    let not_started = rows_of(&summary, "not_started").len() as u64;
+    assert_eq!(applies + not_started, ROWS as u64, "{summary}");
+
+    let batch = summary["batch"].as_str().unwrap().to_owned();
+    let listed = json(&bed.run(&["reserve", "list", "--batch", &batch]));
+    let states: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states.len(), ROWS, "{listed}");
+    assert!(
+        states.iter().all(|s| *s == "booked" || *s == "pending"),
+        "{states:?}"
+    );
+
+    bed.emulator().delay_apply_answers(Duration::ZERO);
+    let out = bed.batch(&file);
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    let summary = json(&out);
+    assert_eq!(
+        summary["booked"].as_u64(),
+        Some(ROWS as u64 - applies),
+        "{summary}"
+    );
+    assert_eq!(
+        summary["already_booked"].as_u64(),
+        Some(applies),
+        "{summary}"
+    );
+    let held = topics(&bed.state());
+    for n in 1..=ROWS {
+        assert_eq!(held.get(&format!("{name}-{n}")), Some(&1), "row {n}");
+    }
+    assert_eq!(bed.state().applies, ROWS as u64);
+}
+
+#[test]
+fn a_batch_stopped_by_sigterm_settles_what_it_sent_and_the_next_run_books_the_rest_once() {
+    a_batch_stopped_by("TERM");
+}
+
+#[test]
+fn a_batch_stopped_by_sigint_settles_what_it_sent_and_the_next_run_books_the_rest_once() {
+    a_batch_stopped_by("INT");
+}
+
+#[test]
+fn resend_unknown_refuses_a_booked_row_and_one_not_in_the_batch_naming_both() {
+    let bed = Bed::start("resend-refused", false);
+    let file = bed.file("two.csv", "key,topic,end_time\na,first,+2h\nb,second,+2h\n");
+    let out = bed.batch(&file);
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    let out = bed.run(&[
+        "reserve",
+        "apply",
+        "--owner",
+        DEMO_USER_ALICE,
+        "--batch",
+        file.to_str().unwrap(),
+        "--resend-unknown",
+        "a,nosuch",
+    ]);
+    let stderr = text(&out.stderr);
+    assert_eq!(code(&out), 2, "{stderr}");
+    assert!(
+        stderr.contains("row `a` is booked, not unknown"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("row `nosuch` is not a row of the batch"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("nothing was sent"), "{stderr}");
+    assert!(out.stdout.is_empty(), "{}", text(&out.stdout));
+    assert_eq!(bed.state().applies, 2, "nothing sent");
+}

@@ -218,6 +218,13 @@ impl Emulator {
         self.shared.faults.drop_apply_answers(n);
     }
 
+    /// Every apply's answer is held back for `delay` after the apply is carried out (booked or
+    /// refused), as a slow Feishu would: the client's request stays in flight meanwhile.
+    /// `Duration::ZERO` ends the fault.
+    pub fn delay_apply_answers(&self, delay: Duration) {
+        self.shared.faults.delay_apply_answers(delay);
+    }
+
     /// The event callbacks, in order of registration.
     pub fn event_callbacks(&self) -> Vec<String> {
         self.shared.events.callbacks()

@@ -1,14 +1,21 @@
 //! Booking a batch of meetings exactly once, across crashes and re-runs.
 
 use std::collections::{HashMap, HashSet};
+use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use feishu_vc::model::ApplyReserveRequest;
 use futures_util::StreamExt as _;
 
 use crate::error::LedgerError;
+use crate::gate::Gate;
 use crate::ledger::{BookOptions, Ledger};
-use crate::record::{IntentKey, Record, State};
+use crate::record::{IntentKey, Outcome, Record, State};
+
+/// How long [`Ledger::book_batch_until`] waits, by default, for the answers of the requests in
+/// flight when it is stopped: the client's default request timeout (30 s) and a few seconds more.
+pub const DEFAULT_STOP_GRACE: Duration = Duration::from_secs(35);
 
 /// One meeting of a batch.
 #[derive(Debug, Clone)]
@@ -116,6 +123,10 @@ pub struct BatchSummary {
     /// request never reached Feishu or Feishu turned it away for now (no connection, no token,
     /// rate limited). They are pending: running the batch again sends them.
     pub not_sent: Vec<Record>,
+    /// Whether the run was stopped ([`Ledger::book_batch_until`]) before it sent every row.
+    pub stopped: bool,
+    /// Rows the stopped run did not send: pending, sent by the next run.
+    pub not_started: Vec<Record>,
 }
 
 /// The intent key of row `row` of batch `batch`: `"{batch}#{row}"`.
@@ -149,6 +160,27 @@ impl Ledger {
         options: BatchOptions,
         progress: &(dyn Fn(BatchEvent) + Send + Sync),
     ) -> Result<BatchSummary, LedgerError> {
+        let never = std::future::pending();
+        self.book_batch_until(batch, rows, options, progress, never, DEFAULT_STOP_GRACE)
+            .await
+    }
+
+    /// [`Ledger::book_batch`], stopped when `stop` resolves (a signal, a shutdown token): from
+    /// then on no apply goes out, and the run waits up to `grace` for the answers of those in
+    /// flight and records them. Any still unanswered after `grace` is recorded unknown (never left
+    /// sending). The summary says [`stopped`](BatchSummary::stopped) and lists the rows not sent
+    /// in [`not_started`](BatchSummary::not_started): they stay pending, and the next run sends
+    /// them. Give a `grace` a little longer than the client's request timeout
+    /// ([`DEFAULT_STOP_GRACE`] for the default one) so that every answer that can come does.
+    pub async fn book_batch_until(
+        &self,
+        batch: &str,
+        rows: Vec<BatchRow>,
+        options: BatchOptions,
+        progress: &(dyn Fn(BatchEvent) + Send + Sync),
+        stop: impl Future<Output = ()> + Send,
+        grace: Duration,
+    ) -> Result<BatchSummary, LedgerError> {
         let Some(_lock) = self.store.lock_batch(batch).await? else {
             return Err(LedgerError::BatchBusy {
                 batch: batch.to_owned(),
@@ -167,6 +199,8 @@ impl Ledger {
             return Err(conflict);
         }
         let resend: HashSet<&str> = options.resend_unknown.iter().map(String::as_str).collect();
+        self.check_resend(batch, &rows, &options.resend_unknown)
+            .await?;
         let mut seen = HashSet::new();
         let mut unique = Vec::new();
         let mut intents = Vec::new();
@@ -205,21 +239,119 @@ impl Ledger {
             already_done: total - to_send.len(),
         });
 
-        let mut settled = futures_util::stream::iter(to_send)
-            .map(|(key, request)| async move { self.send(&key, request).await })
-            .buffer_unordered(options.concurrency.max(1));
-        while let Some(record) = settled.next().await {
-            let record = record?;
-            match record.state {
-                State::Booked => summary.booked += 1,
-                State::Refused => summary.refused.push(record.clone()),
-                State::Unknown => summary.unknown.push(record.clone()),
-                State::Pending => summary.not_sent.push(record.clone()),
-                _ => {}
+        let mut left: Vec<IntentKey> = to_send.iter().map(|(key, _)| key.clone()).collect();
+        let mut received = HashSet::new();
+        let gate = Arc::new(Gate::default());
+        {
+            let pull = gate.clone();
+            let mut settled = futures_util::stream::iter(to_send)
+                // Once stopped, no further row is even started.
+                .take_while(move |_| std::future::ready(!pull.is_stopped()))
+                .map(|(key, request)| {
+                    let gate = gate.clone();
+                    async move { self.send(&key, request, Some(gate)).await }
+                })
+                .buffer_unordered(options.concurrency.max(1));
+            let mut stop = std::pin::pin!(stop);
+            let mut grace_over = std::pin::pin!(tokio::time::sleep(grace));
+            loop {
+                if summary.stopped && gate.in_flight() == 0 {
+                    break;
+                }
+                tokio::select! {
+                    next = settled.next() => {
+                        let Some(sent) = next else { break };
+                        let sent = sent?;
+                        received.insert(sent.record.key().clone());
+                        if sent.withheld {
+                            summary.not_started.push(sent.record);
+                        } else {
+                            self.count(&mut summary, sent.record, progress);
+                        }
+                    }
+                    () = &mut stop, if !summary.stopped => {
+                        gate.stop();
+                        summary.stopped = true;
+                        grace_over
+                            .as_mut()
+                            .reset(tokio::time::Instant::now() + grace);
+                    }
+                    () = &mut grace_over, if summary.stopped => break,
+                }
             }
-            progress(BatchEvent::Settled(record));
+        }
+        // The requests dropped above: what each row's record says now. Sending means its request
+        // went out and no answer came in the grace.
+        left.retain(|key| !received.contains(key));
+        for key in left {
+            let Some(record) = self.store.get(&key).await? else {
+                continue;
+            };
+            match record.state {
+                State::Pending => summary.not_started.push(record),
+                State::Sending => {
+                    let outcome = Outcome::Unknown {
+                        log_id: None,
+                        detail: format!(
+                            "no answer within {}s of the batch being stopped",
+                            grace.as_secs_f64()
+                        ),
+                        at: self.now(),
+                    };
+                    let record = self.store.settle(&key, outcome).await?;
+                    self.count(&mut summary, record, progress);
+                }
+                _ => self.count(&mut summary, record, progress),
+            }
         }
         Ok(summary)
+    }
+
+    /// Counts a row this run settled in `summary` and reports it.
+    fn count(
+        &self,
+        summary: &mut BatchSummary,
+        record: Record,
+        progress: &(dyn Fn(BatchEvent) + Send + Sync),
+    ) {
+        match record.state {
+            State::Booked => summary.booked += 1,
+            State::Refused => summary.refused.push(record.clone()),
+            State::Unknown => summary.unknown.push(record.clone()),
+            State::Pending => summary.not_sent.push(record.clone()),
+            _ => {}
+        }
+        progress(BatchEvent::Settled(record));
+    }
+
+    /// [`LedgerError::NotResendable`] unless every key of `resend` is a row of `rows` whose
+    /// outcome is unknown; nothing is written.
+    async fn check_resend(
+        &self,
+        batch: &str,
+        rows: &[BatchRow],
+        resend: &[String],
+    ) -> Result<(), LedgerError> {
+        let keys: HashSet<&str> = rows.iter().map(|r| r.key.as_str()).collect();
+        let mut refused = Vec::new();
+        for row in resend {
+            if !keys.contains(row.as_str()) {
+                refused.push((row.clone(), "not a row of the batch".to_owned()));
+                continue;
+            }
+            match self.store.get(&batch_key(batch, row)).await? {
+                Some(record) if record.state == State::Unknown => {}
+                Some(record) => {
+                    refused.push((row.clone(), format!("{}, not unknown", record.state)));
+                }
+                None => refused.push((row.clone(), "not sent yet, not unknown".to_owned())),
+            }
+        }
+        if refused.is_empty() {
+            Ok(())
+        } else {
+            Err(LedgerError::NotResendable { rows: refused })
+        }
     }
 
     /// Every row of `rows` whose key is already recorded in `batch` for another request, or

@@ -38,6 +38,17 @@ pub enum LedgerError {
         /// The batch.
         batch: String,
     },
+    /// Rows named to be sent again ([`BatchOptions::resend_unknown`](crate::BatchOptions)) are
+    /// not rows of the batch whose outcome is unknown: nothing was sent.
+    #[error(
+        "rows named to send again are not unknown rows of the batch: {}",
+        list(rows)
+    )]
+    NotResendable {
+        /// Each such row's key, and why it cannot be sent again (booked, refused, pending, not a
+        /// row of the batch).
+        rows: Vec<(String, String)>,
+    },
     /// The backend failed (connection, query, migration, corrupt row).
     #[error("ledger store failed: {message}")]
     Backend {
@@ -47,6 +58,15 @@ pub enum LedgerError {
         #[source]
         source: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
+}
+
+/// `key (why), ...`.
+fn list(rows: &[(String, String)]) -> String {
+    let rows: Vec<String> = rows
+        .iter()
+        .map(|(k, why)| format!("`{k}` ({why})"))
+        .collect();
+    rows.join(", ")
 }
 
 impl LedgerError {

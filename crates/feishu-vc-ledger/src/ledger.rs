@@ -12,6 +12,7 @@ use feishu_vc::{BeforeSend, CallOptions};
 use feishu_vc_events::OwnerId;
 
 use crate::error::LedgerError;
+use crate::gate::Gate;
 use crate::outcome::{LONGEST_LIFETIME, booked, failed, is_not_found};
 use crate::record::{Intent, IntentKey, Record, State};
 use crate::request::{fingerprint_of, request_json};
@@ -175,7 +176,10 @@ impl Ledger {
         match self.store.get(&key).await? {
             // A new key: its intent is written, already marked sending, right before the request
             // goes out (one commit), by the same step that marks a pending one.
-            None => Ok(self.send_reporting(&key, request, Some(intent)).await?),
+            None => Ok(self
+                .send_reporting(&key, request, Some(intent), None)
+                .await?
+                .reported()),
             Some(recorded) if recorded.intent.fingerprint != intent.fingerprint => {
                 Err(LedgerError::Conflict {
                     key,
@@ -185,7 +189,10 @@ impl Ledger {
                 .into())
             }
             Some(recorded) if recorded.state != State::Pending => Ok((recorded, None)),
-            Some(_) => Ok(self.send_reporting(&key, request, None).await?),
+            Some(_) => Ok(self
+                .send_reporting(&key, request, None, None)
+                .await?
+                .reported()),
         }
     }
 
@@ -195,12 +202,16 @@ impl Ledger {
     /// that dies while waiting for its slot leaves the record pending (sent by the next run), not
     /// unknown. When the record was no longer pending (another worker took it), nothing is sent
     /// and it is returned as it stands.
+    ///
+    /// With a `gate` (a batch's), nothing goes out once the gate is stopped: the record is
+    /// returned pending, as it stands.
     pub(crate) async fn send(
         &self,
         key: &IntentKey,
         request: ApplyReserveRequest,
-    ) -> Result<Record, LedgerError> {
-        Ok(self.send_reporting(key, request, None).await?.0)
+        gate: Option<Arc<Gate>>,
+    ) -> Result<Sent, LedgerError> {
+        self.send_reporting(key, request, None, gate).await
     }
 
     /// [`Ledger::send`], with the apply's error when it was sent and failed. With `new`, the
@@ -212,15 +223,22 @@ impl Ledger {
         key: &IntentKey,
         request: ApplyReserveRequest,
         new: Option<Intent>,
-    ) -> Result<(Record, Option<feishu_vc::Error>), LedgerError> {
+        gate: Option<Arc<Gate>>,
+    ) -> Result<Sent, LedgerError> {
         let marked = Arc::new(Mutex::new(Marked::NotYet));
         let step = {
             let (store, clock) = (self.store.clone(), self.clock.clone());
             let (key, marked, new) = (key.clone(), marked.clone(), new.clone());
+            let gate = gate.clone();
             BeforeSend::new(move || {
                 let (store, clock) = (store.clone(), clock.clone());
                 let (key, marked, new) = (key.clone(), marked.clone(), new.clone());
+                let gate = gate.clone();
                 Box::pin(async move {
+                    if gate.as_ref().is_some_and(|g| !g.pass()) {
+                        *lock(&marked) = Marked::Withheld;
+                        return Err("the batch was stopped".into());
+                    }
                     let sending = match new {
                         Some(intent) => store.mark_sending_new(intent, clock()).await,
                         None => store.mark_sending(&key, clock()).await,
@@ -247,11 +265,15 @@ impl Ledger {
             .await;
         let at = self.now();
         let marked = std::mem::replace(&mut *lock(&marked), Marked::NotYet);
+        // Past the gate, the apply is in flight until its outcome is recorded (or this future is
+        // dropped: the batch that stopped it settles it).
+        let _in_flight = gate
+            .filter(|_| !matches!(marked, Marked::NotYet | Marked::Withheld))
+            .map(Answered);
         match marked {
             Marked::Sending => {}
-            Marked::Taken => {
-                return Ok((self.current(key).await?, None));
-            }
+            Marked::Withheld => return Ok(Sent::withheld(self.current(key).await?)),
+            Marked::Taken => return Ok(Sent::untouched(self.current(key).await?)),
             Marked::Failed(error) => return Err(error),
             // The call ended before its request could go out (local validation, no token): its
             // refusal is recorded like any other, through sending.
@@ -261,7 +283,7 @@ impl Ledger {
                     None => self.store.mark_sending(key, at).await?,
                 };
                 if !sending {
-                    return Ok((self.current(key).await?, None));
+                    return Ok(Sent::untouched(self.current(key).await?));
                 }
             }
         }
@@ -272,7 +294,11 @@ impl Ledger {
             ),
             Err(error) => (failed(&error, intended_end, at), Some(error)),
         };
-        Ok((self.store.settle(key, outcome).await?, error))
+        Ok(Sent {
+            record: self.store.settle(key, outcome).await?,
+            error,
+            withheld: false,
+        })
     }
 
     /// The record `key` as it stands.
@@ -427,6 +453,38 @@ impl Ledger {
     }
 }
 
+/// What sending a record did.
+pub(crate) struct Sent {
+    /// The record as it stands after.
+    pub(crate) record: Record,
+    /// The apply's error, when it was sent and failed.
+    pub(crate) error: Option<feishu_vc::Error>,
+    /// Whether the batch's stop withheld the apply (the record is pending, untouched).
+    pub(crate) withheld: bool,
+}
+
+impl Sent {
+    fn untouched(record: Record) -> Self {
+        Self {
+            record,
+            error: None,
+            withheld: false,
+        }
+    }
+
+    fn withheld(record: Record) -> Self {
+        Self {
+            withheld: true,
+            ..Self::untouched(record)
+        }
+    }
+
+    /// The record and the apply's error, for [`Ledger::book_with_error`].
+    fn reported(self) -> (Record, Option<feishu_vc::Error>) {
+        (self.record, self.error)
+    }
+}
+
 /// How far the before-send step of a booking got.
 enum Marked {
     /// It did not run: nothing was sent.
@@ -437,6 +495,17 @@ enum Marked {
     Taken,
     /// The store failed: the request was withheld.
     Failed(LedgerError),
+    /// The batch was stopped: the request was withheld, the record left pending.
+    Withheld,
+}
+
+/// An apply past its batch's gate: answered when dropped.
+struct Answered(Arc<Gate>);
+
+impl Drop for Answered {
+    fn drop(&mut self) {
+        self.0.answered();
+    }
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

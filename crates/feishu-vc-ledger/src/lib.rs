@@ -81,6 +81,8 @@
 mod batch;
 mod error;
 #[cfg(feature = "facade")]
+mod gate;
+#[cfg(feature = "facade")]
 mod keep;
 #[cfg(feature = "facade")]
 mod ledger;
@@ -97,7 +99,7 @@ mod store;
 pub mod testing;
 
 #[cfg(feature = "facade")]
-pub use batch::{BatchEvent, BatchOptions, BatchRow, BatchSummary, batch_key};
+pub use batch::{BatchEvent, BatchOptions, BatchRow, BatchSummary, DEFAULT_STOP_GRACE, batch_key};
 pub use error::LedgerError;
 #[cfg(feature = "facade")]
 pub use keep::{KeepOptions, KeepReport};

@@ -49,7 +49,8 @@ pub(crate) const EXIT_CODES: &str = "Exit codes:
      id and meeting number are on stderr (do not book again)
   7  not all done: rows of a batch refused, with an unknown outcome, or not sent this time
      (no connection, no token, rate limited: run again to send them), or reservations `keep`
-     could not renew or found already expired (the summary lists them)
+     could not renew or found already expired (the summary lists them), or a batch stopped
+     by Ctrl-C or SIGTERM (the answers in flight recorded; run again to send the rest)
   8  busy: another run of the same batch is in progress; nothing was sent";
 
 #[derive(Debug, Subcommand)]

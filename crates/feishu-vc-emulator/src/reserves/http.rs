@@ -110,6 +110,10 @@ async fn apply(
     // booking changes the state in the same poll, with no await in between; what is awaited after
     // it (the state file catching up) goes on without this future.
     let outcome = apply_inner(&shared, &headers, &uri, &body).await;
+    let delay = shared.faults.apply_answer_delay();
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
     if outcome.is_ok()
         && let Some(axum::Extension(cut)) = cut
         && shared.faults.take_apply_answer()

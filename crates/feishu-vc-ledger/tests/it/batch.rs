@@ -421,3 +421,132 @@ async fn a_second_run_of_a_batch_while_one_is_live_sends_and_settles_nothing() {
     assert_eq!(summary.interrupted.len(), 1);
     assert_eq!(emulator.state().applies, 3);
 }
+
+/// A batch stopped while its applies are in flight: each answered within the grace is recorded,
+/// nothing more is sent, and the rest are listed as not started and sent by the next run, once.
+#[tokio::test]
+async fn a_stopped_batch_records_what_it_sent_and_the_next_run_sends_the_rest() {
+    let emulator = emulator().await;
+    emulator.delay_apply_answers(Duration::from_millis(800));
+    let ledger = ledger(&emulator);
+    let progress = Progress::default();
+    let rows = rows(&emulator, 20);
+    let watched = emulator.clone();
+    let stop = async move {
+        while watched.state().applies == 0 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    };
+    let options = BatchOptions::default().concurrency(4);
+    let first = ledger
+        .book_batch_until(
+            "stopped.csv",
+            rows.clone(),
+            options.clone(),
+            &progress.report(),
+            stop,
+            Duration::from_secs(10),
+        )
+        .await
+        .unwrap();
+    assert!(first.stopped);
+    let sent = emulator.state().applies as usize;
+    assert!((1..=4).contains(&sent), "{sent} applies");
+    assert_eq!(
+        first.booked, sent,
+        "every answer within the grace is recorded"
+    );
+    assert_eq!(first.not_started.len(), 20 - sent);
+    assert!(first.unknown.is_empty() && first.not_sent.is_empty());
+    let sending = ledger
+        .store()
+        .list(&RecordFilter::all().batch("stopped.csv"))
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.state == State::Sending)
+        .count();
+    assert_eq!(sending, 0);
+
+    emulator.delay_apply_answers(Duration::ZERO);
+    let second = ledger
+        .book_batch("stopped.csv", rows, options, &progress.report())
+        .await
+        .unwrap();
+    assert!(!second.stopped);
+    assert_eq!(second.booked, 20 - sent);
+    assert_eq!(second.already_booked, sent);
+    assert_eq!(emulator.state().applies, 20, "each row applied once");
+}
+
+/// A request still unanswered when the grace ends is recorded unknown, never left sending.
+#[tokio::test]
+async fn a_request_unanswered_past_the_grace_is_recorded_unknown() {
+    let emulator = emulator().await;
+    emulator.delay_apply_answers(Duration::from_secs(5));
+    let ledger = ledger(&emulator);
+    let progress = Progress::default();
+    let watched = emulator.clone();
+    let stop = async move {
+        while watched.state().applies == 0 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    };
+    let summary = ledger
+        .book_batch_until(
+            "slow.csv",
+            rows(&emulator, 3),
+            BatchOptions::default().concurrency(1),
+            &progress.report(),
+            stop,
+            Duration::from_millis(200),
+        )
+        .await
+        .unwrap();
+    assert!(summary.stopped);
+    assert_eq!(summary.booked, 0);
+    assert_eq!(summary.unknown.len(), 1, "{summary:?}");
+    assert_eq!(summary.not_started.len(), 2);
+    let record = ledger
+        .store()
+        .get(summary.unknown[0].key())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.state, State::Unknown);
+}
+
+/// `resend_unknown` naming a booked row or one the batch does not have is refused, naming both,
+/// and nothing is sent.
+#[tokio::test]
+async fn resending_a_booked_row_or_one_not_in_the_batch_is_refused() {
+    let emulator = emulator().await;
+    let ledger = ledger(&emulator);
+    let progress = Progress::default();
+    let rows = rows(&emulator, 2);
+    ledger
+        .book_batch(
+            "r.csv",
+            rows.clone(),
+            BatchOptions::default(),
+            &progress.report(),
+        )
+        .await
+        .unwrap();
+    let options = BatchOptions::default().resend_unknown(["1", "9"]);
+    let error = ledger
+        .book_batch("r.csv", rows, options, &progress.report())
+        .await
+        .unwrap_err();
+    let LedgerError::NotResendable { rows: refused } = &error else {
+        panic!("{error:?}");
+    };
+    assert_eq!(
+        refused,
+        &vec![
+            ("1".to_owned(), "booked, not unknown".to_owned()),
+            ("9".to_owned(), "not a row of the batch".to_owned()),
+        ]
+    );
+    assert_eq!(emulator.state().applies, 2, "nothing sent");
+}

@@ -22,7 +22,10 @@ use crate::args::{ApplyArgs, OutputFormat};
 use crate::outcome::Failure;
 use crate::output::{self, Effect};
 use crate::session::Session;
-use crate::term::note;
+use crate::term::{StopSignals, note};
+
+/// A stopped batch waits for the answers in flight this much longer than a request may take.
+const STOP_GRACE_PAST_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Plain progress lines (stderr not a terminal) come every this many rows...
 const LINE_EVERY_ROWS: usize = 50;
@@ -107,10 +110,35 @@ pub(crate) async fn run(session: &Session, args: &ApplyArgs) -> Result<(), Failu
         .concurrency(usize::from(args.concurrency))
         .resend_unknown(args.resend_unknown.clone());
     let progress = Progress::new();
+    // The first Ctrl-C or SIGTERM stops the batch gracefully; a second one stops it at once.
+    let grace = session.timeout + STOP_GRACE_PAST_TIMEOUT;
+    let mut signals = StopSignals::catch();
+    let stop = async move {
+        signals.next().await;
+        note(&format!(
+            "feishu-vc: stopping the batch: nothing more is sent; waiting up to {}s for the answers in flight (again to stop at once)",
+            grace.as_secs()
+        ));
+        tokio::spawn(async move {
+            let code = signals.next().await;
+            std::process::exit(i32::from(code));
+        });
+    };
     let summary = ledger
-        .book_batch(&batch, rows, options, &|event| progress.on(event))
+        .book_batch_until(&batch, rows, options, &|event| progress.on(event), stop, grace)
         .await
         .map_err(|e| match e {
+            LedgerError::NotResendable { rows } => {
+                for (key, why) in &rows {
+                    note(&format!(
+                        "feishu-vc: --resend-unknown {key}: row `{key}` is {why}"
+                    ));
+                }
+                Failure::usage(format!(
+                    "--resend-unknown takes only rows of the batch whose outcome is unknown; {} given are not; nothing was sent",
+                    rows.len()
+                ))
+            }
             LedgerError::Conflict { key, .. } => Failure::usage(format!(
                 "row `{}` is already in the ledger for another request (was the file changed after it was booked?); nothing was sent. Give it a new key, or use another file",
                 row_key(&batch, key.as_str())
@@ -132,6 +160,14 @@ pub(crate) async fn run(session: &Session, args: &ApplyArgs) -> Result<(), Failu
     output::emit(&text, Effect::Changed("booked"), || {
         format!("the batch {batch} (`feishu-vc reserve list --batch` shows it)")
     })?;
+    if summary.stopped {
+        return Err(Failure::incomplete(format!(
+            "stopped: {} of {total} rows not sent (run again to send them), {} refused, {} with an unknown outcome (see the summary)",
+            summary.not_started.len() + summary.not_sent.len(),
+            summary.refused.len(),
+            summary.unknown.len(),
+        )));
+    }
     let not_booked = summary.refused.len() + summary.unknown.len() + summary.not_sent.len();
     if not_booked > 0 {
         return Err(Failure::incomplete(format!(
@@ -173,6 +209,8 @@ fn summary_json(batch: &str, total: usize, summary: &BatchSummary) -> Value {
         "unknown": rows(&summary.unknown),
         "interrupted": rows(&summary.interrupted),
         "not_sent": rows(&summary.not_sent),
+        "stopped": summary.stopped,
+        "not_started": rows(&summary.not_started),
     })
 }
 
@@ -186,6 +224,22 @@ fn summary_table(batch: &str, total: usize, summary: &BatchSummary) -> String {
         summary.interrupted.len(),
         summary.not_sent.len()
     );
+    if summary.stopped {
+        let keys: Vec<&str> = summary
+            .not_started
+            .iter()
+            .map(|r| row_key(batch, r.key().as_str()))
+            .collect();
+        out.push_str(&format!(
+            "  stopped; not started {}: {}; run again to send them\n",
+            keys.len(),
+            if keys.is_empty() {
+                "none".to_owned()
+            } else {
+                keys.join(", ")
+            }
+        ));
+    }
     for r in &summary.refused {
         let refusal = r.refusal.as_ref();
         out.push_str(&format!(
