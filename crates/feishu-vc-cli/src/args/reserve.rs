@@ -189,3 +189,14 @@ fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
     }
     Ok(d)
 }
+
+/// The flags of `mcp`.
+#[derive(Debug, Args)]
+pub(crate) struct McpArgs {
+    #[command(flatten)]
+    pub(crate) connection: Connection,
+
+    /// Expose only the tools that read (get_reservation, list_reservations).
+    #[arg(long)]
+    pub(crate) read_only: bool,
+}
