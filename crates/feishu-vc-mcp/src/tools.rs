@@ -173,8 +173,10 @@ impl VcTools {
         }
     }
 
-    /// The names of the tools that only read.
-    pub const READING: [&'static str; 2] = ["get_reservation", "list_reservations"];
+    /// The tools it serves, as `tools/list` gives them (sorted by name).
+    pub fn tool_list(&self) -> Vec<rmcp::model::Tool> {
+        self.tool_router.list_all()
+    }
 
     /// Hides every tool that changes something.
     pub fn read_only(mut self) -> Self {

@@ -5,6 +5,7 @@ invalid password and of an end time past 30 days."""
 
 import asyncio
 import json
+import subprocess
 import sys
 import urllib.request
 
@@ -70,4 +71,35 @@ async def main():
     print("mcp interop (stdio): ok")
 
 
+def stdout_is_protocol_only():
+    """With logging on (-v), a tool call still writes only JSON-RPC messages on stdout."""
+    messages = [
+        {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {},
+            "clientInfo": {"name": "raw", "version": "0"}}},
+        {"jsonrpc": "2.0", "method": "notifications/initialized"},
+        {"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {
+            "name": "book_meeting",
+            "arguments": {"key": "raw-1", "end_time": "+1h", "owner_id": OWNER, "password": "4321"}}},
+    ]
+    proc = subprocess.Popen(
+        [BINARY, "-vv", "mcp", "--base-url", BASE_URL, "--app-id", "cli_demo", "--ledger", LEDGER],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={"FEISHU_APP_SECRET": "demo-secret", "PATH": "/usr/bin:/bin"})
+    lines = []
+    for message in messages:
+        proc.stdin.write(json.dumps(message) + "\n")
+        proc.stdin.flush()
+        if "id" in message:
+            lines.append(proc.stdout.readline())
+    rest, stderr = proc.communicate(timeout=30)
+    lines += rest.splitlines()
+    for line in filter(str.strip, lines):
+        assert json.loads(line)["jsonrpc"] == "2.0", line
+    assert "demo-secret" not in stderr and "demo-secret" not in "".join(lines)
+    assert "feishu_vc" in stderr, "no log on stderr with -vv: " + stderr[:300]
+    print("mcp stdout carries protocol messages only: ok")
+
+
 asyncio.run(main())
+stdout_is_protocol_only()
