@@ -1,5 +1,6 @@
 //! An MCP server for agents that book Feishu / Lark meetings: the reservation tools over the
-//! `feishu-vc` facade and its ledger, served over stdio ([`serve_stdio`]).
+//! `feishu-vc` facade and its ledger, served over stdio ([`serve_stdio`]) or
+//! Streamable HTTP on a loopback address ([`serve_http`]).
 //!
 //! Every change is validated before anything is sent; a validation failure is a tool result with
 //! `isError` and one line per violated field (path, rule, code). `book_meeting` goes through the
@@ -26,4 +27,33 @@ pub async fn serve_stdio(tools: VcTools) -> Result<(), String> {
         .await
         .map(drop)
         .map_err(|e| format!("the MCP session ended with an error: {e}"))
+}
+
+/// Serves `tools` over Streamable HTTP at `http://ADDR/mcp` until the process ends. Only a
+/// loopback address is accepted: the tools book as the configured app or user, with no
+/// authentication of their own.
+pub async fn serve_http(tools: VcTools, addr: std::net::SocketAddr) -> Result<(), String> {
+    use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
+    use rmcp::transport::streamable_http_server::{
+        StreamableHttpServerConfig, StreamableHttpService,
+    };
+    if !addr.ip().is_loopback() {
+        return Err(format!(
+            "--http {addr}: only a loopback address (127.0.0.1, [::1]) is served; the tools have no authentication of their own"
+        ));
+    }
+    let service = StreamableHttpService::new(
+        move || Ok(tools.clone()),
+        std::sync::Arc::new(LocalSessionManager::default()),
+        StreamableHttpServerConfig::default(),
+    );
+    let router = axum::Router::new().nest_service("/mcp", service);
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("--http {addr}: cannot listen: {e}"))?;
+    let bound = listener.local_addr().map_err(|e| e.to_string())?;
+    eprintln!("feishu-vc: MCP over Streamable HTTP at http://{bound}/mcp");
+    axum::serve(listener, router)
+        .await
+        .map_err(|e| format!("the HTTP server failed: {e}"))
 }

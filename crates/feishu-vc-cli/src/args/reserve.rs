@@ -199,4 +199,9 @@ pub(crate) struct McpArgs {
     /// Expose only the tools that read (get_reservation, list_reservations).
     #[arg(long)]
     pub(crate) read_only: bool,
+
+    /// Serve Streamable HTTP at http://ADDR/mcp (a loopback address such as 127.0.0.1:8750)
+    /// instead of stdio.
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) http: Option<std::net::SocketAddr>,
 }

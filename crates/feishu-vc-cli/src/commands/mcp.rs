@@ -17,7 +17,9 @@ pub(crate) async fn run(session: &Session, args: &McpArgs) -> Result<(), Failure
     if args.read_only {
         tools = tools.read_only();
     }
-    feishu_vc_mcp::serve_stdio(tools)
-        .await
-        .map_err(Failure::usage)
+    match args.http {
+        Some(addr) => feishu_vc_mcp::serve_http(tools, addr).await,
+        None => feishu_vc_mcp::serve_stdio(tools).await,
+    }
+    .map_err(Failure::usage)
 }
