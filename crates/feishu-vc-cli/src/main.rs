@@ -19,7 +19,6 @@ mod settings;
 mod term;
 mod token_file;
 mod users;
-mod when;
 
 use std::process::ExitCode;
 

@@ -6,7 +6,7 @@ use clap::{Args, Subcommand};
 use feishu_vc::model::Password;
 
 use super::connection::Connection;
-use crate::when::FORMS;
+use feishu_vc::when::FORMS;
 
 /// `feishu-vc reserve ...`: the connection flags may also come after the operation.
 #[derive(Debug, Args)]
@@ -196,7 +196,7 @@ pub(crate) struct McpArgs {
     #[command(flatten)]
     pub(crate) connection: Connection,
 
-    /// Expose only the tools that read (get_reservation, list_reservations).
+    /// Expose only the tools that read (active_meeting, get_reservation, list_reservations).
     #[arg(long)]
     pub(crate) read_only: bool,
 
