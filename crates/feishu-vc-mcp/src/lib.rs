@@ -7,11 +7,15 @@
 //! ledger under an idempotency key, so a repeated call returns the first booking and never books
 //! twice. Results never carry a secret (no token, no app secret).
 
+mod args;
+mod errors;
 mod tools;
-mod when;
+mod views;
 
-pub use tools::{
-    BookArgs, Booking, RenewArgs, ReservationArgs, ReservationList, ReservationView, VcTools,
+pub use args::{BookArgs, MeetingArgs, RenewArgs, ReservationArgs, UpdateArgs};
+pub use tools::VcTools;
+pub use views::{
+    ActiveMeeting, Booking, MeetingView, ParticipantView, ReservationList, ReservationView,
 };
 
 /// Serves `tools` over stdin / stdout until the client closes the stream. Nothing but protocol

@@ -1,18 +1,32 @@
-//! The tools: their arguments and answers (schemas through schemars) and what each does.
+//! The tools: what each does, over the ledger and its client. Arguments are in [`crate::args`],
+//! answers in [`crate::views`], failures in [`crate::errors`].
+
+use std::time::{Duration, SystemTime};
 
 use feishu_vc::model::{
-    ApplyReserveBody, ApplyReserveRequest, ReserveId, ReserveMeetingSetting, TokenKind,
+    ApplyReserveBody, ApplyReserveRequest, ReserveId, ReserveMeetingSetting, Timestamp, TokenKind,
+    UpdateReserveBody, UpdateReserveRequest,
 };
 use feishu_vc::validate::{Context, Validate};
-use feishu_vc_ledger::{BookError, BookOptions, IntentKey, Ledger, Record, RecordFilter, State};
+use feishu_vc::when::parse_when;
+use feishu_vc_ledger::{BookOptions, IntentKey, Ledger, Record, RecordFilter, State};
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::wrapper::{Json, Parameters};
-use rmcp::model::{CallToolResult, ContentBlock};
-use rmcp::schemars::JsonSchema;
+use rmcp::model::{CallToolResult, Implementation, ServerCapabilities, ServerConfig};
 use rmcp::{ServerHandler, tool, tool_handler, tool_router};
-use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
-use crate::when::parse_when;
+use crate::args::{BookArgs, MeetingArgs, RenewArgs, ReservationArgs, UpdateArgs};
+use crate::errors::{book_error, error, sdk_error, store_error, violations_result};
+use crate::views::{ActiveMeeting, Booking, ReservationList, ReservationView, meeting_view, view};
+
+/// The tools that change something: hidden by [`VcTools::read_only`].
+const CHANGING: [&str; 4] = [
+    "book_meeting",
+    "renew_reservation",
+    "update_reservation",
+    "cancel_reservation",
+];
 
 /// The reservation tools over a ledger.
 #[derive(Clone)]
@@ -28,138 +42,34 @@ impl std::fmt::Debug for VcTools {
     }
 }
 
-/// Arguments of `book_meeting`.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[schemars(crate = "rmcp::schemars")]
-pub struct BookArgs {
-    /// Idempotency key: the same key again returns the first booking and books nothing. Use one
-    /// key per meeting you mean to book.
-    pub key: String,
-    /// Meeting topic.
-    #[serde(default)]
-    pub topic: Option<String>,
-    /// Reservation expiry: ISO 8601 (2026-11-24T10:00:00+08:00), unix seconds, or relative to now
-    /// (+90m, +2h, +7d); at most 30 days ahead.
-    #[serde(default)]
-    pub end_time: Option<String>,
-    /// Meeting password: empty for none, or 4 to 9 digits; absent lets the owner's settings decide.
-    #[serde(default)]
-    pub password: Option<String>,
-    /// Meeting owner (open_id); required with the app's tenant token unless the server has a
-    /// default owner.
-    #[serde(default)]
-    pub owner_id: Option<String>,
-    /// Validate and show what would be booked, sending nothing.
-    #[serde(default)]
-    pub dry_run: bool,
+fn system_time(at: Timestamp) -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_secs(at.unix_seconds().max(0).unsigned_abs())
 }
 
-/// A reservation, by id.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[schemars(crate = "rmcp::schemars")]
-pub struct ReservationArgs {
-    /// The reservation id (not the meeting number).
-    pub reserve_id: String,
-    /// Validate and show what would be done, sending nothing (ignored by reading tools).
-    #[serde(default)]
-    pub dry_run: bool,
+fn when(field: &str, text: &str, now: Timestamp) -> Result<Timestamp, CallToolResult> {
+    parse_when(text, system_time(now)).map_err(|e| error(format!("{field}: {e}")))
 }
 
-/// Arguments of `renew_reservation`.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[schemars(crate = "rmcp::schemars")]
-pub struct RenewArgs {
-    /// The reservation id.
-    pub reserve_id: String,
-    /// The new expiry: ISO 8601, unix seconds or relative (+2h); at most 30 days ahead.
-    pub end_time: String,
-    /// Validate and show what would be done, sending nothing.
-    #[serde(default)]
-    pub dry_run: bool,
-}
-
-/// A reservation as the ledger knows it. Never carries the meeting password.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
-#[schemars(crate = "rmcp::schemars")]
-pub struct ReservationView {
-    /// The idempotency key it was booked under.
-    pub key: String,
-    /// booked, unknown, refused, deleted, expired, gone, pending or sending.
-    pub state: String,
-    /// The reservation id, once booked.
-    pub reserve_id: Option<String>,
-    /// The 9-digit meeting number, once booked.
-    pub meeting_no: Option<String>,
-    /// The meeting link, when known.
-    pub url: Option<String>,
-    /// Expiry, unix seconds.
-    pub end_time: i64,
-    /// Why it was refused or its outcome is unknown.
-    pub note: Option<String>,
-}
-
-/// What `book_meeting` did.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
-#[schemars(crate = "rmcp::schemars")]
-pub struct Booking {
-    /// True for a dry run: nothing was sent.
-    pub dry_run: bool,
-    /// The reservation (absent for a dry run).
-    pub reservation: Option<ReservationView>,
-}
-
-/// The ledger's reservations.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
-#[schemars(crate = "rmcp::schemars")]
-pub struct ReservationList {
-    /// Oldest first.
-    pub reservations: Vec<ReservationView>,
-}
-
-fn view(record: &Record) -> ReservationView {
-    ReservationView {
-        key: record.key().as_str().to_owned(),
-        state: record.state.as_str().to_owned(),
-        reserve_id: record.reserve_id.as_ref().map(|r| r.as_str().to_owned()),
-        meeting_no: record.meeting_no.as_ref().map(|m| m.as_str().to_owned()),
-        url: record.url.clone(),
-        end_time: record.end_time.unix_seconds(),
-        note: record.refusal.as_ref().map(|r| r.message.clone()),
+/// The meeting settings a call gives; what it leaves out stays unset.
+fn settings_of(topic: Option<String>, password: Option<String>) -> ReserveMeetingSetting {
+    let mut settings = ReserveMeetingSetting::default();
+    if let Some(topic) = topic {
+        settings = settings.set_topic(topic);
     }
-}
-
-fn error(lines: impl Into<String>) -> CallToolResult {
-    CallToolResult::error(vec![ContentBlock::text(lines.into())])
-}
-
-fn violations_result(violations: &feishu_vc::validate::Violations) -> CallToolResult {
-    let lines: Vec<String> = violations
-        .iter()
-        .filter(|v| v.is_error())
-        .map(|v| format!("{}: {} (code {})", v.path(), v.rule(), v.code().code()))
-        .collect();
-    error(format!(
-        "invalid request, nothing sent:\n{}",
-        lines.join("\n")
-    ))
-}
-
-fn book_error(e: &BookError) -> CallToolResult {
-    match e {
-        BookError::Sdk(e) => sdk_error(e),
-        BookError::Ledger(feishu_vc_ledger::LedgerError::Conflict { key, .. }) => error(format!(
-            "key: `{key}` already booked another request; nothing was sent (use another key)"
-        )),
-        other => error(format!("{other}")),
+    if let Some(password) = password {
+        settings = settings.set_password(password);
     }
+    settings
 }
 
-fn sdk_error(e: &feishu_vc::Error) -> CallToolResult {
-    if let Some(v) = e.violations() {
-        return violations_result(v);
-    }
-    // The transport's Display scrubs secrets it knows.
-    error(e.to_string())
+/// The key of a `book_meeting` call that names none: the same owner, topic and end time (as
+/// written) give the same key. The password is left out: a key is shown, and a short digit
+/// password would be found again from its hash.
+fn derived_key(owner: Option<&str>, args: &BookArgs) -> IntentKey {
+    let written = serde_json::json!([owner, args.topic, args.end_time.as_deref().map(str::trim)]);
+    let digest = Sha256::digest(written.to_string().as_bytes());
+    let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    IntentKey::new(format!("mcp-{hex}"))
 }
 
 #[tool_router]
@@ -180,10 +90,30 @@ impl VcTools {
 
     /// Hides every tool that changes something.
     pub fn read_only(mut self) -> Self {
-        for name in ["book_meeting", "renew_reservation", "cancel_reservation"] {
+        for name in CHANGING {
             self.tool_router.disable_route(name);
         }
         self
+    }
+
+    /// The rules' context: the token kind the client calls with, at `now`.
+    fn context(&self, now: Timestamp) -> Context {
+        let kind = self
+            .ledger
+            .client()
+            .transport()
+            .token_kind(&feishu_vc::CallOptions::new())
+            .unwrap_or(TokenKind::Tenant);
+        Context::new(kind).at(now)
+    }
+
+    async fn recorded(&self, id: &ReserveId) -> Result<Record, CallToolResult> {
+        self.ledger
+            .store()
+            .by_reserve_id(id)
+            .await
+            .map_err(|e| store_error(&e))?
+            .ok_or_else(|| error(format!("reserve_id: `{id}` is not in the ledger")))
     }
 
     /// Books a meeting under an idempotency key, validated first; the same key again returns the
@@ -198,42 +128,40 @@ impl VcTools {
         &self,
         Parameters(args): Parameters<BookArgs>,
     ) -> Result<Json<Booking>, CallToolResult> {
-        let now = self.ledger.now();
-        let mut settings = ReserveMeetingSetting::default();
-        if let Some(topic) = args.topic {
-            settings = settings.set_topic(topic);
-        }
-        if let Some(password) = args.password {
-            settings = settings.set_password(password);
-        }
-        let mut body = ApplyReserveBody::new(settings);
+        let owner = args.owner_id.clone().or_else(|| self.owner.clone());
+        let key = match &args.key {
+            Some(key) => IntentKey::new(key.clone()),
+            None => derived_key(owner.as_deref(), &args),
+        };
+        // A repeated call is read as of the first one, so `+2h` names the same time again.
+        let first = self
+            .ledger
+            .store()
+            .get(&key)
+            .await
+            .map_err(|e| store_error(&e))?;
+        let at = first
+            .as_ref()
+            .map_or_else(|| self.ledger.now(), |r| r.intent.created_at);
+        let mut body = ApplyReserveBody::new(settings_of(args.topic, args.password));
         if let Some(end) = &args.end_time {
-            let system = std::time::SystemTime::UNIX_EPOCH
-                + std::time::Duration::from_secs(now.unix_seconds().max(0).unsigned_abs());
-            body = body.set_end_time(
-                parse_when(end, system).map_err(|e| error(format!("end_time: {e}")))?,
-            );
+            body = body.set_end_time(when("end_time", end, at)?);
         }
-        if let Some(owner) = args.owner_id.or_else(|| self.owner.clone()) {
+        if let Some(owner) = owner {
             body = body.set_owner_id(owner);
         }
         let request = ApplyReserveRequest::from_body(body);
-        let kind = self
-            .ledger
-            .client()
-            .transport()
-            .token_kind(&feishu_vc::CallOptions::new())
-            .unwrap_or(TokenKind::Tenant);
         request
-            .validate(&Context::new(kind).at(now))
+            .validate(&self.context(at))
             .map_err(|v| violations_result(&v))?;
+        let shown_key = key.as_str().to_owned();
         if args.dry_run {
             return Ok(Json(Booking {
                 dry_run: true,
+                key: shown_key,
                 reservation: None,
             }));
         }
-        let key = IntentKey::new(args.key);
         let (record, failure) = self
             .ledger
             .book_with_error(key.clone(), request, BookOptions::default())
@@ -245,13 +173,17 @@ impl VcTools {
             ))),
             (State::Booked, _) => Ok(Json(Booking {
                 dry_run: false,
+                key: shown_key,
                 reservation: Some(view(&record)),
             })),
             (_, Some(e)) => Err(sdk_error(&e)),
             (_, None) => Err(error(format!(
-                "key `{key}` is {}: {}",
+                "key `{key}` is {}{}; give another key to book a new meeting",
                 record.state,
-                record.refusal.map(|r| r.message).unwrap_or_default()
+                record
+                    .refusal
+                    .map(|r| format!(": {}", r.message))
+                    .unwrap_or_default()
             ))),
         }
     }
@@ -281,34 +213,56 @@ impl VcTools {
         &self,
         Parameters(args): Parameters<RenewArgs>,
     ) -> Result<Json<ReservationView>, CallToolResult> {
+        self.update_reservation(Parameters(UpdateArgs {
+            reserve_id: args.reserve_id,
+            topic: None,
+            password: None,
+            end_time: Some(args.end_time),
+            dry_run: args.dry_run,
+        }))
+        .await
+    }
+
+    /// Changes a reservation's topic, password or expiry; what is not given stays. Its meeting
+    /// number stays the same.
+    #[tool(annotations(
+        read_only_hint = false,
+        destructive_hint = false,
+        idempotent_hint = true,
+        open_world_hint = true
+    ))]
+    pub async fn update_reservation(
+        &self,
+        Parameters(args): Parameters<UpdateArgs>,
+    ) -> Result<Json<ReservationView>, CallToolResult> {
+        if args.topic.is_none() && args.password.is_none() && args.end_time.is_none() {
+            return Err(error(
+                "nothing to change: give topic, password or end_time; nothing sent",
+            ));
+        }
         let now = self.ledger.now();
-        let system = std::time::SystemTime::UNIX_EPOCH
-            + std::time::Duration::from_secs(now.unix_seconds().max(0).unsigned_abs());
-        let end =
-            parse_when(&args.end_time, system).map_err(|e| error(format!("end_time: {e}")))?;
         let id = ReserveId::from(args.reserve_id);
-        let request = feishu_vc::model::UpdateReserveRequest::from_body(
-            id.clone(),
-            feishu_vc::model::UpdateReserveBody::default().set_end_time(end),
-        );
+        let mut body = UpdateReserveBody::default();
+        if let Some(end) = &args.end_time {
+            body = body.set_end_time(when("end_time", end, now)?);
+        }
+        if args.topic.is_some() || args.password.is_some() {
+            body = body.set_meeting_settings(settings_of(args.topic, args.password));
+        }
+        let request = UpdateReserveRequest::from_body(id.clone(), body);
         request
-            .validate(&Context::new(TokenKind::Tenant).at(now))
+            .validate(&self.context(now))
             .map_err(|v| violations_result(&v))?;
         if args.dry_run {
-            let record = self
-                .ledger
-                .store()
-                .by_reserve_id(&id)
-                .await
-                .map_err(|e| error(e.to_string()))?
-                .ok_or_else(|| error(format!("reserve_id: `{id}` is not in the ledger")))?;
-            let mut shown = view(&record);
-            shown.end_time = end.unix_seconds();
+            let mut shown = view(&self.recorded(&id).await?);
+            if let Some(end) = request.body.end_time {
+                shown.end_time = end.unix_seconds();
+            }
             return Ok(Json(shown));
         }
         let record = self
             .ledger
-            .renew(&id, end)
+            .update(&id, request.body)
             .await
             .map_err(|e| book_error(&e))?;
         Ok(Json(view(&record)))
@@ -327,17 +281,30 @@ impl VcTools {
     ) -> Result<Json<ReservationView>, CallToolResult> {
         let id = ReserveId::from(args.reserve_id);
         if args.dry_run {
-            let record = self
-                .ledger
-                .store()
-                .by_reserve_id(&id)
-                .await
-                .map_err(|e| error(e.to_string()))?
-                .ok_or_else(|| error(format!("reserve_id: `{id}` is not in the ledger")))?;
-            return Ok(Json(view(&record)));
+            return Ok(Json(view(&self.recorded(&id).await?)));
         }
         let record = self.ledger.cancel(&id).await.map_err(|e| book_error(&e))?;
         Ok(Json(view(&record)))
+    }
+
+    /// The meeting in progress for a reservation, if any: its number, link, status, start and
+    /// how many are in it (who, with with_participants).
+    #[tool(annotations(read_only_hint = true, open_world_hint = true))]
+    pub async fn active_meeting(
+        &self,
+        Parameters(args): Parameters<MeetingArgs>,
+    ) -> Result<Json<ActiveMeeting>, CallToolResult> {
+        let answer = self
+            .ledger
+            .client()
+            .reserves()
+            .get_active_meeting(ReserveId::from(args.reserve_id))
+            .set_with_participants(args.with_participants)
+            .await
+            .map_err(|e| sdk_error(&e))?;
+        Ok(Json(ActiveMeeting {
+            meeting: answer.data.meeting.as_ref().map(meeting_view),
+        }))
     }
 
     /// Lists the reservations booked through this server's ledger.
@@ -348,12 +315,29 @@ impl VcTools {
             .store()
             .list(&RecordFilter::default())
             .await
-            .map_err(|e| error(e.to_string()))?;
+            .map_err(|e| store_error(&e))?;
         Ok(Json(ReservationList {
             reservations: records.iter().map(view).collect(),
         }))
     }
 }
 
-#[tool_handler]
-impl ServerHandler for VcTools {}
+/// What the server tells an agent when the session starts.
+const INSTRUCTIONS: &str = "Books and manages Feishu / Lark meeting reservations. Every change is \
+validated before it is sent; an invalid call is an error result with one line per field to fix. \
+book_meeting books once per key: repeat a call with the same key (or the same arguments and no \
+key) and you get the first booking back, never a second meeting. Times are ISO 8601 with an \
+offset, unix seconds, or relative (+2h). Pass dry_run to see what a change would do.";
+
+// The served router is this value's (with the routes `read_only` disabled), not a fresh one.
+#[tool_handler(router = self.tool_router)]
+impl ServerHandler for VcTools {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+            .with_server_info(
+                Implementation::new("feishu-vc", env!("CARGO_PKG_VERSION"))
+                    .with_title("Feishu / Lark meeting reservations"),
+            )
+            .with_instructions(INSTRUCTIONS)
+    }
+}
