@@ -2,7 +2,7 @@
 //! meeting password, a token or a secret.
 
 use feishu_vc::model::{IntEnum, Meeting, MeetingParticipant};
-use feishu_vc_ledger::Record;
+use feishu_vc_ledger::{Record, State};
 use rmcp::schemars::JsonSchema;
 use serde::Serialize;
 
@@ -12,7 +12,10 @@ use serde::Serialize;
 pub struct ReservationView {
     /// The idempotency key it was booked under.
     pub key: String,
-    /// booked, unknown, refused, deleted, expired, gone, pending or sending.
+    /// Where the reservation stands in the ledger: booked; unknown (it may or may not exist on
+    /// Feishu: ask the user to check); refused; deleted, expired or gone (ended); pending or
+    /// sending (not answered yet).
+    #[schemars(schema_with = "state_schema")]
     pub state: String,
     /// The reservation id, once booked.
     pub reserve_id: Option<String>,
@@ -93,6 +96,15 @@ pub struct ParticipantView {
     pub final_leave_time: Option<i64>,
     /// Seconds in the meeting so far, as Feishu counts them.
     pub in_meeting_duration: Option<i64>,
+}
+
+/// The ledger's states, listed from the ledger itself so a new one shows in the snapshot.
+fn state_schema(_: &mut rmcp::schemars::SchemaGenerator) -> rmcp::schemars::Schema {
+    let names: Vec<&str> = State::ALL.iter().map(|s| s.as_str()).collect();
+    let mut schema = serde_json::Map::new();
+    schema.insert("type".to_owned(), "string".into());
+    schema.insert("enum".to_owned(), names.into());
+    schema.into()
 }
 
 pub(crate) fn view(record: &Record) -> ReservationView {
