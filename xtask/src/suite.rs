@@ -13,6 +13,9 @@ const LARK_OAPI: &str = "crates/feishu-vc-emulator/tests/lark_oapi/run.sh";
 /// The script of the Node SDK's interop test, from the workspace root.
 const NODE_SDK: &str = "crates/feishu-vc-emulator/tests/node_sdk/run.sh";
 
+/// The script of the MCP interop test: the official MCP Python SDK drives `feishu-vc mcp`.
+const MCP_PYTHON: &str = "crates/feishu-vc-mcp/tests/python/run.sh";
+
 /// Provisions, then runs `cargo test` with `cargo_args` (`--workspace` when none) and, for the
 /// whole suite only, the SDK interop.
 pub fn run(root: &Path, cargo_args: &[&str]) -> Result<(), String> {
@@ -57,6 +60,10 @@ pub fn run(root: &Path, cargo_args: &[&str]) -> Result<(), String> {
             "\nxtask test: the official Node SDK books on the emulator and hears it over the long connection and a webhook"
         );
         step(root, "bash", &[NODE_SDK])?;
+        eprintln!(
+            "\nxtask test: the official MCP Python SDK (mcp) books through `feishu-vc mcp` on the emulator"
+        );
+        step(root, "bash", &[MCP_PYTHON])?;
     }
     Ok(())
 }

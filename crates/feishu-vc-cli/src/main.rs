@@ -19,7 +19,6 @@ mod settings;
 mod term;
 mod token_file;
 mod users;
-mod when;
 
 use std::process::ExitCode;
 
@@ -82,9 +81,11 @@ fn own_flags_command(command: &Command) -> Option<&'static str> {
     match command {
         Command::Emulator(_) => Some("emulator"),
         Command::Events { .. } => Some("events"),
-        Command::Reserve(_) | Command::Auth(_) | Command::Keep(_) | Command::Completions { .. } => {
-            None
-        }
+        Command::Reserve(_)
+        | Command::Auth(_)
+        | Command::Keep(_)
+        | Command::Mcp(_)
+        | Command::Completions { .. } => None,
     }
 }
 

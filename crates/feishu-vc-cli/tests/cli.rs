@@ -1671,6 +1671,10 @@ fn events_listen_over_the_long_connection_reports_endpoint_failures_and_never_an
 /// `feishu-vc auth` and `--as-user`.
 #[path = "cli/auth.rs"]
 mod auth;
+
+/// `feishu-vc mcp`.
+#[path = "cli/mcp.rs"]
+mod mcp;
 #[test]
 fn the_served_emulator_throttles_with_rate_limit() {
     let served = Served::start(&["--rate-limit"]);

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use feishu_vc::model::{ReserveId, Timestamp};
+use feishu_vc::model::{ReserveId, Timestamp, UpdateReserveBody};
 
 use crate::error::LedgerError;
 use crate::ledger::{BookError, Ledger, Renewal, reserve_id_of};
@@ -171,7 +171,10 @@ impl Ledger {
                 .push(self.store.set_ended(&id, State::Expired, now).await?);
             return Ok(true);
         }
-        match self.update_end_time(&record, end_time).await {
+        match self
+            .send_update(&record, UpdateReserveBody::default().set_end_time(end_time))
+            .await
+        {
             Ok(Renewal::Renewed(renewed)) => report.renewed.push(renewed),
             Ok(Renewal::Gone(gone, _)) => report.gone.push(gone),
             Ok(Renewal::Moved {

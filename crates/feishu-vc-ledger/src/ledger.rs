@@ -346,8 +346,24 @@ impl Ledger {
         reserve_id: &ReserveId,
         end_time: Timestamp,
     ) -> Result<Record, BookError> {
+        self.update(
+            reserve_id,
+            UpdateReserveBody::default().set_end_time(end_time),
+        )
+        .await
+    }
+
+    /// Changes a booked reservation (its end time, topic, password, ...) and records the end
+    /// time Feishu confirms. Validate `body` first: this sends it as given. A reservation Feishu
+    /// no longer knows (121004) is recorded as gone and the error returned; one given another
+    /// meeting number is [`BookError::MeetingNoChanged`].
+    pub async fn update(
+        &self,
+        reserve_id: &ReserveId,
+        body: UpdateReserveBody,
+    ) -> Result<Record, BookError> {
         let record = self.recorded(reserve_id).await?;
-        match self.update_end_time(&record, end_time).await {
+        match self.send_update(&record, body).await {
             Ok(Renewal::Renewed(record)) => Ok(record),
             Ok(Renewal::Moved { given, .. }) => Err(BookError::MeetingNoChanged {
                 reserve_id: reserve_id.clone(),
@@ -359,26 +375,27 @@ impl Ledger {
         }
     }
 
-    /// Sends the renewal of `record` to `end_time` and records what Feishu answered.
-    pub(crate) async fn update_end_time(
+    /// Sends `body` as the update of `record` and records what Feishu answered: the end time it
+    /// confirms (else the one sent), or gone on 121004.
+    pub(crate) async fn send_update(
         &self,
         record: &Record,
-        end_time: Timestamp,
+        body: UpdateReserveBody,
     ) -> Result<Renewal, BookError> {
         let reserve_id = reserve_id_of(record)?;
+        let sent_end = body.end_time;
         let answer = self
             .client
             .reserves()
-            .update(
-                reserve_id.clone(),
-                UpdateReserveBody::default().set_end_time(end_time),
-            )
+            .update(reserve_id.clone(), body)
             .await;
         let at = self.now();
         match answer {
             Ok(response) => {
-                let confirmed = response.data.end_time.unwrap_or(end_time);
-                let updated = self.store.set_end_time(reserve_id, confirmed, at).await?;
+                let updated = match response.data.end_time.or(sent_end) {
+                    Some(confirmed) => self.store.set_end_time(reserve_id, confirmed, at).await?,
+                    None => record.clone(),
+                };
                 let given = response.data.meeting_no;
                 if record.meeting_no.as_ref() == Some(&given) {
                     Ok(Renewal::Renewed(updated))

@@ -62,6 +62,7 @@
 mod client;
 mod observer;
 mod reserves;
+pub mod when;
 
 #[doc(inline)]
 pub use feishu_vc_model as model;

@@ -65,6 +65,10 @@ pub(crate) enum Command {
     /// those renewed, those found already expired (number lost), deleted elsewhere (gone), and
     /// failures. Several keepers may share one PostgreSQL ledger: each reservation is renewed once.
     Keep(Box<KeepArgs>),
+    /// Serve the reservation tools to an AI agent over MCP on stdin / stdout (what agent hosts
+    /// launch): book (validated, idempotent by key, through the ledger), get, renew, cancel, list.
+    /// Protocol messages only on stdout; notes and logs on stderr.
+    Mcp(Box<McpArgs>),
     /// Meeting events (vc.meeting.*): what happens to booked meetings.
     Events {
         #[command(subcommand)]
@@ -103,6 +107,7 @@ pub(crate) fn command() -> clap::Command {
     Cli::command()
         .mut_subcommand("reserve", after)
         .mut_subcommand("keep", after)
+        .mut_subcommand("mcp", after)
         .mut_subcommand("auth", |auth| {
             after(auth).mut_args(|arg| {
                 let hide = reserve_only.contains(&arg.get_id().as_str());

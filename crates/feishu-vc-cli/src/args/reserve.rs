@@ -6,7 +6,7 @@ use clap::{Args, Subcommand};
 use feishu_vc::model::Password;
 
 use super::connection::Connection;
-use crate::when::FORMS;
+use feishu_vc::when::FORMS;
 
 /// `feishu-vc reserve ...`: the connection flags may also come after the operation.
 #[derive(Debug, Args)]
@@ -188,4 +188,20 @@ fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
         return Err("must be more than zero".to_owned());
     }
     Ok(d)
+}
+
+/// The flags of `mcp`.
+#[derive(Debug, Args)]
+pub(crate) struct McpArgs {
+    #[command(flatten)]
+    pub(crate) connection: Connection,
+
+    /// Expose only the tools that read (active_meeting, get_reservation, list_reservations).
+    #[arg(long)]
+    pub(crate) read_only: bool,
+
+    /// Serve Streamable HTTP at http://ADDR/mcp (a loopback address such as 127.0.0.1:8750)
+    /// instead of stdio.
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) http: Option<std::net::SocketAddr>,
 }

@@ -8,9 +8,10 @@ mod completions;
 mod emulator;
 mod events;
 mod keep;
+mod mcp;
 mod reserve;
 
-use crate::args::{Cli, Command, EventsAction, KeepArgs, ReserveCommand};
+use crate::args::{Cli, Command, EventsAction, KeepArgs, McpArgs, ReserveCommand};
 use crate::clock::Clock;
 use crate::in_process;
 use crate::ledger;
@@ -31,10 +32,12 @@ pub(crate) async fn run(cli: Cli, offset: time::UtcOffset) -> Result<(), Failure
         }
         Command::Reserve(reserve) => Work::Reserve(reserve),
         Command::Keep(keep) => Work::Keep(keep),
+        Command::Mcp(mcp) => Work::Mcp(mcp),
     };
     let connection = match &reserve {
         Work::Reserve(r) => cli.connection.merged(&r.connection),
         Work::Keep(k) => cli.connection.merged(&k.connection),
+        Work::Mcp(m) => cli.connection.merged(&m.connection),
     };
     if connection.as_user.is_some() {
         if connection.emulator {
@@ -76,6 +79,7 @@ pub(crate) async fn run(cli: Cli, offset: time::UtcOffset) -> Result<(), Failure
         Ok(session) => match &reserve {
             Work::Reserve(r) => reserve::run(&session, &r.op).await,
             Work::Keep(k) => keep::run(&session, k).await,
+            Work::Mcp(m) => mcp::run(&session, m).await,
         },
         Err(failure) => Err(failure),
     };
@@ -89,4 +93,5 @@ pub(crate) async fn run(cli: Cli, offset: time::UtcOffset) -> Result<(), Failure
 enum Work {
     Reserve(Box<ReserveCommand>),
     Keep(Box<KeepArgs>),
+    Mcp(Box<McpArgs>),
 }

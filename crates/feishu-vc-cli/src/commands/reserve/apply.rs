@@ -9,7 +9,7 @@ use crate::outcome::Failure;
 use crate::records;
 use crate::session::Session;
 use crate::settings::{apply_settings, flag_of, read_body};
-use crate::when;
+use feishu_vc::when;
 
 /// Validates, records the intent, books, and prints what was booked (or what the key had booked).
 pub(crate) async fn run(session: &Session, args: &ApplyArgs) -> Result<(), Failure> {
@@ -46,7 +46,10 @@ fn request(session: &Session, args: &ApplyArgs) -> Result<ApplyReserveRequest, F
         None => ApplyReserveBody::new(ReserveMeetingSetting::default()),
     };
     if let Some(end) = &args.settings.end_time {
-        body.end_time = Some(when::parse_when(end, session.clock.now()).map_err(Failure::usage)?);
+        body.end_time = Some(
+            when::parse_when(end, session.clock.now())
+                .map_err(|e| Failure::usage(e.to_string()))?,
+        );
     }
     let owner = args.owner.clone().or_else(|| {
         // On the emulator with its demo app, the demo user owns what is booked.

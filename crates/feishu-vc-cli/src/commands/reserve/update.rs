@@ -8,7 +8,7 @@ use crate::outcome::Failure;
 use crate::output::Effect;
 use crate::session::{Change, Session, is_gone};
 use crate::settings::{apply_settings, flag_of, read_body, settings_given};
-use crate::when;
+use feishu_vc::when;
 
 pub(crate) async fn run(session: &Session, args: &UpdateArgs) -> Result<(), Failure> {
     let flags = |path: &str| flag_of(path, &args.settings, false);
@@ -51,7 +51,10 @@ fn request(session: &Session, args: &UpdateArgs) -> Result<UpdateReserveRequest,
         None => UpdateReserveBody::default(),
     };
     if let Some(end) = &args.settings.end_time {
-        body.end_time = Some(when::parse_when(end, session.clock.now()).map_err(Failure::usage)?);
+        body.end_time = Some(
+            when::parse_when(end, session.clock.now())
+                .map_err(|e| Failure::usage(e.to_string()))?,
+        );
     }
     let touches_settings = args.clear_hosts || settings_given(&args.settings);
     if touches_settings {

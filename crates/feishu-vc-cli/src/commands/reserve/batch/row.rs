@@ -10,7 +10,7 @@ use feishu_vc::model::{
 use feishu_vc::validate::{Context, Validate};
 
 use crate::args::Settings;
-use crate::when::parse_when;
+use feishu_vc::when::parse_when;
 
 /// The fields a row may have: the apply flags', plus `keep` and `key`.
 pub(crate) const FIELDS: [&str; 11] = [
@@ -190,7 +190,7 @@ pub(super) fn build(mut raw: RawRow, context: &RowContext) -> Result<Row, Vec<Ro
             Ok(at) => body.end_time = Some(at),
             Err(_) => errors.push(error(
                 "end_time",
-                format!("is not a time: {}", crate::when::FORMS),
+                format!("is not a time: {}", feishu_vc::when::FORMS),
             )),
         }
     }
