@@ -8,7 +8,7 @@ venv=target/mcp-venv
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
-timeout 300 "$venv/bin/pip" install --quiet --disable-pip-version-check 'mcp==1.30.0'
+timeout 300 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check 'mcp==1.30.0'
 mkdir -p target/tmp
 work=$(mktemp -d target/tmp/mcp-python.XXXXXX)
 # shellcheck source=../../../feishu-vc-emulator/tests/serve.sh
