@@ -103,7 +103,7 @@ pub trait CallOperation:
     /// The answer's `data`.
     type Data: DeserializeOwned + Default + Send + 'static;
 
-    /// What the call gives on success: [`Booked`] for apply and update, the `data` otherwise.
+    /// What the call gives on success: [`Booked`](feishu_vc_model::Booked) for apply and update, the `data` otherwise.
     type Output: Send + 'static;
 
     /// Reads the output from the answer's `data`; fails when a success answer lacks what it

@@ -36,9 +36,9 @@ impl<'c> Reserves<'c> {
 
     /// Books a meeting (`POST /open-apis/vc/v1/reserves/apply`) and gives its [`Booked`] id and
     /// meeting number. Never re-sent once it may have reached Feishu: persist `reserve_id` as soon
-    /// as it returns, and on [`Error::OutcomeUnknown`] look before booking again. A success answer
-    /// without the id or meeting number is also [`Error::OutcomeUnknown`] (the meeting may be
-    /// booked), with the [`Error::Decode`] that names the missing field as its source.
+    /// as it returns, and on [`Error::OutcomeUnknown`](crate::Error::OutcomeUnknown) look before booking again. A success answer
+    /// without the id or meeting number is also [`Error::OutcomeUnknown`](crate::Error::OutcomeUnknown) (the meeting may be
+    /// booked), with the [`Error::Decode`](crate::Error::Decode) that names the missing field as its source.
     pub fn apply(&self, request: ApplyReserveRequest) -> Call<'c, ApplyReserveRequest> {
         Call::new(self.client, request)
     }
@@ -54,7 +54,7 @@ impl<'c> Reserves<'c> {
     /// Changes or renews a reservation you own (`PUT /open-apis/vc/v1/reserves/{reserve_id}`).
     /// Only the fields in `changes` are changed; a field sent empty is cleared. Renew by setting
     /// `end_time` (at most 30 days ahead). Gives the reservation as changed ([`Booked`]); a success
-    /// answer without its id or meeting number is an [`Error::Decode`].
+    /// answer without its id or meeting number is an [`Error::Decode`](crate::Error::Decode).
     pub fn update(
         &self,
         reserve_id: impl IntoReserveId,
