@@ -96,6 +96,13 @@ pub struct IncompleteResponse {
     pub field: &'static str,
 }
 
+impl IncompleteResponse {
+    /// The answer lacks `field` (a JSON path such as `data.meeting`).
+    pub fn missing(field: &'static str) -> Self {
+        Self { field }
+    }
+}
+
 impl fmt::Display for IncompleteResponse {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "the answer has no `{}`", self.field)

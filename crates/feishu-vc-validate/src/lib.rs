@@ -32,14 +32,17 @@
 
 mod context;
 mod flatten;
+mod meetings;
 mod rules;
 mod violation;
 
 pub use context::{Context, MAX_AHEAD};
 pub use feishu_vc_model::TokenKind;
+pub use meetings::MAX_PAGE_SIZE;
 pub use violation::{Severity, Violation, Violations};
 
-/// Implemented by the request type of every reserve operation.
+/// Implemented by the request type of every operation feishu-vc sends (reserves, meetings,
+/// recordings).
 pub trait Validate {
     /// Every rule the request breaks, in path order, warnings included; empty when it may be
     /// sent as it is.

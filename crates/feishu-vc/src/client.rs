@@ -10,7 +10,7 @@ use feishu_vc_transport::{
     TransportBuilder,
 };
 
-use crate::{BookingObserver, Reserves};
+use crate::{BookingObserver, Meetings, Recordings, Reserves};
 
 /// The clock local validation checks `end_time` against.
 pub(crate) type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
@@ -46,6 +46,16 @@ impl Client {
     /// Meeting reservations: apply, get, update, delete, get_active_meeting.
     pub fn reserves(&self) -> Reserves<'_> {
         Reserves::new(self)
+    }
+
+    /// The meetings held under reservations' numbers: one by id, or a number's list.
+    pub fn meetings(&self) -> Meetings<'_> {
+        Meetings::new(self)
+    }
+
+    /// Meetings' recordings: read, share, start, stop.
+    pub fn recordings(&self) -> Recordings<'_> {
+        Recordings::new(self)
     }
 
     /// Any Open Platform call feishu-vc does not model yet, through the same hosts, tokens,

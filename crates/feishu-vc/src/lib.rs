@@ -59,8 +59,11 @@
 //! [`transport`] (HTTP, tokens, retries; also [`Client::raw`] for endpoints not modelled yet).
 #![deny(missing_docs)]
 
+mod call;
 mod client;
+mod meetings;
 mod observer;
+mod recordings;
 mod reserves;
 pub mod when;
 
@@ -72,6 +75,8 @@ pub use feishu_vc_transport as transport;
 pub use feishu_vc_validate as validate;
 
 #[doc(inline)]
+pub use call::{Call, CallOperation};
+#[doc(inline)]
 pub use client::{Client, ClientBuilder};
 #[doc(inline)]
 pub use feishu_vc_transport::{
@@ -81,6 +86,10 @@ pub use feishu_vc_transport::{
     TenantTokenEndpoint, TokenCache, TokenProvider, UserTokenError, UserTokenSource,
     UserTokenStore, UserTokens, Warning,
 };
+#[doc(inline)]
+pub use meetings::Meetings;
 pub use observer::{Booking, BookingObserver};
 #[doc(inline)]
-pub use reserves::{Call, IntoReserveId, ReserveOperation, Reserves};
+pub use recordings::Recordings;
+#[doc(inline)]
+pub use reserves::{IntoReserveId, Reserves};

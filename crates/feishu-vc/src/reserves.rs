@@ -1,24 +1,15 @@
 //! The five reserve operations, each a [`Call`] that can take per-call options before it is
 //! awaited.
 
-use std::future::{Future, IntoFuture};
-use std::pin::Pin;
-use std::time::Duration;
-
 use feishu_vc_model::{
-    ApiRequest, ApiResponse, ApplyReserveData, ApplyReserveRequest, Booked, DeleteReserveData,
-    DeleteReserveRequest, GetActiveMeetingData, GetActiveMeetingRequest, GetReserveData,
-    GetReserveRequest, IncompleteResponse, Method, Password, Reserve, ReserveCorrectionCheckInfo,
-    ReserveId, ReserveMeetingSetting, SecretString, Timestamp, TokenKind, UpdateReserveBody,
-    UpdateReserveData, UpdateReserveRequest, UserIdType,
+    ApplyReserveData, ApplyReserveRequest, Booked, DeleteReserveData, DeleteReserveRequest,
+    GetActiveMeetingData, GetActiveMeetingRequest, GetReserveData, GetReserveRequest,
+    IncompleteResponse, Reserve, ReserveCorrectionCheckInfo, ReserveId, ReserveMeetingSetting,
+    Timestamp, UpdateReserveBody, UpdateReserveData, UpdateReserveRequest, UserIdType,
 };
-use feishu_vc_transport::{
-    CallOptions, DecodeError, Error, HostsRejected, Response, Result, Warning,
-};
-use feishu_vc_validate::{Context, Validate};
-use serde::de::DeserializeOwned;
 
-use crate::{Booking, BookingObserver, Client};
+use crate::call::{sealed, user_id_type};
+use crate::{Booking, BookingObserver, Call, CallOperation, Client};
 
 /// Meeting reservations, from [`Client::reserves`].
 #[derive(Clone, Copy, Debug)]
@@ -45,9 +36,9 @@ impl<'c> Reserves<'c> {
 
     /// Books a meeting (`POST /open-apis/vc/v1/reserves/apply`) and gives its [`Booked`] id and
     /// meeting number. Never re-sent once it may have reached Feishu: persist `reserve_id` as soon
-    /// as it returns, and on [`Error::OutcomeUnknown`] look before booking again. A success answer
-    /// without the id or meeting number is also [`Error::OutcomeUnknown`] (the meeting may be
-    /// booked), with the [`Error::Decode`] that names the missing field as its source.
+    /// as it returns, and on [`Error::OutcomeUnknown`](crate::Error::OutcomeUnknown) look before booking again. A success answer
+    /// without the id or meeting number is also [`Error::OutcomeUnknown`](crate::Error::OutcomeUnknown) (the meeting may be
+    /// booked), with the [`Error::Decode`](crate::Error::Decode) that names the missing field as its source.
     pub fn apply(&self, request: ApplyReserveRequest) -> Call<'c, ApplyReserveRequest> {
         Call::new(self.client, request)
     }
@@ -63,7 +54,7 @@ impl<'c> Reserves<'c> {
     /// Changes or renews a reservation you own (`PUT /open-apis/vc/v1/reserves/{reserve_id}`).
     /// Only the fields in `changes` are changed; a field sent empty is cleared. Renew by setting
     /// `end_time` (at most 30 days ahead). Gives the reservation as changed ([`Booked`]); a success
-    /// answer without its id or meeting number is an [`Error::Decode`].
+    /// answer without its id or meeting number is an [`Error::Decode`](crate::Error::Decode).
     pub fn update(
         &self,
         reserve_id: impl IntoReserveId,
@@ -96,76 +87,6 @@ impl<'c> Reserves<'c> {
     }
 }
 
-/// One call, not yet sent: add per-call options, then `.await` it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is awaited"]
-pub struct Call<'c, R> {
-    client: &'c Client,
-    request: R,
-    options: CallOptions,
-}
-
-impl<'c, R> Call<'c, R> {
-    fn new(client: &'c Client, request: R) -> Self {
-        Self {
-            client,
-            request,
-            options: CallOptions::new(),
-        }
-    }
-
-    /// Act as a user: the call carries this `user_access_token` (used as given, never cached).
-    /// The user then owns what the call books, and `owner_id` must be left out.
-    pub fn with_user_access_token(mut self, token: impl Into<SecretString>) -> Self {
-        self.options = self.options.with_user_access_token(token);
-        self
-    }
-
-    /// The call carries this `tenant_access_token` instead of the client's.
-    pub fn with_tenant_access_token(mut self, token: impl Into<SecretString>) -> Self {
-        self.options = self.options.with_tenant_access_token(token);
-        self
-    }
-
-    /// The tenant this call acts for: a store app's client (see
-    /// [`crate::ClientBuilder::store_app`]) uses that tenant's token.
-    pub fn with_tenant_key(mut self, tenant_key: impl Into<String>) -> Self {
-        self.options = self.options.with_tenant_key(tenant_key);
-        self
-    }
-
-    /// The timeout of each attempt of this call.
-    pub fn with_timeout(mut self, timeout: Duration) -> Self {
-        self.options = self.options.with_timeout(timeout);
-        self
-    }
-
-    /// Replaces all per-call options.
-    pub fn with_options(mut self, options: CallOptions) -> Self {
-        self.options = options;
-        self
-    }
-
-    /// The request as it will be sent.
-    pub fn request(&self) -> &R {
-        &self.request
-    }
-}
-
-// Setters of the request's own fields keep the request's names (`set_<field>`); `with_<option>`
-// is only for per-call options, which are not part of the request.
-macro_rules! user_id_type {
-    ($($request:ty),*) => {$(
-        impl Call<'_, $request> {
-            /// Sets the request's `user_id_type`: how user ids in this call are read and written
-            /// (`open_id` unless set).
-            pub fn set_user_id_type(mut self, user_id_type: UserIdType) -> Self {
-                self.request = self.request.set_user_id_type(user_id_type);
-                self
-            }
-        }
-    )*};
-}
 user_id_type!(
     ApplyReserveRequest,
     GetReserveRequest,
@@ -181,46 +102,13 @@ impl Call<'_, GetActiveMeetingRequest> {
     }
 }
 
-mod sealed {
-    pub trait Sealed {}
-    impl Sealed for feishu_vc_model::ApplyReserveRequest {}
-    impl Sealed for feishu_vc_model::GetReserveRequest {}
-    impl Sealed for feishu_vc_model::UpdateReserveRequest {}
-    impl Sealed for feishu_vc_model::DeleteReserveRequest {}
-    impl Sealed for feishu_vc_model::GetActiveMeetingRequest {}
-}
+impl sealed::Sealed for ApplyReserveRequest {}
+impl sealed::Sealed for GetReserveRequest {}
+impl sealed::Sealed for UpdateReserveRequest {}
+impl sealed::Sealed for DeleteReserveRequest {}
+impl sealed::Sealed for GetActiveMeetingRequest {}
 
-/// The reserve operations a [`Call`] can carry: what each returns, and where Feishu reports
-/// rejected hosts. Implemented for the five request types only.
-pub trait ReserveOperation:
-    ApiRequest<Response = ApiResponse<Self::Data>> + Validate + Send + Sync + sealed::Sealed + 'static
-{
-    /// The answer's `data`.
-    type Data: DeserializeOwned + Default + Send + 'static;
-
-    /// What the call gives on success: [`Booked`] for apply and update, the `data` otherwise.
-    type Output: Send + 'static;
-
-    /// Reads the output from the answer's `data`; fails when a success answer lacks what it
-    /// always carries.
-    fn output(data: Self::Data) -> std::result::Result<Self::Output, IncompleteResponse>;
-
-    /// The answer's host check and the reservation it is about, for apply and update.
-    fn host_check(_data: &Self::Data) -> Option<(&ReserveCorrectionCheckInfo, Option<&Reserve>)> {
-        None
-    }
-
-    /// The meeting settings the request sends, whose password the transport scrubs from anything
-    /// it shows should the server echo it.
-    fn meeting_settings(&self) -> Option<&ReserveMeetingSetting> {
-        None
-    }
-
-    /// Tells `observer` what this successful call booked or deleted, at `at`.
-    fn observe(&self, _output: &Self::Output, _observer: &dyn BookingObserver, _at: Timestamp) {}
-}
-
-impl ReserveOperation for ApplyReserveRequest {
+impl CallOperation for ApplyReserveRequest {
     type Data = ApplyReserveData;
     type Output = Booked;
 
@@ -246,7 +134,7 @@ impl ReserveOperation for ApplyReserveRequest {
     }
 }
 
-impl ReserveOperation for UpdateReserveRequest {
+impl CallOperation for UpdateReserveRequest {
     type Data = UpdateReserveData;
     type Output = Booked;
 
@@ -272,7 +160,7 @@ impl ReserveOperation for UpdateReserveRequest {
     }
 }
 
-impl ReserveOperation for GetReserveRequest {
+impl CallOperation for GetReserveRequest {
     type Data = GetReserveData;
     type Output = GetReserveData;
 
@@ -281,7 +169,7 @@ impl ReserveOperation for GetReserveRequest {
     }
 }
 
-impl ReserveOperation for DeleteReserveRequest {
+impl CallOperation for DeleteReserveRequest {
     type Data = DeleteReserveData;
     type Output = DeleteReserveData;
 
@@ -294,80 +182,12 @@ impl ReserveOperation for DeleteReserveRequest {
     }
 }
 
-impl ReserveOperation for GetActiveMeetingRequest {
+impl CallOperation for GetActiveMeetingRequest {
     type Data = GetActiveMeetingData;
     type Output = GetActiveMeetingData;
 
     fn output(data: Self::Data) -> std::result::Result<Self::Output, IncompleteResponse> {
         Ok(data)
-    }
-}
-
-impl<'c, R: ReserveOperation> IntoFuture for Call<'c, R> {
-    type Output = Result<Response<R::Output>>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'c>>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(async move {
-            let Call {
-                client,
-                request,
-                options,
-            } = self;
-            // Scrubbed from whatever the call shows, should the server echo it; passed by
-            // reference rather than copied into the options.
-            let password = request
-                .meeting_settings()
-                .and_then(|s| s.password.as_ref())
-                .filter(|p| !p.is_no_password())
-                .map(Password::as_secret);
-            let mut ignored = Vec::new();
-            if client.validation {
-                // Without any token the transport fails the call; validate as a tenant call.
-                let kind = client
-                    .transport
-                    .token_kind(&options)
-                    .unwrap_or(TokenKind::Tenant);
-                let mut context = Context::new(kind);
-                if let Some(now) = &client.clock {
-                    context = context.at(now());
-                }
-                ignored = request.validate(&context)?;
-            }
-            let mut response = client
-                .transport
-                .send_carrying(&request, &options, password)
-                .await?;
-            for v in ignored {
-                response = response.with_warning(Warning::Ignored {
-                    path: v.path().to_owned(),
-                    reason: v.rule().to_owned(),
-                });
-            }
-            if let Some((check, reserve)) = R::host_check(&response.data) {
-                let rejected = check.invalid_host_id_list.clone().unwrap_or_default();
-                if !rejected.is_empty() && client.strict_host_check {
-                    return Err(Error::HostsRejected(Box::new(HostsRejected::new(
-                        rejected,
-                        reserve.and_then(|r| r.id.clone()),
-                        reserve.and_then(|r| r.meeting_no.clone()),
-                        response.log_id.clone(),
-                    ))));
-                }
-                if !rejected.is_empty() {
-                    response = response.with_warning(Warning::InvalidHostIds(rejected));
-                }
-            }
-            let response = finish::<R>(response)?;
-            if let Some(observer) = &client.observer {
-                let at = client
-                    .clock
-                    .as_ref()
-                    .map_or_else(Timestamp::now, |now| now());
-                request.observe(&response.data, observer.as_ref(), at);
-            }
-            Ok(response)
-        })
     }
 }
 
@@ -386,26 +206,5 @@ fn booking(
         user_id_type: user_id_type.unwrap_or_default(),
         at,
         is_update: false,
-    }
-}
-
-/// The call's output from its `data`. A success answer lacking what it always carries is an
-/// [`Error::Decode`]; for a booking, whose meeting may exist, [`Error::OutcomeUnknown`] around it.
-fn finish<R: ReserveOperation>(mut response: Response<R::Data>) -> Result<Response<R::Output>> {
-    let data = std::mem::take(&mut response.data);
-    match R::output(data) {
-        Ok(output) => Ok(response.map(|_| output)),
-        Err(missing) => {
-            let decode = Error::Decode(DecodeError::incomplete(
-                response.http_status,
-                response.log_id,
-                missing,
-            ));
-            Err(if R::OPERATION.method == Method::Post {
-                Error::OutcomeUnknown(Box::new(decode))
-            } else {
-                decode
-            })
-        }
     }
 }

@@ -359,6 +359,8 @@ impl Model<'_> {
                 Some(t) if self.is_str_enum(t) => "value.as_str().to_owned()".to_owned(),
                 Some(t) if self.is_int_enum(t) => "value.value().to_string()".to_owned(),
                 _ if p.ft.ty == "String" => "value.clone()".to_owned(),
+                // Unix seconds, as the wire writes every timestamp.
+                _ if p.ft.ty == "crate::Timestamp" => "value.unix_seconds().to_string()".to_owned(),
                 _ if matches!(p.ft.ty.as_str(), "i64" | "bool" | "f64") => {
                     "value.to_string()".to_owned()
                 }

@@ -54,6 +54,24 @@ pub enum ErrorCode {
     ///
     /// 无权限进行该操作，建议检查token类型、操作者身份以及资源的归属
     NoPermission,
+    /// `122001` meeting status unexpected, HTTP 400: The meeting is not in the state the operation needs (not in progress, not recording, not yet ended).
+    ///
+    /// Advice: Check the meeting's status; a recording is readable once the meeting has ended.
+    ///
+    /// 会议状态不符合预期
+    MeetingStatusUnexpected,
+    /// `122002` meeting not exist, HTTP 404: No meeting has this meeting_id.
+    ///
+    /// Advice: Use the long meeting id (list_by_no, the vc.meeting.* events), not the 9-digit meeting number.
+    ///
+    /// 会议不存在
+    MeetingNotExist,
+    /// `122003` operator user not in meeting, HTTP 400: The operating user is not in the meeting (or not its host).
+    ///
+    /// Advice: Act as the meeting's current host, who must be in the meeting.
+    ///
+    /// 操作者不在会议中
+    OperatorNotInMeeting,
     /// `123002` record param error, HTTP 400: Recording parameter error.
     ///
     /// Advice: Automatic recording is not supported for 1-to-1 calls.
@@ -78,6 +96,12 @@ pub enum ErrorCode {
     ///
     /// password 无效，请检查 password 是否为 4～9 位数字
     InvalidPassword,
+    /// `124002` record processing, HTTP 400: The recording file is still being generated.
+    ///
+    /// Advice: Wait for vc.meeting.recording_ready_v1, then read the recording again.
+    ///
+    /// 录制文件正在生成中
+    RecordProcessing,
     /// `99991400` request trigger frequency limit, HTTP 429: Rate limit hit (limits are per API, app and tenant). HTTP 429, or HTTP 400 on some older APIs; the headers x-ogw-ratelimit-limit and x-ogw-ratelimit-reset (seconds to recovery) come with it.
     ///
     /// Advice: Wait x-ogw-ratelimit-reset seconds and retry; retryable.
@@ -149,10 +173,14 @@ impl ErrorCode {
         Self::ParamError,
         Self::DataNotExist,
         Self::NoPermission,
+        Self::MeetingStatusUnexpected,
+        Self::MeetingNotExist,
+        Self::OperatorNotInMeeting,
         Self::RecordParamError,
         Self::AssignHostExceedMaxLimit,
         Self::AssignHostError,
         Self::InvalidPassword,
+        Self::RecordProcessing,
         Self::RateLimited,
         Self::AppCredentialsInvalid,
         Self::AuthorizationMissing,
@@ -180,10 +208,14 @@ impl ErrorCode {
             Self::ParamError => 121003,
             Self::DataNotExist => 121004,
             Self::NoPermission => 121005,
+            Self::MeetingStatusUnexpected => 122001,
+            Self::MeetingNotExist => 122002,
+            Self::OperatorNotInMeeting => 122003,
             Self::RecordParamError => 123002,
             Self::AssignHostExceedMaxLimit => 123003,
             Self::AssignHostError => 123004,
             Self::InvalidPassword => 123006,
+            Self::RecordProcessing => 124002,
             Self::RateLimited => 99991400,
             Self::AppCredentialsInvalid => 99991543,
             Self::AuthorizationMissing => 99991661,
@@ -213,10 +245,14 @@ impl ErrorCode {
             121003 => Self::ParamError,
             121004 => Self::DataNotExist,
             121005 => Self::NoPermission,
+            122001 => Self::MeetingStatusUnexpected,
+            122002 => Self::MeetingNotExist,
+            122003 => Self::OperatorNotInMeeting,
             123002 => Self::RecordParamError,
             123003 => Self::AssignHostExceedMaxLimit,
             123004 => Self::AssignHostError,
             123006 => Self::InvalidPassword,
+            124002 => Self::RecordProcessing,
             99991400 => Self::RateLimited,
             99991543 => Self::AppCredentialsInvalid,
             99991661 => Self::AuthorizationMissing,
@@ -242,10 +278,14 @@ impl ErrorCode {
             Self::ParamError => Some("param error"),
             Self::DataNotExist => Some("data not exist"),
             Self::NoPermission => Some("no permission"),
+            Self::MeetingStatusUnexpected => Some("meeting status unexpected"),
+            Self::MeetingNotExist => Some("meeting not exist"),
+            Self::OperatorNotInMeeting => Some("operator user not in meeting"),
             Self::RecordParamError => Some("record param error"),
             Self::AssignHostExceedMaxLimit => Some("assign host exceed max limit 10"),
             Self::AssignHostError => Some("assign host error"),
             Self::InvalidPassword => Some("invalid password"),
+            Self::RecordProcessing => Some("record processing"),
             Self::RateLimited => Some("request trigger frequency limit"),
             Self::IncorrectDomain => Some("Incorrect domain name"),
             _ => None,
@@ -259,10 +299,14 @@ impl ErrorCode {
             Self::ParamError => Some(400),
             Self::DataNotExist => Some(404),
             Self::NoPermission => Some(403),
+            Self::MeetingStatusUnexpected => Some(400),
+            Self::MeetingNotExist => Some(404),
+            Self::OperatorNotInMeeting => Some(400),
             Self::RecordParamError => Some(400),
             Self::AssignHostExceedMaxLimit => Some(400),
             Self::AssignHostError => Some(400),
             Self::InvalidPassword => Some(400),
+            Self::RecordProcessing => Some(400),
             Self::RateLimited => Some(429),
             _ => None,
         }
@@ -291,10 +335,22 @@ impl ErrorCode {
             }
             Self::DataNotExist => Some("The requested data does not exist."),
             Self::NoPermission => Some("No permission for this operation."),
+            Self::MeetingStatusUnexpected => {
+                Some(
+                    "The meeting is not in the state the operation needs (not in progress, not recording, not yet ended).",
+                )
+            }
+            Self::MeetingNotExist => Some("No meeting has this meeting_id."),
+            Self::OperatorNotInMeeting => {
+                Some("The operating user is not in the meeting (or not its host).")
+            }
             Self::RecordParamError => Some("Recording parameter error."),
             Self::AssignHostExceedMaxLimit => Some("Too many assigned hosts."),
             Self::AssignHostError => Some("Assigned host error."),
             Self::InvalidPassword => Some("Invalid password."),
+            Self::RecordProcessing => {
+                Some("The recording file is still being generated.")
+            }
             Self::RateLimited => {
                 Some(
                     "Rate limit hit (limits are per API, app and tenant). HTTP 429, or HTTP 400 on some older APIs; the headers x-ogw-ratelimit-limit and x-ogw-ratelimit-reset (seconds to recovery) come with it.",
@@ -380,6 +436,21 @@ impl ErrorCode {
                     "Check the token type, the operator's identity and who owns the resource.\n\n无权限进行该操作，建议检查token类型、操作者身份以及资源的归属",
                 )
             }
+            Self::MeetingStatusUnexpected => {
+                Some(
+                    "Check the meeting's status; a recording is readable once the meeting has ended.\n\n会议状态不符合预期",
+                )
+            }
+            Self::MeetingNotExist => {
+                Some(
+                    "Use the long meeting id (list_by_no, the vc.meeting.* events), not the 9-digit meeting number.\n\n会议不存在",
+                )
+            }
+            Self::OperatorNotInMeeting => {
+                Some(
+                    "Act as the meeting's current host, who must be in the meeting.\n\n操作者不在会议中",
+                )
+            }
             Self::RecordParamError => {
                 Some(
                     "Automatic recording is not supported for 1-to-1 calls.\n\n录制参数错误，1v1呼叫暂不支持自动录制",
@@ -398,6 +469,11 @@ impl ErrorCode {
             Self::InvalidPassword => {
                 Some(
                     "Check that the password is 4 to 9 digits.\n\npassword 无效，请检查 password 是否为 4～9 位数字",
+                )
+            }
+            Self::RecordProcessing => {
+                Some(
+                    "Wait for vc.meeting.recording_ready_v1, then read the recording again.\n\n录制文件正在生成中",
                 )
             }
             Self::RateLimited => {

@@ -300,6 +300,211 @@ impl crate::ApiRequest for GetActiveMeetingRequest {
         })
     }
 }
+/// The `get_meeting` operation: `GET /open-apis/vc/v1/meetings/{meeting_id}`.
+pub const GET_MEETING: crate::Operation = crate::Operation {
+    id: "get_meeting",
+    method: crate::Method::Get,
+    path_template: "/open-apis/vc/v1/meetings/{meeting_id}",
+    token_kinds: &[crate::TokenKind::Tenant, crate::TokenKind::User],
+    scopes: &["vc:meeting:readonly"],
+    rate_limit: Some(crate::RateLimit {
+        per_second: 50,
+        per_minute: 1000,
+    }),
+    error_codes: &[
+        crate::ErrorCode::InternalError,
+        crate::ErrorCode::NotSupport,
+        crate::ErrorCode::ParamError,
+        crate::ErrorCode::DataNotExist,
+        crate::ErrorCode::NoPermission,
+        crate::ErrorCode::RateLimited,
+        crate::ErrorCode::AuthorizationMissing,
+        crate::ErrorCode::AccessTokenInvalid,
+        crate::ErrorCode::AppAccessTokenInvalid,
+        crate::ErrorCode::AccessTokenFormatError,
+        crate::ErrorCode::UserAccessTokenInvalid,
+        crate::ErrorCode::AppScopeNotGranted,
+        crate::ErrorCode::TokenScopeMissing,
+        crate::ErrorCode::UserScopeNotGranted,
+    ],
+    enveloped: true,
+};
+/// The response of `GET /open-apis/vc/v1/meetings/{meeting_id}`: the envelope around [`GetMeetingData`].
+pub type GetMeetingResponse = crate::ApiResponse<GetMeetingData>;
+/// The request of `GET /open-apis/vc/v1/meetings/{meeting_id}`: Get a meeting.
+///
+/// Gets one meeting by its id: times, host, status, counts, and, when asked, its participants (join, leave, time in the meeting) and the capabilities used. Only meetings owned by the caller (for a reserved meeting, its reserver; with a tenant token, the app's) and held in the last 90 days can be read. Accepts a tenant_access_token or a user_access_token; with_meeting_ability only with a tenant_access_token. With user_id_type user_id, only Lark users are listed (rooms, PSTN and SIP participants are left out). Scope vc:meeting:readonly; 1000 requests/minute and 50/second. Sources: Go SDK service/vc/v1 (Meeting.Get), Node SDK vc.ts, Lark's meeting/get page.
+///
+/// 获取一个会议的详细数据；只能获取归属于自己的会议，支持查询最近90天内的会议
+///
+/// Build it with [`GetMeetingRequest::new`]; send it with `feishu-vc`, or turn it into method, path, query and
+/// body with [`crate::ApiRequest::to_http`].
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct GetMeetingRequest {
+    /// Meeting ID: the long id of one meeting held under a reservation's number (not the 9-digit meeting_no, not the reserve_id). It exists only once the meeting has started. Must not be empty.
+    ///
+    /// 会议ID（视频会议的唯一标识，视频会议开始后才会产生）
+    ///
+    /// Path parameter.
+    pub meeting_id: crate::MeetingId,
+    /// Whether to include the participant list; false by default. Serialized as true / false.
+    ///
+    /// 是否需要参会人列表，默认为false
+    ///
+    /// Query parameter.
+    pub with_participants: Option<bool>,
+    /// Whether to include the capabilities used in the meeting (ability); false by default. Honoured with a tenant_access_token only (Go SDK comment, Lark's meeting/get page). Serialized as true / false.
+    ///
+    /// 是否需要会中使用能力统计（仅限tenant_access_token）
+    ///
+    /// Query parameter.
+    pub with_meeting_ability: Option<bool>,
+    /// Type of the user IDs used in this call; open_id by default. It decides how owner_id, assign_host_list\[\].id, check_list (check_field 1), callee.id, reserve_user_id and user ids in meetings are read. user_id needs the scope contact:user.employee_id:readonly.
+    ///
+    /// 此次调用中使用的用户ID的类型，默认使用open_id可不填
+    ///
+    /// Query parameter.
+    pub user_id_type: Option<UserIdType>,
+}
+impl GetMeetingRequest {
+    /// A request with the required parameters and body fields set, everything else absent.
+    pub fn new(meeting_id: impl Into<crate::MeetingId>) -> Self {
+        Self {
+            meeting_id: meeting_id.into(),
+            with_participants: None,
+            with_meeting_ability: None,
+            user_id_type: None,
+        }
+    }
+    /// Sets [`Self::with_participants`].
+    pub fn set_with_participants(mut self, value: bool) -> Self {
+        self.with_participants = Some(value);
+        self
+    }
+    /// Sets [`Self::with_meeting_ability`].
+    pub fn set_with_meeting_ability(mut self, value: bool) -> Self {
+        self.with_meeting_ability = Some(value);
+        self
+    }
+    /// Sets [`Self::user_id_type`].
+    pub fn set_user_id_type(mut self, value: impl Into<UserIdType>) -> Self {
+        self.user_id_type = Some(value.into());
+        self
+    }
+}
+impl crate::ApiRequest for GetMeetingRequest {
+    type Response = GetMeetingResponse;
+    const OPERATION: &'static crate::Operation = &GET_MEETING;
+    fn to_http(&self) -> Result<crate::HttpRequest, crate::BuildError> {
+        let mut path = String::new();
+        path.push_str("/open-apis/vc/v1/meetings/");
+        path.push_str(
+            &crate::request::path_parameter(
+                "meeting_id",
+                crate::wire::WireStr::wire_str(&self.meeting_id),
+            )?,
+        );
+        let mut query = Vec::new();
+        if let Some(value) = &self.with_participants {
+            query.push(("with_participants", value.to_string()));
+        }
+        if let Some(value) = &self.with_meeting_ability {
+            query.push(("with_meeting_ability", value.to_string()));
+        }
+        if let Some(value) = &self.user_id_type {
+            query.push(("user_id_type", value.as_str().to_owned()));
+        }
+        Ok(crate::HttpRequest {
+            method: crate::Method::Get,
+            path,
+            query,
+            body: None,
+        })
+    }
+}
+/// The `get_recording` operation: `GET /open-apis/vc/v1/meetings/{meeting_id}/recording`.
+pub const GET_RECORDING: crate::Operation = crate::Operation {
+    id: "get_recording",
+    method: crate::Method::Get,
+    path_template: "/open-apis/vc/v1/meetings/{meeting_id}/recording",
+    token_kinds: &[crate::TokenKind::Tenant, crate::TokenKind::User],
+    scopes: &["vc:record:readonly"],
+    rate_limit: Some(crate::RateLimit {
+        per_second: 50,
+        per_minute: 1000,
+    }),
+    error_codes: &[
+        crate::ErrorCode::InternalError,
+        crate::ErrorCode::NotSupport,
+        crate::ErrorCode::ParamError,
+        crate::ErrorCode::DataNotExist,
+        crate::ErrorCode::NoPermission,
+        crate::ErrorCode::MeetingStatusUnexpected,
+        crate::ErrorCode::MeetingNotExist,
+        crate::ErrorCode::RecordProcessing,
+        crate::ErrorCode::RateLimited,
+        crate::ErrorCode::AuthorizationMissing,
+        crate::ErrorCode::AccessTokenInvalid,
+        crate::ErrorCode::AppAccessTokenInvalid,
+        crate::ErrorCode::AccessTokenFormatError,
+        crate::ErrorCode::UserAccessTokenInvalid,
+        crate::ErrorCode::AppScopeNotGranted,
+        crate::ErrorCode::TokenScopeMissing,
+        crate::ErrorCode::UserScopeNotGranted,
+    ],
+    enveloped: true,
+};
+/// The response of `GET /open-apis/vc/v1/meetings/{meeting_id}/recording`: the envelope around [`GetRecordingData`].
+pub type GetRecordingResponse = crate::ApiResponse<GetRecordingData>;
+/// The request of `GET /open-apis/vc/v1/meetings/{meeting_id}/recording`: Get a meeting's recording.
+///
+/// Gets the recording file of a meeting: its link and length. Available once the meeting has ended and vc.meeting.recording_ready_v1 has arrived; before that, 124002 (record processing). A recording under 5 seconds may produce no file. With a user_access_token only the meeting's owner (for a reserved meeting, its reserver) may read it; with a tenant_access_token any recording of the tenant. Scope vc:record:readonly; 1000 requests/minute and 50/second. Sources: Go SDK service/vc/v1 (MeetingRecording.Get), Python SDK meeting_recording.py, Lark's meeting-recording/get page.
+///
+/// 获取一个会议的录制文件；会议结束后并且收到了"录制完成"的事件方可获取录制文件
+///
+/// Build it with [`GetRecordingRequest::new`]; send it with `feishu-vc`, or turn it into method, path, query and
+/// body with [`crate::ApiRequest::to_http`].
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct GetRecordingRequest {
+    /// Meeting ID: the long id of one meeting held under a reservation's number (not the 9-digit meeting_no, not the reserve_id). It exists only once the meeting has started. Must not be empty.
+    ///
+    /// 会议ID（视频会议的唯一标识，视频会议开始后才会产生）
+    ///
+    /// Path parameter.
+    pub meeting_id: crate::MeetingId,
+}
+impl GetRecordingRequest {
+    /// A request with the required parameters and body fields set, everything else absent.
+    pub fn new(meeting_id: impl Into<crate::MeetingId>) -> Self {
+        Self {
+            meeting_id: meeting_id.into(),
+        }
+    }
+}
+impl crate::ApiRequest for GetRecordingRequest {
+    type Response = GetRecordingResponse;
+    const OPERATION: &'static crate::Operation = &GET_RECORDING;
+    fn to_http(&self) -> Result<crate::HttpRequest, crate::BuildError> {
+        let mut path = String::new();
+        path.push_str("/open-apis/vc/v1/meetings/");
+        path.push_str(
+            &crate::request::path_parameter(
+                "meeting_id",
+                crate::wire::WireStr::wire_str(&self.meeting_id),
+            )?,
+        );
+        path.push_str("/recording");
+        let query = Vec::new();
+        Ok(crate::HttpRequest {
+            method: crate::Method::Get,
+            path,
+            query,
+            body: None,
+        })
+    }
+}
 /// The `get_reserve` operation: `GET /open-apis/vc/v1/reserves/{reserve_id}`.
 pub const GET_RESERVE: crate::Operation = crate::Operation {
     id: "get_reserve",
@@ -387,6 +592,437 @@ impl crate::ApiRequest for GetReserveRequest {
         }
         Ok(crate::HttpRequest {
             method: crate::Method::Get,
+            path,
+            query,
+            body: None,
+        })
+    }
+}
+/// The `list_meetings_by_no` operation: `GET /open-apis/vc/v1/meetings/list_by_no`.
+pub const LIST_MEETINGS_BY_NO: crate::Operation = crate::Operation {
+    id: "list_meetings_by_no",
+    method: crate::Method::Get,
+    path_template: "/open-apis/vc/v1/meetings/list_by_no",
+    token_kinds: &[crate::TokenKind::Tenant, crate::TokenKind::User],
+    scopes: &["vc:meeting:readonly"],
+    rate_limit: Some(crate::RateLimit {
+        per_second: 100,
+        per_minute: 100,
+    }),
+    error_codes: &[
+        crate::ErrorCode::InternalError,
+        crate::ErrorCode::ParamError,
+        crate::ErrorCode::RateLimited,
+        crate::ErrorCode::AuthorizationMissing,
+        crate::ErrorCode::AccessTokenInvalid,
+        crate::ErrorCode::AppAccessTokenInvalid,
+        crate::ErrorCode::AccessTokenFormatError,
+        crate::ErrorCode::UserAccessTokenInvalid,
+        crate::ErrorCode::AppScopeNotGranted,
+        crate::ErrorCode::TokenScopeMissing,
+        crate::ErrorCode::UserScopeNotGranted,
+    ],
+    enveloped: true,
+};
+/// The response of `GET /open-apis/vc/v1/meetings/list_by_no`: the envelope around [`ListMeetingsByNoData`].
+pub type ListMeetingsByNoResponse = crate::ApiResponse<ListMeetingsByNoData>;
+/// The request of `GET /open-apis/vc/v1/meetings/list_by_no`: List the meetings of a meeting number.
+///
+/// Lists the meetings held under a 9-digit meeting number that started in \[start_time, end_time\], oldest first, one page at a time: the bridge from a reservation (which has the number) to its meetings (which have the ids). Only the last 90 days can be queried. Accepts a tenant_access_token or a user_access_token. Scope vc:meeting:readonly. 100 requests/minute (Lark's page gives no per-second figure; the minute's figure is given for both). Sources: Go SDK service/vc/v1 (ListByNo, ListByNoByIterator), Node SDK vc.ts, Lark's meeting/list_by_no page.
+///
+/// 获取指定时间范围（90天内)会议号关联的会议简要信息列表
+///
+/// Build it with [`ListMeetingsByNoRequest::new`]; send it with `feishu-vc`, or turn it into method, path, query and
+/// body with [`crate::ApiRequest::to_http`].
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct ListMeetingsByNoRequest {
+    /// The 9-digit meeting number whose meetings are listed.
+    ///
+    /// 9位会议号
+    ///
+    /// Query parameter.
+    pub meeting_no: crate::MeetingNo,
+    /// Start of the window the meetings started in (unix time, seconds). Only the last 90 days can be queried.
+    ///
+    /// 查询开始时间（unix时间，单位sec）
+    ///
+    /// Query parameter.
+    pub start_time: crate::Timestamp,
+    /// End of the window (unix time, seconds); not before start_time.
+    ///
+    /// 查询结束时间（unix时间，单位sec）
+    ///
+    /// Query parameter.
+    pub end_time: crate::Timestamp,
+    /// Paging token: empty on the first call; the previous page's page_token afterwards.
+    ///
+    /// 分页标记，第一次请求不填，表示从头开始遍历；分页查询结果还有更多项时会同时返回新的 page_token，下次遍历可采用该 page_token 获取查询结果
+    ///
+    /// Query parameter.
+    pub page_token: Option<String>,
+    /// Page size: 20 by default, at most 50 (Lark's list_by_no page).
+    ///
+    /// 分页尺寸大小
+    ///
+    /// Query parameter.
+    pub page_size: Option<i64>,
+}
+impl ListMeetingsByNoRequest {
+    /// A request with the required parameters and body fields set, everything else absent.
+    pub fn new(
+        meeting_no: impl Into<crate::MeetingNo>,
+        start_time: impl Into<crate::Timestamp>,
+        end_time: impl Into<crate::Timestamp>,
+    ) -> Self {
+        Self {
+            meeting_no: meeting_no.into(),
+            start_time: start_time.into(),
+            end_time: end_time.into(),
+            page_token: None,
+            page_size: None,
+        }
+    }
+    /// Sets [`Self::page_token`].
+    pub fn set_page_token(mut self, value: impl Into<String>) -> Self {
+        self.page_token = Some(value.into());
+        self
+    }
+    /// Sets [`Self::page_size`].
+    pub fn set_page_size(mut self, value: i64) -> Self {
+        self.page_size = Some(value);
+        self
+    }
+}
+impl crate::ApiRequest for ListMeetingsByNoRequest {
+    type Response = ListMeetingsByNoResponse;
+    const OPERATION: &'static crate::Operation = &LIST_MEETINGS_BY_NO;
+    fn to_http(&self) -> Result<crate::HttpRequest, crate::BuildError> {
+        let mut path = String::new();
+        path.push_str("/open-apis/vc/v1/meetings/list_by_no");
+        let mut query = Vec::new();
+        {
+            let value = &self.meeting_no;
+            query.push(("meeting_no", crate::wire::WireStr::wire_str(value).to_owned()));
+        }
+        {
+            let value = &self.start_time;
+            query.push(("start_time", value.unix_seconds().to_string()));
+        }
+        {
+            let value = &self.end_time;
+            query.push(("end_time", value.unix_seconds().to_string()));
+        }
+        if let Some(value) = &self.page_token {
+            query.push(("page_token", value.clone()));
+        }
+        if let Some(value) = &self.page_size {
+            query.push(("page_size", value.to_string()));
+        }
+        Ok(crate::HttpRequest {
+            method: crate::Method::Get,
+            path,
+            query,
+            body: None,
+        })
+    }
+}
+/// The `set_recording_permission` operation: `PATCH /open-apis/vc/v1/meetings/{meeting_id}/recording/set_permission`.
+pub const SET_RECORDING_PERMISSION: crate::Operation = crate::Operation {
+    id: "set_recording_permission",
+    method: crate::Method::Patch,
+    path_template: "/open-apis/vc/v1/meetings/{meeting_id}/recording/set_permission",
+    token_kinds: &[crate::TokenKind::User],
+    scopes: &["vc:record"],
+    rate_limit: Some(crate::RateLimit {
+        per_second: 50,
+        per_minute: 1000,
+    }),
+    error_codes: &[
+        crate::ErrorCode::InternalError,
+        crate::ErrorCode::NotSupport,
+        crate::ErrorCode::ParamError,
+        crate::ErrorCode::DataNotExist,
+        crate::ErrorCode::NoPermission,
+        crate::ErrorCode::MeetingNotExist,
+        crate::ErrorCode::RateLimited,
+        crate::ErrorCode::AuthorizationMissing,
+        crate::ErrorCode::AccessTokenInvalid,
+        crate::ErrorCode::AppAccessTokenInvalid,
+        crate::ErrorCode::AccessTokenFormatError,
+        crate::ErrorCode::UserAccessTokenInvalid,
+        crate::ErrorCode::AppScopeNotGranted,
+        crate::ErrorCode::TokenScopeMissing,
+        crate::ErrorCode::UserScopeNotGranted,
+    ],
+    enveloped: true,
+};
+/// The response of `PATCH /open-apis/vc/v1/meetings/{meeting_id}/recording/set_permission`: the envelope around [`SetRecordingPermissionData`].
+pub type SetRecordingPermissionResponse = crate::ApiResponse<SetRecordingPermissionData>;
+/// The request of `PATCH /open-apis/vc/v1/meetings/{meeting_id}/recording/set_permission`: Grant or revoke access to a recording.
+///
+/// Grants (or revokes) view access to a meeting's recording for users, groups, the whole tenant or the public internet. Allowed once the meeting has ended and vc.meeting.recording_ready_v1 has arrived, and only for the meeting's owner (for a reserved meeting, its reserver). Accepts a user_access_token only. Scope vc:record; 1000 requests/minute and 50/second. Returns an empty data object. Sources: Go SDK service/vc/v1 (MeetingRecording.SetPermission), Lark's meeting-recording/set_permission page.
+///
+/// 将一个会议的录制文件授权给组织、用户或公开到公网；会议结束后并且收到了"录制完成"的事件方可进行授权
+///
+/// Build it with [`SetRecordingPermissionRequest::new`]; send it with `feishu-vc`, or turn it into method, path, query and
+/// body with [`crate::ApiRequest::to_http`].
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct SetRecordingPermissionRequest {
+    /// Meeting ID: the long id of one meeting held under a reservation's number (not the 9-digit meeting_no, not the reserve_id). It exists only once the meeting has started. Must not be empty.
+    ///
+    /// 会议ID（视频会议的唯一标识，视频会议开始后才会产生）
+    ///
+    /// Path parameter.
+    pub meeting_id: crate::MeetingId,
+    /// Type of the user IDs used in this call; open_id by default. It decides how owner_id, assign_host_list\[\].id, check_list (check_field 1), callee.id, reserve_user_id and user ids in meetings are read. user_id needs the scope contact:user.employee_id:readonly.
+    ///
+    /// 此次调用中使用的用户ID的类型，默认使用open_id可不填
+    ///
+    /// Query parameter.
+    pub user_id_type: Option<UserIdType>,
+    /// The JSON body.
+    pub body: SetRecordingPermissionBody,
+}
+impl SetRecordingPermissionRequest {
+    /// A request with the required parameters and body fields set, everything else absent.
+    pub fn new<V0: Into<RecordingPermissionObject>>(
+        meeting_id: impl Into<crate::MeetingId>,
+        permission_objects: impl IntoIterator<Item = V0>,
+    ) -> Self {
+        Self {
+            meeting_id: meeting_id.into(),
+            user_id_type: None,
+            body: SetRecordingPermissionBody::new(permission_objects),
+        }
+    }
+    /// A request with the required parameters and a body built separately.
+    pub fn from_body(
+        meeting_id: impl Into<crate::MeetingId>,
+        body: SetRecordingPermissionBody,
+    ) -> Self {
+        Self {
+            meeting_id: meeting_id.into(),
+            user_id_type: None,
+            body,
+        }
+    }
+    /// Sets [`Self::user_id_type`].
+    pub fn set_user_id_type(mut self, value: impl Into<UserIdType>) -> Self {
+        self.user_id_type = Some(value.into());
+        self
+    }
+    /// Sets the body's `action_type`.
+    pub fn set_action_type(
+        mut self,
+        value: impl Into<RecordingPermissionAction>,
+    ) -> Self {
+        self.body = self.body.set_action_type(value);
+        self
+    }
+    /// Sets the body's `permission_objects`.
+    pub fn set_permission_objects<
+        I: IntoIterator<Item = V>,
+        V: Into<RecordingPermissionObject>,
+    >(mut self, value: I) -> Self {
+        self.body = self.body.set_permission_objects(value);
+        self
+    }
+}
+impl crate::ApiRequest for SetRecordingPermissionRequest {
+    type Response = SetRecordingPermissionResponse;
+    const OPERATION: &'static crate::Operation = &SET_RECORDING_PERMISSION;
+    fn to_http(&self) -> Result<crate::HttpRequest, crate::BuildError> {
+        let mut path = String::new();
+        path.push_str("/open-apis/vc/v1/meetings/");
+        path.push_str(
+            &crate::request::path_parameter(
+                "meeting_id",
+                crate::wire::WireStr::wire_str(&self.meeting_id),
+            )?,
+        );
+        path.push_str("/recording/set_permission");
+        let mut query = Vec::new();
+        if let Some(value) = &self.user_id_type {
+            query.push(("user_id_type", value.as_str().to_owned()));
+        }
+        Ok(crate::HttpRequest {
+            method: crate::Method::Patch,
+            path,
+            query,
+            body: crate::request::json_body(&self.body)?,
+        })
+    }
+}
+/// The `start_recording` operation: `PATCH /open-apis/vc/v1/meetings/{meeting_id}/recording/start`.
+pub const START_RECORDING: crate::Operation = crate::Operation {
+    id: "start_recording",
+    method: crate::Method::Patch,
+    path_template: "/open-apis/vc/v1/meetings/{meeting_id}/recording/start",
+    token_kinds: &[crate::TokenKind::User],
+    scopes: &["vc:record"],
+    rate_limit: None,
+    error_codes: &[
+        crate::ErrorCode::InternalError,
+        crate::ErrorCode::NotSupport,
+        crate::ErrorCode::ParamError,
+        crate::ErrorCode::NoPermission,
+        crate::ErrorCode::MeetingStatusUnexpected,
+        crate::ErrorCode::MeetingNotExist,
+        crate::ErrorCode::OperatorNotInMeeting,
+        crate::ErrorCode::RateLimited,
+        crate::ErrorCode::AuthorizationMissing,
+        crate::ErrorCode::AccessTokenInvalid,
+        crate::ErrorCode::AppAccessTokenInvalid,
+        crate::ErrorCode::AccessTokenFormatError,
+        crate::ErrorCode::UserAccessTokenInvalid,
+        crate::ErrorCode::AppScopeNotGranted,
+        crate::ErrorCode::TokenScopeMissing,
+        crate::ErrorCode::UserScopeNotGranted,
+    ],
+    enveloped: true,
+};
+/// The response of `PATCH /open-apis/vc/v1/meetings/{meeting_id}/recording/start`: the envelope around [`StartRecordingData`].
+pub type StartRecordingResponse = crate::ApiResponse<StartRecordingData>;
+/// The request of `PATCH /open-apis/vc/v1/meetings/{meeting_id}/recording/start`: Start recording a meeting.
+///
+/// Starts recording a meeting in progress. The operator must be the meeting's current host. Accepts a user_access_token only. Scope vc:record; a special rate limit whose figure is not documented. Returns an empty data object. Sources: Go SDK service/vc/v1 (MeetingRecording.Start), Lark's meeting-recording/start page.
+///
+/// 在会议中开始录制；会议正在进行中，且操作者具有相应权限（如果操作者为用户，必须是会中当前主持人）
+///
+/// Build it with [`StartRecordingRequest::new`]; send it with `feishu-vc`, or turn it into method, path, query and
+/// body with [`crate::ApiRequest::to_http`].
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct StartRecordingRequest {
+    /// Meeting ID: the long id of one meeting held under a reservation's number (not the 9-digit meeting_no, not the reserve_id). It exists only once the meeting has started. Must not be empty.
+    ///
+    /// 会议ID（视频会议的唯一标识，视频会议开始后才会产生）
+    ///
+    /// Path parameter.
+    pub meeting_id: crate::MeetingId,
+    /// The JSON body.
+    pub body: StartRecordingBody,
+}
+impl StartRecordingRequest {
+    /// A request with the required parameters and body fields set, everything else absent.
+    pub fn new(meeting_id: impl Into<crate::MeetingId>) -> Self {
+        Self {
+            meeting_id: meeting_id.into(),
+            body: StartRecordingBody::default(),
+        }
+    }
+    /// A request with the required parameters and a body built separately.
+    pub fn from_body(
+        meeting_id: impl Into<crate::MeetingId>,
+        body: StartRecordingBody,
+    ) -> Self {
+        Self {
+            meeting_id: meeting_id.into(),
+            body,
+        }
+    }
+    /// Sets the body's `timezone`.
+    pub fn set_timezone(mut self, value: i64) -> Self {
+        self.body = self.body.set_timezone(value);
+        self
+    }
+}
+impl crate::ApiRequest for StartRecordingRequest {
+    type Response = StartRecordingResponse;
+    const OPERATION: &'static crate::Operation = &START_RECORDING;
+    fn to_http(&self) -> Result<crate::HttpRequest, crate::BuildError> {
+        let mut path = String::new();
+        path.push_str("/open-apis/vc/v1/meetings/");
+        path.push_str(
+            &crate::request::path_parameter(
+                "meeting_id",
+                crate::wire::WireStr::wire_str(&self.meeting_id),
+            )?,
+        );
+        path.push_str("/recording/start");
+        let query = Vec::new();
+        Ok(crate::HttpRequest {
+            method: crate::Method::Patch,
+            path,
+            query,
+            body: crate::request::json_body(&self.body)?,
+        })
+    }
+}
+/// The `stop_recording` operation: `PATCH /open-apis/vc/v1/meetings/{meeting_id}/recording/stop`.
+pub const STOP_RECORDING: crate::Operation = crate::Operation {
+    id: "stop_recording",
+    method: crate::Method::Patch,
+    path_template: "/open-apis/vc/v1/meetings/{meeting_id}/recording/stop",
+    token_kinds: &[crate::TokenKind::User],
+    scopes: &["vc:record"],
+    rate_limit: None,
+    error_codes: &[
+        crate::ErrorCode::InternalError,
+        crate::ErrorCode::NotSupport,
+        crate::ErrorCode::ParamError,
+        crate::ErrorCode::NoPermission,
+        crate::ErrorCode::MeetingStatusUnexpected,
+        crate::ErrorCode::MeetingNotExist,
+        crate::ErrorCode::OperatorNotInMeeting,
+        crate::ErrorCode::RateLimited,
+        crate::ErrorCode::AuthorizationMissing,
+        crate::ErrorCode::AccessTokenInvalid,
+        crate::ErrorCode::AppAccessTokenInvalid,
+        crate::ErrorCode::AccessTokenFormatError,
+        crate::ErrorCode::UserAccessTokenInvalid,
+        crate::ErrorCode::AppScopeNotGranted,
+        crate::ErrorCode::TokenScopeMissing,
+        crate::ErrorCode::UserScopeNotGranted,
+    ],
+    enveloped: true,
+};
+/// The response of `PATCH /open-apis/vc/v1/meetings/{meeting_id}/recording/stop`: the envelope around [`StopRecordingData`].
+pub type StopRecordingResponse = crate::ApiResponse<StopRecordingData>;
+/// The request of `PATCH /open-apis/vc/v1/meetings/{meeting_id}/recording/stop`: Stop recording a meeting.
+///
+/// Stops the recording of a meeting in progress. The meeting must be recording and the operator must be its current host. Accepts a user_access_token only. Scope vc:record; a special rate limit whose figure is not documented. Returns an empty data object. Sources: Go SDK service/vc/v1 (MeetingRecording.Stop), Lark's meeting-recording/stop page.
+///
+/// 在会议中停止录制；会议正在录制中，且操作者具有相应权限（如果操作者为用户，必须是会中当前主持人）
+///
+/// Build it with [`StopRecordingRequest::new`]; send it with `feishu-vc`, or turn it into method, path, query and
+/// body with [`crate::ApiRequest::to_http`].
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct StopRecordingRequest {
+    /// Meeting ID: the long id of one meeting held under a reservation's number (not the 9-digit meeting_no, not the reserve_id). It exists only once the meeting has started. Must not be empty.
+    ///
+    /// 会议ID（视频会议的唯一标识，视频会议开始后才会产生）
+    ///
+    /// Path parameter.
+    pub meeting_id: crate::MeetingId,
+}
+impl StopRecordingRequest {
+    /// A request with the required parameters and body fields set, everything else absent.
+    pub fn new(meeting_id: impl Into<crate::MeetingId>) -> Self {
+        Self {
+            meeting_id: meeting_id.into(),
+        }
+    }
+}
+impl crate::ApiRequest for StopRecordingRequest {
+    type Response = StopRecordingResponse;
+    const OPERATION: &'static crate::Operation = &STOP_RECORDING;
+    fn to_http(&self) -> Result<crate::HttpRequest, crate::BuildError> {
+        let mut path = String::new();
+        path.push_str("/open-apis/vc/v1/meetings/");
+        path.push_str(
+            &crate::request::path_parameter(
+                "meeting_id",
+                crate::wire::WireStr::wire_str(&self.meeting_id),
+            )?,
+        );
+        path.push_str("/recording/stop");
+        let query = Vec::new();
+        Ok(crate::HttpRequest {
+            method: crate::Method::Patch,
             path,
             query,
             body: None,
@@ -591,7 +1227,13 @@ pub const OPERATIONS: &[&crate::Operation] = &[
     &APPLY_RESERVE,
     &DELETE_RESERVE,
     &GET_ACTIVE_MEETING_RESERVE,
+    &GET_MEETING,
+    &GET_RECORDING,
     &GET_RESERVE,
+    &LIST_MEETINGS_BY_NO,
+    &SET_RECORDING_PERMISSION,
+    &START_RECORDING,
+    &STOP_RECORDING,
     &TENANT_ACCESS_TOKEN_INTERNAL,
     &UPDATE_RESERVE,
 ];

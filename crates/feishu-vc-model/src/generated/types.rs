@@ -514,6 +514,40 @@ impl GetActiveMeetingData {
         self
     }
 }
+/// data of a successful meeting.get response.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct GetMeetingData {
+    /// The meeting.
+    ///
+    /// 会议数据
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meeting: Option<Meeting>,
+}
+impl GetMeetingData {
+    /// Sets [`Self::meeting`].
+    pub fn set_meeting(mut self, value: impl Into<Meeting>) -> Self {
+        self.meeting = Some(value.into());
+        self
+    }
+}
+/// data of a successful recording.get response.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct GetRecordingData {
+    /// The recording.
+    ///
+    /// 录制文件数据
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recording: Option<MeetingRecording>,
+}
+impl GetRecordingData {
+    /// Sets [`Self::recording`].
+    pub fn set_recording(mut self, value: impl Into<MeetingRecording>) -> Self {
+        self.recording = Some(value.into());
+        self
+    }
+}
 /// data of a successful get response.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
@@ -552,7 +586,47 @@ impl Help {
         self
     }
 }
-/// The meeting currently active for a reservation (get_active_meeting data.meeting).
+/// data of a successful list_by_no response: one page of meeting briefs.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct ListMeetingsByNoData {
+    /// Whether more pages follow.
+    ///
+    /// 是否还有更多项
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub has_more: Option<bool>,
+    /// The meetings of this page (id, topic, url, meeting_no), oldest first.
+    ///
+    /// 会议简要信息列表
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meeting_briefs: Option<Vec<Meeting>>,
+    /// The token of the next page; present only when has_more is true.
+    ///
+    /// 分页标记，当 has_more 为 true 时，会同时返回新的 page_token，否则不返回 page_token
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_token: Option<String>,
+}
+impl ListMeetingsByNoData {
+    /// Sets [`Self::has_more`].
+    pub fn set_has_more(mut self, value: bool) -> Self {
+        self.has_more = Some(value);
+        self
+    }
+    /// Sets [`Self::meeting_briefs`].
+    pub fn set_meeting_briefs<I: IntoIterator<Item = V>, V: Into<Meeting>>(
+        mut self,
+        value: I,
+    ) -> Self {
+        self.meeting_briefs = Some(value.into_iter().map(Into::into).collect());
+        self
+    }
+    /// Sets [`Self::page_token`].
+    pub fn set_page_token(mut self, value: impl Into<String>) -> Self {
+        self.page_token = Some(value.into());
+        self
+    }
+}
+/// A meeting: the one active for a reservation (get_active_meeting data.meeting), one read by id (meeting.get data.meeting), or a brief of list_by_no (data.meeting_briefs\[\], which carries id, topic, url and meeting_no only). Sources: Go SDK service/vc/v1 model.go `Meeting`, Node SDK code-gen/projects/vc.ts, Lark's meeting/get page.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
 pub struct Meeting {
@@ -1046,6 +1120,59 @@ impl<'de> serde::Deserialize<'de> for MeetingPermission {
         crate::enums::deserialize_int(deserializer).map(Self::from_value)
     }
 }
+/// A meeting's recording file (Go SDK `MeetingRecording`, Lark's meeting-recording/get page). Readable once the meeting has ended and vc.meeting.recording_ready_v1 has arrived.
+///
+/// 录制文件
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct MeetingRecording {
+    /// Total length of the recording in milliseconds (other VC durations are in seconds).
+    ///
+    /// 录制总时长（单位msec）
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::wire::int64_string"
+    )]
+    pub duration: Option<i64>,
+    /// Recording ID (Go and Node SDKs only).
+    ///
+    /// 录制ID
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Meeting ID (Go and Node SDKs only).
+    ///
+    /// 会议ID
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meeting_id: Option<crate::MeetingId>,
+    /// The recording's link (a Minutes URL).
+    ///
+    /// 录制文件URL
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+impl MeetingRecording {
+    /// Sets [`Self::duration`].
+    pub fn set_duration(mut self, value: i64) -> Self {
+        self.duration = Some(value);
+        self
+    }
+    /// Sets [`Self::id`].
+    pub fn set_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets [`Self::meeting_id`].
+    pub fn set_meeting_id(mut self, value: impl Into<crate::MeetingId>) -> Self {
+        self.meeting_id = Some(value.into());
+        self
+    }
+    /// Sets [`Self::url`].
+    pub fn set_url(mut self, value: impl Into<String>) -> Self {
+        self.url = Some(value.into());
+        self
+    }
+}
 /// Meeting status.
 ///
 /// 会议状态
@@ -1334,6 +1461,295 @@ fn validate_pattern_pstn_sip_info_main_address(
         regex::Regex::new("^\\+86-[0-9]+$").expect("the schema's pattern compiles")
     });
     crate::validation::matches(value, &PATTERN)
+}
+/// Whether the permissions are granted or revoked.
+///
+/// 授权或者取消授权，默认授权
+///
+/// An open enum: a number the schema does not list is kept as [`Self::Unknown`] and written back
+/// unchanged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RecordingPermissionAction {
+    /// `0`: Grant (the default).
+    ///
+    /// 授权
+    Authorize,
+    /// `1`: Revoke.
+    ///
+    /// 取消授权
+    Revoke,
+    /// A value this version of feishu-vc does not know; [`RecordingPermissionAction::value`] gives the number.
+    Unknown(crate::UnknownValue),
+}
+impl RecordingPermissionAction {
+    /// The number on the wire.
+    pub const fn value(self) -> i64 {
+        match self {
+            Self::Authorize => 0,
+            Self::Revoke => 1,
+            Self::Unknown(v) => v.0,
+        }
+    }
+    /// The variant for a wire number; numbers the schema does not list are kept.
+    pub const fn from_value(value: i64) -> Self {
+        match value {
+            0 => Self::Authorize,
+            1 => Self::Revoke,
+            other => Self::Unknown(crate::UnknownValue(other)),
+        }
+    }
+}
+impl crate::IntEnum for RecordingPermissionAction {
+    fn value(self) -> i64 {
+        RecordingPermissionAction::value(self)
+    }
+    fn is_known(self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+    fn known_values() -> &'static [(i64, &'static str)] {
+        &[(0, "Authorize"), (1, "Revoke")]
+    }
+}
+impl From<i64> for RecordingPermissionAction {
+    fn from(value: i64) -> Self {
+        Self::from_value(value)
+    }
+}
+impl From<RecordingPermissionAction> for i64 {
+    fn from(value: RecordingPermissionAction) -> Self {
+        value.value()
+    }
+}
+impl serde::Serialize for RecordingPermissionAction {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_i64(self.value())
+    }
+}
+impl<'de> serde::Deserialize<'de> for RecordingPermissionAction {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::enums::deserialize_int(deserializer).map(Self::from_value)
+    }
+}
+/// The permission granted.
+///
+/// 权限
+///
+/// An open enum: a number the schema does not list is kept as [`Self::Unknown`] and written back
+/// unchanged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RecordingPermissionLevel {
+    /// `1`: May view the recording.
+    ///
+    /// 查看
+    View,
+    /// A value this version of feishu-vc does not know; [`RecordingPermissionLevel::value`] gives the number.
+    Unknown(crate::UnknownValue),
+}
+impl RecordingPermissionLevel {
+    /// The number on the wire.
+    pub const fn value(self) -> i64 {
+        match self {
+            Self::View => 1,
+            Self::Unknown(v) => v.0,
+        }
+    }
+    /// The variant for a wire number; numbers the schema does not list are kept.
+    pub const fn from_value(value: i64) -> Self {
+        match value {
+            1 => Self::View,
+            other => Self::Unknown(crate::UnknownValue(other)),
+        }
+    }
+}
+impl crate::IntEnum for RecordingPermissionLevel {
+    fn value(self) -> i64 {
+        RecordingPermissionLevel::value(self)
+    }
+    fn is_known(self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+    fn known_values() -> &'static [(i64, &'static str)] {
+        &[(1, "View")]
+    }
+}
+impl From<i64> for RecordingPermissionLevel {
+    fn from(value: i64) -> Self {
+        Self::from_value(value)
+    }
+}
+impl From<RecordingPermissionLevel> for i64 {
+    fn from(value: RecordingPermissionLevel) -> Self {
+        value.value()
+    }
+}
+impl serde::Serialize for RecordingPermissionLevel {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_i64(self.value())
+    }
+}
+impl<'de> serde::Deserialize<'de> for RecordingPermissionLevel {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::enums::deserialize_int(deserializer).map(Self::from_value)
+    }
+}
+/// One grantee of a recording permission.
+///
+/// 授权对象
+///
+/// Build it with [`RecordingPermissionObject::new`], which takes the required fields.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "validate", derive(validator::Validate))]
+#[non_exhaustive]
+pub struct RecordingPermissionObject {
+    /// The grantee: a user id (type 1, as user_id_type says) or an open_chat_id (type 2); left out for types 3 and 4.
+    ///
+    /// 授权对象ID
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Permission.
+    ///
+    /// 权限
+    ///
+    /// Required.
+    #[cfg_attr(
+        feature = "validate",
+        validate(custom(function = "crate::validation::known_value", code = "121003"))
+    )]
+    pub permission: RecordingPermissionLevel,
+    /// Grantee type.
+    ///
+    /// 授权对象类型
+    ///
+    /// Required.
+    #[cfg_attr(
+        feature = "validate",
+        validate(custom(function = "crate::validation::known_value", code = "121003"))
+    )]
+    pub r#type: RecordingPermissionType,
+}
+impl RecordingPermissionObject {
+    /// A value with the required fields (`permission`, `type`) set and every other field absent.
+    pub fn new(
+        permission: impl Into<RecordingPermissionLevel>,
+        r#type: impl Into<RecordingPermissionType>,
+    ) -> Self {
+        Self {
+            id: None,
+            permission: permission.into(),
+            r#type: r#type.into(),
+        }
+    }
+    /// Sets [`Self::id`].
+    pub fn set_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets [`Self::permission`].
+    pub fn set_permission(mut self, value: impl Into<RecordingPermissionLevel>) -> Self {
+        self.permission = value.into();
+        self
+    }
+    /// Sets `type`.
+    pub fn set_type(mut self, value: impl Into<RecordingPermissionType>) -> Self {
+        self.r#type = value.into();
+        self
+    }
+}
+#[cfg(feature = "validate")]
+impl crate::validation::SchemaValid for RecordingPermissionObject {
+    fn schema_valid(&self) -> bool {
+        crate::validation::known_value(&self.permission).is_ok()
+            && crate::validation::known_value(&self.r#type).is_ok()
+    }
+}
+/// Who a recording permission is granted to.
+///
+/// 授权对象类型
+///
+/// An open enum: a number the schema does not list is kept as [`Self::Unknown`] and written back
+/// unchanged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RecordingPermissionType {
+    /// `1`: A user (id: a user id of user_id_type).
+    ///
+    /// 用户授权
+    User,
+    /// `2`: A group (id: its open_chat_id).
+    ///
+    /// 群组授权
+    Group,
+    /// `3`: Everyone in the tenant (no id).
+    ///
+    /// 租户内授权
+    Tenant,
+    /// `4`: Anyone on the internet (no id).
+    ///
+    /// 公网授权（id留空）
+    Public,
+    /// A value this version of feishu-vc does not know; [`RecordingPermissionType::value`] gives the number.
+    Unknown(crate::UnknownValue),
+}
+impl RecordingPermissionType {
+    /// The number on the wire.
+    pub const fn value(self) -> i64 {
+        match self {
+            Self::User => 1,
+            Self::Group => 2,
+            Self::Tenant => 3,
+            Self::Public => 4,
+            Self::Unknown(v) => v.0,
+        }
+    }
+    /// The variant for a wire number; numbers the schema does not list are kept.
+    pub const fn from_value(value: i64) -> Self {
+        match value {
+            1 => Self::User,
+            2 => Self::Group,
+            3 => Self::Tenant,
+            4 => Self::Public,
+            other => Self::Unknown(crate::UnknownValue(other)),
+        }
+    }
+}
+impl crate::IntEnum for RecordingPermissionType {
+    fn value(self) -> i64 {
+        RecordingPermissionType::value(self)
+    }
+    fn is_known(self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+    fn known_values() -> &'static [(i64, &'static str)] {
+        &[(1, "User"), (2, "Group"), (3, "Tenant"), (4, "Public")]
+    }
+}
+impl From<i64> for RecordingPermissionType {
+    fn from(value: i64) -> Self {
+        Self::from_value(value)
+    }
+}
+impl From<RecordingPermissionType> for i64 {
+    fn from(value: RecordingPermissionType) -> Self {
+        value.value()
+    }
+}
+impl serde::Serialize for RecordingPermissionType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_i64(self.value())
+    }
+}
+impl<'de> serde::Deserialize<'de> for RecordingPermissionType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::enums::deserialize_int(deserializer).map(Self::from_value)
+    }
 }
 /// A meeting reservation as returned in data.reserve. apply, update and get return different subsets of the fields, so every field may be absent: apply returns no expire_status; update returns no app_link and no reserve_user_id; only get returns reserve_user_id and meeting_settings.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, Default)]
@@ -2017,6 +2433,130 @@ fn validate_items_reserve_permission_checker_check_list(
         "at least one value to check",
     )
 }
+/// The body of recording.set_permission.
+///
+/// Build it with [`SetRecordingPermissionBody::new`], which takes the required fields.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "validate", derive(validator::Validate))]
+#[cfg_attr(
+    feature = "validate",
+    validate(
+        schema(
+            function = "validate_items_set_recording_permission_body_permission_objects",
+            skip_on_field_errors = false
+        )
+    )
+)]
+#[non_exhaustive]
+pub struct SetRecordingPermissionBody {
+    /// Grant (0, the default) or revoke (1).
+    ///
+    /// 授权或者取消授权，默认授权
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "validate",
+        validate(custom(function = "crate::validation::known_value", code = "121003"))
+    )]
+    pub action_type: Option<RecordingPermissionAction>,
+    /// The grantees.
+    ///
+    /// 授权对象列表
+    ///
+    /// Required.
+    #[cfg_attr(feature = "validate", validate(nested))]
+    pub permission_objects: Vec<RecordingPermissionObject>,
+}
+impl SetRecordingPermissionBody {
+    /// A value with the required fields (`permission_objects`) set and every other field absent.
+    pub fn new<V0: Into<RecordingPermissionObject>>(
+        permission_objects: impl IntoIterator<Item = V0>,
+    ) -> Self {
+        Self {
+            action_type: None,
+            permission_objects: permission_objects.into_iter().map(Into::into).collect(),
+        }
+    }
+    /// Sets [`Self::action_type`].
+    pub fn set_action_type(
+        mut self,
+        value: impl Into<RecordingPermissionAction>,
+    ) -> Self {
+        self.action_type = Some(value.into());
+        self
+    }
+    /// Sets [`Self::permission_objects`].
+    pub fn set_permission_objects<
+        I: IntoIterator<Item = V>,
+        V: Into<RecordingPermissionObject>,
+    >(mut self, value: I) -> Self {
+        self.permission_objects = value.into_iter().map(Into::into).collect();
+        self
+    }
+}
+#[cfg(feature = "validate")]
+impl crate::validation::SchemaValid for SetRecordingPermissionBody {
+    fn schema_valid(&self) -> bool {
+        self
+            .action_type
+            .as_ref()
+            .is_none_or(|v| crate::validation::known_value(v).is_ok())
+            && crate::validation::SchemaValid::schema_valid(&self.permission_objects)
+            && validate_items_set_recording_permission_body_permission_objects(self)
+                .is_ok()
+    }
+}
+#[cfg(feature = "validate")]
+fn validate_items_set_recording_permission_body_permission_objects(
+    value: &SetRecordingPermissionBody,
+) -> Result<(), validator::ValidationError> {
+    crate::validation::item_count(
+        Some(value.permission_objects.as_slice()),
+        "permission_objects",
+        Some(1),
+        None,
+        "121003",
+        "must list at least one grantee",
+    )
+}
+/// data of a successful set_permission response: an empty object.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct SetRecordingPermissionData {}
+impl SetRecordingPermissionData {}
+/// The body of recording.start.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[cfg_attr(feature = "validate", derive(validator::Validate))]
+#[non_exhaustive]
+pub struct StartRecordingBody {
+    /// The time zone (an offset in hours, -12 to 12) of the times shown in the recording file.
+    ///
+    /// 录制文件时间对齐的时区
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<i64>,
+}
+impl StartRecordingBody {
+    /// Sets [`Self::timezone`].
+    pub fn set_timezone(mut self, value: i64) -> Self {
+        self.timezone = Some(value);
+        self
+    }
+}
+#[cfg(feature = "validate")]
+impl crate::validation::SchemaValid for StartRecordingBody {
+    fn schema_valid(&self) -> bool {
+        true
+    }
+}
+/// data of a successful recording.start response: an empty object.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct StartRecordingData {}
+impl StartRecordingData {}
+/// data of a successful recording.stop response: an empty object.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct StopRecordingData {}
+impl StopRecordingData {}
 /// Request body of the legacy self-built-app tenant_access_token endpoint.
 ///
 /// Build it with [`TenantAccessTokenInternalBody::new`], which takes the required fields.

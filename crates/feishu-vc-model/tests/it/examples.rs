@@ -28,6 +28,18 @@ fn types_of(operation_id: &str) -> (Option<RoundTrip>, RoundTrip) {
         ),
         "delete_reserve" => (None, round_trip::<DeleteReserveResponse>),
         "get_active_meeting_reserve" => (None, round_trip::<GetActiveMeetingResponse>),
+        "get_meeting" => (None, round_trip::<GetMeetingResponse>),
+        "list_meetings_by_no" => (None, round_trip::<ListMeetingsByNoResponse>),
+        "get_recording" => (None, round_trip::<GetRecordingResponse>),
+        "set_recording_permission" => (
+            Some(round_trip::<SetRecordingPermissionBody>),
+            round_trip::<SetRecordingPermissionResponse>,
+        ),
+        "start_recording" => (
+            Some(round_trip::<StartRecordingBody>),
+            round_trip::<StartRecordingResponse>,
+        ),
+        "stop_recording" => (None, round_trip::<StopRecordingResponse>),
         "tenant_access_token_internal" => (
             Some(round_trip::<TenantAccessTokenInternalBody>),
             round_trip::<TenantAccessTokenInternalResponse>,
@@ -93,10 +105,10 @@ fn every_schema_example_round_trips() {
         }
     }
     assert_eq!(
-        operations, 6,
-        "five reserve operations and the token endpoint"
+        operations, 12,
+        "five reserve operations, two of meetings, four of recordings and the token endpoint"
     );
-    assert!(checked >= 16, "only {checked} examples were checked");
+    assert!(checked >= 32, "only {checked} examples were checked");
 }
 
 #[test]

@@ -109,7 +109,7 @@ fn path_parameters_are_percent_encoded_and_never_empty() {
 
 #[test]
 fn operation_table_matches_the_requests() {
-    assert_eq!(OPERATIONS.len(), 6);
+    assert_eq!(OPERATIONS.len(), 12);
     let apply = <ApplyReserveRequest as ApiRequest>::OPERATION;
     assert_eq!(apply.id, "apply_reserve");
     assert_eq!(apply.path_template, "/open-apis/vc/v1/reserves/apply");
@@ -153,4 +153,81 @@ fn debug_of_requests_hides_passwords_and_secrets() {
     assert!(!shown.contains("971024"), "{shown}");
     assert!(!shown.contains("app-secret-xyz"), "{shown}");
     assert!(shown.contains("cli_a"));
+}
+
+#[test]
+fn meeting_and_recording_requests_build_their_paths_and_queries() {
+    let list = ListMeetingsByNoRequest::new(
+        "123456789",
+        Timestamp::from_unix_seconds(1_608_888_867),
+        Timestamp::from_unix_seconds(1_608_888_966),
+    )
+    .set_page_size(20)
+    .set_page_token("5")
+    .to_http()
+    .unwrap();
+    assert_eq!(list.method, Method::Get);
+    assert_eq!(list.path, "/open-apis/vc/v1/meetings/list_by_no");
+    assert_eq!(
+        list.query,
+        [
+            ("meeting_no", "123456789".to_owned()),
+            ("start_time", "1608888867".to_owned()),
+            ("end_time", "1608888966".to_owned()),
+            ("page_token", "5".to_owned()),
+            ("page_size", "20".to_owned()),
+        ]
+    );
+    let get = GetMeetingRequest::new("6911188411934433028")
+        .set_with_participants(true)
+        .set_with_meeting_ability(true)
+        .to_http()
+        .unwrap();
+    assert_eq!(get.path, "/open-apis/vc/v1/meetings/6911188411934433028");
+    assert_eq!(
+        get.query,
+        [
+            ("with_participants", "true".to_owned()),
+            ("with_meeting_ability", "true".to_owned()),
+        ]
+    );
+    let grant = SetRecordingPermissionRequest::new(
+        "6911188411934433028",
+        [RecordingPermissionObject::new(
+            RecordingPermissionLevel::View,
+            RecordingPermissionType::Tenant,
+        )],
+    )
+    .to_http()
+    .unwrap();
+    assert_eq!(grant.method, Method::Patch);
+    assert_eq!(
+        grant.path,
+        "/open-apis/vc/v1/meetings/6911188411934433028/recording/set_permission"
+    );
+    assert_eq!(
+        body_json(&grant),
+        json!({"permission_objects": [{"type": 3, "permission": 1}]})
+    );
+    let stop = StopRecordingRequest::new("6911188411934433028")
+        .to_http()
+        .unwrap();
+    assert_eq!(stop.method, Method::Patch);
+    assert!(stop.body.is_none());
+    // Recording control and grants take a user token only; reading takes either.
+    for op in [
+        <SetRecordingPermissionRequest as ApiRequest>::OPERATION,
+        <StartRecordingRequest as ApiRequest>::OPERATION,
+        <StopRecordingRequest as ApiRequest>::OPERATION,
+    ] {
+        assert!(
+            op.accepts(TokenKind::User) && !op.accepts(TokenKind::Tenant),
+            "{}",
+            op.id
+        );
+    }
+    let read = <GetRecordingRequest as ApiRequest>::OPERATION;
+    assert!(read.accepts(TokenKind::Tenant) && read.accepts(TokenKind::User));
+    assert_eq!(read.scopes, ["vc:record:readonly"]);
+    assert!(read.error_codes.contains(&ErrorCode::RecordProcessing));
 }

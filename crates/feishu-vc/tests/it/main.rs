@@ -1,6 +1,7 @@
 //! End-to-end tests of the facade against a local mock Feishu (wiremock, loopback only).
 
 mod config;
+mod meetings;
 mod observer;
 mod operations;
 mod outcome;
