@@ -58,6 +58,13 @@
 //! | `PUT /open-apis/vc/v1/reserves/{reserve_id}` | changes or renews one |
 //! | `DELETE /open-apis/vc/v1/reserves/{reserve_id}` | deletes one for good |
 //! | `GET /open-apis/vc/v1/reserves/{reserve_id}/get_active_meeting` | its meeting in progress |
+//! | `GET /open-apis/vc/v1/meetings/{meeting_id}` | one meeting, in progress or ended (`with_participants`: an ended one lists everyone who was in it, with `first_join_time`, `final_leave_time` and `in_meeting_duration`, status 4); 122002 for an id it does not know |
+//! | `GET /open-apis/vc/v1/meetings/list_by_no` | the meetings of `meeting_no` that started between `start_time` and `end_time` (unix seconds, both included), oldest first, `page_size` (20, at most 50) a page, with `has_more` and an opaque `page_token`; a token it did not give is 121003 |
+//! | `GET /open-apis/vc/v1/meetings/{meeting_id}/recording` | its recording once ready (`url`, `duration` in ms); 124002 while one is being made or generated, 121004 for a meeting never recorded |
+//!
+//! Only meetings of reservations the caller may act on are given (the app and tenant that
+//! booked it, or its owner's user token); recording start, stop and set_permission are not
+//! emulated yet.
 //!
 //! The reserve operations read `user_id_type` (`open_id` by default, `union_id`, `user_id`) and
 //! `with_participants` from the query.

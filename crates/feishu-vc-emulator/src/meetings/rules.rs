@@ -10,7 +10,7 @@ use crate::control::types::{LeaveReason, MeetingSpec, ParticipantSpec, Recording
 use crate::error::Error;
 use crate::ids;
 use crate::meetings::events::Happened;
-use crate::meetings::state::{ActiveMeeting, Participant};
+use crate::meetings::state::{ActiveMeeting, Participant, ReadyRecording};
 use crate::reserves::state::Reservation;
 use crate::shared::Shared;
 
@@ -140,25 +140,17 @@ impl Shared {
                 if participants.iter().any(|q| q.id == id) {
                     continue;
                 }
-                participants.push(Participant {
-                    is_host: id == host,
+                let is_host = id == host;
+                participants.push(Participant::joining(
                     id,
-                    user_type: p.user_type,
-                    is_cohost: p.is_cohost,
-                    first_join_time: now,
-                });
+                    p.user_type,
+                    is_host,
+                    p.is_cohost,
+                    now,
+                ));
             }
             if !participants.iter().any(|p| p.is_host) {
-                participants.insert(
-                    0,
-                    Participant {
-                        id: host.clone(),
-                        user_type: 1,
-                        is_host: true,
-                        is_cohost: false,
-                        first_join_time: now,
-                    },
-                );
+                participants.insert(0, Participant::joining(host.clone(), 1, true, false, now));
             }
             let m = ActiveMeeting::new(ids::id_19(), now, participants);
             h.operator("vc.meeting.meeting_started_v1", &m, &host);
@@ -187,7 +179,12 @@ impl Shared {
                 h.leave(&m, &p.id, &chair, LEFT_AS_MEETING_ENDED);
             }
             h.operator("vc.meeting.meeting_ended_v1", &m, &chair);
-            r.last_meeting = Some(m);
+            for mut p in std::mem::take(&mut m.participants) {
+                p.leave(now);
+                m.departed.push(p);
+            }
+            r.last_meeting = None;
+            r.past_meetings.push(m);
             Ok(())
         })
         .await
@@ -208,14 +205,24 @@ impl Shared {
                     format!("`{}` is already in the meeting", spec.id),
                 ));
             }
-            m.participants.push(Participant {
-                id: id.clone(),
-                user_type: spec.user_type,
-                is_host: false,
-                is_cohost: spec.is_cohost,
-                first_join_time: now,
-            });
-            m.accumulated += 1;
+            // Someone coming back keeps their first join and the time they were already in.
+            match m.departed.iter().position(|p| p.id == id) {
+                Some(i) => {
+                    let mut back = m.departed.remove(i);
+                    back.rejoin(now);
+                    m.participants.push(back);
+                }
+                None => {
+                    m.participants.push(Participant::joining(
+                        id.clone(),
+                        spec.user_type,
+                        false,
+                        spec.is_cohost,
+                        now,
+                    ));
+                    m.accumulated += 1;
+                }
+            }
             h.operator("vc.meeting.join_meeting_v1", m, &id);
             Ok(self.shown(r, now))
         })
@@ -240,7 +247,11 @@ impl Shared {
                 _ => id.clone(),
             };
             h.leave(m, &id, &operator, reason.value());
-            m.participants.retain(|p| p.id != id);
+            if let Some(i) = m.participants.iter().position(|p| p.id == id) {
+                let mut gone = m.participants.remove(i);
+                gone.leave(now);
+                m.departed.push(gone);
+            }
             Ok(self.shown(r, now))
         })
         .await
@@ -335,7 +346,11 @@ impl Shared {
     ) -> Result<RecordingFile, Error> {
         let meetings_host = self.hosts.meetings;
         self.step(reserve_id, |r, h, _now| {
-            let m = match (&mut r.meeting, &mut r.last_meeting) {
+            let last = match r.past_meetings.last_mut() {
+                Some(m) => Some(m),
+                None => r.last_meeting.as_mut(),
+            };
+            let m = match (&mut r.meeting, last) {
                 (Some(m), _) if m.recorded => m,
                 (_, Some(m)) if m.recorded => m,
                 _ => {
@@ -352,6 +367,10 @@ impl Shared {
             };
             m.recorded = false;
             m.recorded_seconds = 0;
+            m.recording = Some(ReadyRecording {
+                url: file.url.clone(),
+                duration_ms: file.duration_ms,
+            });
             h.recording_ready(m, &file);
             Ok(file)
         })

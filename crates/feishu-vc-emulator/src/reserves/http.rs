@@ -78,7 +78,7 @@ impl Params {
 /// A boolean in a query string, in the forms the official SDKs write: `true`/`false` (Go, Java,
 /// Node.js) and `True`/`False` (the Python SDK formats values with `str()`). Anything else is
 /// refused.
-fn query_bool(value: &str) -> Option<bool> {
+pub(crate) fn query_bool(value: &str) -> Option<bool> {
     match value {
         "true" | "True" => Some(true),
         "false" | "False" => Some(false),
@@ -91,7 +91,11 @@ fn authorization(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// The caller, after the rate limit.
-fn admit(shared: &Shared, headers: &HeaderMap, operation: &'static str) -> Result<Caller, Failure> {
+pub(crate) fn admit(
+    shared: &Shared,
+    headers: &HeaderMap,
+    operation: &'static str,
+) -> Result<Caller, Failure> {
     let caller = shared.authenticate(authorization(headers))?;
     shared.throttle(&caller, operation)?;
     Ok(caller)

@@ -89,6 +89,7 @@ impl Shared {
                 settings,
                 meeting: None,
                 last_meeting: None,
+                past_meetings: Vec::new(),
                 updates: 0,
             };
             let reserve =
@@ -278,7 +279,7 @@ impl Shared {
 
 /// Who may read and change a reservation ("only your own reservations"): with a user token, its
 /// owner; with a tenant token, the app that booked it (with either kind of token), in its tenant.
-fn may_act(caller: &Caller, r: &Reservation) -> Result<(), Failure> {
+pub(crate) fn may_act(caller: &Caller, r: &Reservation) -> Result<(), Failure> {
     let allowed = match caller.kind {
         TokenKind::User => caller.user.as_deref() == Some(r.owner.as_str()),
         _ => caller.app_id == r.app_id && caller.tenant_key == r.tenant_key,

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::directory::Directory;
 use crate::hosts::Hosts;
-use crate::meetings::state::ActiveMeeting;
+use crate::meetings::state::{ActiveMeeting, Participant};
 
 /// One reservation.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -34,6 +34,9 @@ pub(crate) struct Reservation {
     /// The meeting that ended last, whose recording may still become ready.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) last_meeting: Option<ActiveMeeting>,
+    /// Its meetings that ended, oldest first (the recording of the last may still become ready).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) past_meetings: Vec<ActiveMeeting>,
     /// How many updates of it succeeded.
     #[serde(default)]
     pub(crate) updates: u32,
@@ -119,17 +122,38 @@ impl Reservation {
         with_participants: bool,
     ) -> Option<Meeting> {
         let active = self.meeting.as_ref()?;
+        Some(self.render_held(active, now, dir, hosts, kind, with_participants))
+    }
+
+    /// One of its meetings, in progress or ended, as get_meeting answers it: an ended one has
+    /// its end time, status Ended, and everyone who was in it with when they last left.
+    pub(crate) fn render_held(
+        &self,
+        held: &ActiveMeeting,
+        now: i64,
+        dir: &Directory,
+        hosts: &Hosts,
+        kind: UserIdType,
+        with_participants: bool,
+    ) -> Meeting {
+        let ended = held.end_time.is_some();
         let mut m = Meeting::default();
-        m.id = Some(MeetingId::new(&active.id));
+        m.id = Some(MeetingId::new(&held.id));
         m.topic = self.settings.topic.clone();
         m.url = Some(self.url(hosts));
         m.meeting_no = Some(MeetingNo::new(self.meeting_no()));
         m.password = Some(Password::digits(self.password.clone()));
-        m.create_time = Some(Timestamp::from_unix_seconds(active.start_time));
-        m.start_time = Some(Timestamp::from_unix_seconds(active.start_time));
-        m.status = Some(MeetingStatus::OnTheCall);
+        m.create_time = Some(Timestamp::from_unix_seconds(held.start_time));
+        m.start_time = Some(Timestamp::from_unix_seconds(held.start_time));
+        m.end_time = held.end_time.map(Timestamp::from_unix_seconds);
+        m.status = Some(if ended {
+            MeetingStatus::Ended
+        } else {
+            MeetingStatus::OnTheCall
+        });
         m.meeting_connect = self.settings.meeting_connect;
-        if let Some(host) = active.participants.iter().find(|p| p.is_host) {
+        let everyone = held.everyone();
+        if let Some(host) = everyone.iter().find(|p| p.is_host) {
             m.host_user = Some(
                 MeetingUser::default()
                     .set_id(dir.show(&host.id, kind))
@@ -137,35 +161,40 @@ impl Reservation {
             );
         }
         let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
-        m.participant_count = Some(count(active.participants.len()));
-        m.participant_count_accumulated =
-            Some(count(active.accumulated.max(active.participants.len())));
+        m.participant_count = Some(count(held.participants.len()));
+        m.participant_count_accumulated = Some(count(held.accumulated.max(everyone.len())));
         let mut ability = MeetingAbility::default();
         ability.use_audio = Some(true);
         ability.use_video = Some(true);
-        ability.use_share_screen = Some(active.shared);
+        ability.use_share_screen = Some(held.shared);
         ability.use_follow_screen = Some(false);
         ability.use_recording = Some(
             self.settings.auto_record == Some(true)
-                || active.recorded
-                || active.recording_since.is_some(),
+                || held.recorded
+                || held.recording.is_some()
+                || held.recording_since.is_some(),
         );
         ability.use_pstn = Some(
-            active
-                .participants
+            everyone
                 .iter()
                 .any(|p| p.user_type == UserType::PstnUser.value()),
         );
         m.ability = Some(ability);
         if with_participants {
-            let list = active
-                .participants
-                .iter()
+            // The meeting in progress lists who is in it; an ended one, everyone who was.
+            let shown: Vec<&Participant> = if ended {
+                everyone
+            } else {
+                held.participants.iter().collect()
+            };
+            let list = shown
+                .into_iter()
                 .map(|p| {
                     let mut mp = MeetingParticipant::default();
                     mp.id = Some(dir.show(&p.id, kind));
                     mp.first_join_time = Some(Timestamp::from_unix_seconds(p.first_join_time));
-                    mp.in_meeting_duration = Some((now - p.first_join_time).max(0));
+                    mp.final_leave_time = p.left_at.map(Timestamp::from_unix_seconds);
+                    mp.in_meeting_duration = Some(p.seconds_in(now));
                     mp.user_type = Some(UserType::from_value(p.user_type));
                     mp.is_host = Some(p.is_host);
                     mp.is_cohost = Some(p.is_cohost);
@@ -173,12 +202,28 @@ impl Reservation {
                         dir.find(UserIdType::OpenId, &p.id)
                             .is_none_or(|u| u.tenant_key() != self.tenant_key),
                     );
-                    mp.status = Some(ParticipantStatus::OnTheCall);
+                    mp.status = Some(if p.left_at.is_some() {
+                        ParticipantStatus::Idle
+                    } else {
+                        ParticipantStatus::OnTheCall
+                    });
                     mp
                 })
                 .collect();
             m.participants = Some(list);
         }
-        Some(m)
+        m
+    }
+
+    /// Its meetings, in progress or ended, oldest first.
+    pub(crate) fn meetings(&self) -> impl Iterator<Item = &ActiveMeeting> {
+        self.past_meetings
+            .iter()
+            .chain(
+                self.last_meeting
+                    .iter()
+                    .filter(|_| self.past_meetings.is_empty()),
+            )
+            .chain(self.meeting.iter())
     }
 }

@@ -8,6 +8,7 @@ mod events;
 mod expiry;
 mod faults;
 mod hardening;
+mod held_meetings;
 mod kill;
 mod longconn;
 mod meetings;

@@ -1,0 +1,148 @@
+//! The meeting and recording routes of the Open API (`/open-apis/vc/v1/meetings/...`): the
+//! caller from the token, the rate limit, the query read strictly, validation by
+//! `feishu-vc-validate`, then the read in `meetings/lookup.rs`, answered in Feishu's envelope.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, Uri};
+use axum::response::Response;
+use axum::routing::get;
+use feishu_vc_model::{
+    ApiRequest, GetMeetingRequest, GetRecordingRequest, ListMeetingsByNoRequest, Timestamp,
+    UserIdType,
+};
+use feishu_vc_validate::{Context, Validate};
+
+use crate::answer::{Failure, first_violation};
+use crate::http::envelope::{LogId, log_of, reply};
+use crate::reserves::http::{admit, query_bool};
+use crate::shared::Shared;
+
+type Shr = State<Arc<Shared>>;
+
+/// The meeting reads.
+pub(crate) fn routes() -> Router<Arc<Shared>> {
+    Router::new()
+        .route("/open-apis/vc/v1/meetings/list_by_no", get(list_by_no))
+        .route("/open-apis/vc/v1/meetings/{meeting_id}", get(get_meeting))
+        .route(
+            "/open-apis/vc/v1/meetings/{meeting_id}/recording",
+            get(get_recording),
+        )
+}
+
+/// The query as name → value; a name given twice is refused.
+fn query(uri: &Uri) -> Result<HashMap<String, String>, Failure> {
+    let Query(pairs) = Query::<Vec<(String, String)>>::try_from_uri(uri)
+        .map_err(|_| Failure::param("the query string cannot be read"))?;
+    let mut out = HashMap::new();
+    for (name, value) in pairs {
+        if out.insert(name.clone(), value).is_some() {
+            return Err(Failure::field(&name, "is given more than once"));
+        }
+    }
+    Ok(out)
+}
+
+fn flag(q: &HashMap<String, String>, name: &str) -> Result<bool, Failure> {
+    q.get(name).map_or(Ok(false), |v| {
+        query_bool(v).ok_or_else(|| Failure::field(name, "must be true or false"))
+    })
+}
+
+fn user_id_type(q: &HashMap<String, String>) -> Result<UserIdType, Failure> {
+    q.get("user_id_type").map_or(Ok(UserIdType::OpenId), |v| {
+        v.parse()
+            .map_err(|e| Failure::field("user_id_type", &format!("{e}")))
+    })
+}
+
+fn required<'q>(q: &'q HashMap<String, String>, name: &str) -> Result<&'q str, Failure> {
+    q.get(name)
+        .map(String::as_str)
+        .ok_or_else(|| Failure::field(name, "is required"))
+}
+
+fn seconds(q: &HashMap<String, String>, name: &str) -> Result<Timestamp, Failure> {
+    required(q, name)?
+        .parse()
+        .map(Timestamp::from_unix_seconds)
+        .map_err(|_| Failure::field(name, "must be unix seconds"))
+}
+
+async fn get_meeting(
+    State(shared): Shr,
+    log: Option<axum::Extension<LogId>>,
+    Path(meeting_id): Path<String>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    let outcome = (|| {
+        let caller = admit(&shared, &headers, GetMeetingRequest::OPERATION.id)?;
+        let q = query(&uri)?;
+        let kind = user_id_type(&q)?;
+        let with_participants = flag(&q, "with_participants")?;
+        let request = GetMeetingRequest::new(meeting_id)
+            .set_user_id_type(kind)
+            .set_with_participants(with_participants)
+            .set_with_meeting_ability(flag(&q, "with_meeting_ability")?);
+        let now = shared.now();
+        first_violation(request.violations(&Context::new(caller.kind).at(now)))?;
+        shared.get_meeting(
+            &caller,
+            request.meeting_id.as_str(),
+            kind,
+            with_participants,
+            now.unix_seconds(),
+        )
+    })();
+    reply(outcome, &log_of(log))
+}
+
+async fn list_by_no(
+    State(shared): Shr,
+    log: Option<axum::Extension<LogId>>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    let outcome = (|| {
+        let caller = admit(&shared, &headers, ListMeetingsByNoRequest::OPERATION.id)?;
+        let q = query(&uri)?;
+        let mut request = ListMeetingsByNoRequest::new(
+            required(&q, "meeting_no")?,
+            seconds(&q, "start_time")?,
+            seconds(&q, "end_time")?,
+        );
+        if let Some(token) = q.get("page_token") {
+            request = request.set_page_token(token.clone());
+        }
+        if let Some(size) = q.get("page_size") {
+            let size: i64 = size
+                .parse()
+                .map_err(|_| Failure::field("page_size", "must be an integer"))?;
+            request = request.set_page_size(size);
+        }
+        let now = shared.now();
+        first_violation(request.violations(&Context::new(caller.kind).at(now)))?;
+        shared.list_meetings_by_no(&caller, &request)
+    })();
+    reply(outcome, &log_of(log))
+}
+
+async fn get_recording(
+    State(shared): Shr,
+    log: Option<axum::Extension<LogId>>,
+    Path(meeting_id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let outcome = (|| {
+        let caller = admit(&shared, &headers, GetRecordingRequest::OPERATION.id)?;
+        let request = GetRecordingRequest::new(meeting_id);
+        first_violation(request.violations(&Context::new(caller.kind).at(shared.now())))?;
+        shared.get_recording(&caller, request.meeting_id.as_str())
+    })();
+    reply(outcome, &log_of(log))
+}
