@@ -1675,6 +1675,10 @@ mod auth;
 /// `feishu-vc mcp`.
 #[path = "cli/mcp.rs"]
 mod mcp;
+
+/// `feishu-vc reserve report`.
+#[path = "cli/report.rs"]
+mod report;
 #[test]
 fn the_served_emulator_throttles_with_rate_limit() {
     let served = Served::start(&["--rate-limit"]);

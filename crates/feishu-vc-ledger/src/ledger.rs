@@ -462,7 +462,7 @@ impl Ledger {
     }
 
     /// The record of `reserve_id`, or [`LedgerError::NotFound`].
-    async fn recorded(&self, reserve_id: &ReserveId) -> Result<Record, LedgerError> {
+    pub(crate) async fn recorded(&self, reserve_id: &ReserveId) -> Result<Record, LedgerError> {
         self.store
             .by_reserve_id(reserve_id)
             .await?

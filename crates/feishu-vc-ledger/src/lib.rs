@@ -93,6 +93,8 @@ mod memory;
 mod outcome;
 mod record;
 #[cfg(feature = "facade")]
+mod report;
+#[cfg(feature = "facade")]
 mod request;
 mod store;
 #[cfg(feature = "testing")]
@@ -109,6 +111,8 @@ pub use locks::{BatchLock, LocalBatchLocks, batch_digest};
 pub use lookup::LedgerLookup;
 pub use memory::InMemoryLedger;
 pub use record::{Claim, Intent, IntentKey, Outcome, Record, RecordFilter, Refusal, State};
+#[cfg(feature = "facade")]
+pub use report::{Attendance, AttendanceReport, HeldMeeting, RecordingStatus};
 #[cfg(feature = "facade")]
 pub use request::{fingerprint, request_json};
 pub use store::{BoxFuture, LedgerStore};

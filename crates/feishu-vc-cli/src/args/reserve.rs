@@ -41,6 +41,12 @@ pub(crate) enum Reserve {
     /// The reservations in the ledger (what was booked through this command): id, meeting
     /// number, topic, owner, end time and time left, kept or not, and state.
     List(ListArgs),
+    /// The meetings a reservation of the ledger held: when, who came and for how long, and
+    /// each recording's link.
+    Report {
+        /// The reservation id.
+        id: String,
+    },
     /// The meeting in progress for a reservation, if any.
     Active {
         /// The reservation id.

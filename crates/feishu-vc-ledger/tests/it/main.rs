@@ -7,5 +7,6 @@ mod events;
 mod keep;
 mod not_booked;
 mod postgres;
+mod report;
 mod sqlite;
 mod support;

@@ -6,6 +6,7 @@ mod batch;
 mod delete;
 mod get;
 mod list;
+mod report;
 mod update;
 
 use crate::args::Reserve;
@@ -21,6 +22,7 @@ pub(crate) async fn run(session: &Session, op: &Reserve) -> Result<(), Failure> 
         Reserve::Get { id } => get::run(session, id).await,
         Reserve::Update(args) => update::run(session, args).await,
         Reserve::Delete { id, yes } => delete::run(session, id, *yes).await,
+        Reserve::Report { id } => report::run(session, id).await,
         Reserve::Active {
             id,
             with_participants,

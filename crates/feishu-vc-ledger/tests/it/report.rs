@@ -1,0 +1,97 @@
+//! The attendance report of a reservation, over meetings driven on the emulator.
+
+use std::time::Duration;
+
+use feishu_vc_emulator::{
+    DEMO_USER_ALICE, DEMO_USER_BOB, DEMO_USER_CAROL, LeaveReason, MeetingSpec,
+};
+use feishu_vc_ledger::{BookError, LedgerError, RecordingStatus};
+
+use crate::support::{book_one, emulator, ledger};
+
+#[tokio::test]
+async fn the_report_gives_each_meeting_who_came_for_how_long_and_the_recording() {
+    let emulator = emulator().await;
+    let ledger = ledger(&emulator);
+    let id = book_one(&ledger, &emulator, "interview").await;
+    let reserve = id.as_str();
+    emulator.advance(Duration::from_secs(60)).await.unwrap();
+    emulator
+        .start_meeting(
+            reserve,
+            MeetingSpec::new()
+                .participant(DEMO_USER_BOB)
+                .participant(DEMO_USER_CAROL),
+        )
+        .await
+        .unwrap();
+    emulator.start_recording(reserve, None).await.unwrap();
+    emulator.advance(Duration::from_secs(600)).await.unwrap();
+    emulator
+        .leave_meeting(reserve, DEMO_USER_CAROL, LeaveReason::Left)
+        .await
+        .unwrap();
+    emulator.advance(Duration::from_secs(1200)).await.unwrap();
+    emulator.end_meeting(reserve).await.unwrap();
+    let file = emulator.recording_ready(reserve, None).await.unwrap();
+    emulator.advance(Duration::from_secs(60)).await.unwrap();
+    emulator
+        .start_meeting(reserve, MeetingSpec::new())
+        .await
+        .unwrap();
+    emulator.advance(Duration::from_secs(30)).await.unwrap();
+
+    let report = ledger.report(&id).await.unwrap();
+    assert_eq!(report.reserve_id, reserve);
+    assert_eq!(report.meetings.len(), 2, "{report:#?}");
+    let first = &report.meetings[0];
+    assert_eq!(first.duration_seconds, Some(1800));
+    let mut times: Vec<(String, Option<i64>)> = first
+        .participants
+        .iter()
+        .map(|p| (p.user_id.clone().unwrap(), p.seconds_in_meeting))
+        .collect();
+    times.sort();
+    let mut expected = vec![
+        (DEMO_USER_ALICE.to_owned(), Some(1800)),
+        (DEMO_USER_BOB.to_owned(), Some(1800)),
+        (DEMO_USER_CAROL.to_owned(), Some(600)),
+    ];
+    expected.sort();
+    assert_eq!(times, expected);
+    assert!(
+        first
+            .participants
+            .iter()
+            .all(|p| p.final_leave_time.is_some())
+    );
+    assert_eq!(
+        first.recording,
+        RecordingStatus::Ready {
+            url: file.url,
+            duration_ms: Some(1_800_000)
+        }
+    );
+
+    // The meeting in progress: no end, its length so far, nobody left, not recorded.
+    let second = &report.meetings[1];
+    assert_eq!(second.end_time, None);
+    assert_eq!(second.duration_seconds, Some(30));
+    assert_eq!(second.participants.len(), 1);
+    assert!(second.participants[0].is_host);
+    assert_eq!(second.recording, RecordingStatus::None);
+}
+
+#[tokio::test]
+async fn a_reservation_not_in_the_ledger_has_no_report() {
+    let emulator = emulator().await;
+    let ledger = ledger(&emulator);
+    let error = ledger
+        .report(&"6911188411932033028".into())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, BookError::Ledger(LedgerError::NotFound(_))),
+        "{error}"
+    );
+}
