@@ -85,6 +85,8 @@ fn own_flags_command(command: &Command) -> Option<&'static str> {
         | Command::Auth(_)
         | Command::Keep(_)
         | Command::Mcp(_)
+        | Command::Meeting(_)
+        | Command::Recording(_)
         | Command::Completions { .. } => None,
     }
 }

@@ -1676,9 +1676,9 @@ mod auth;
 #[path = "cli/mcp.rs"]
 mod mcp;
 
-/// `feishu-vc reserve report`.
-#[path = "cli/report.rs"]
-mod report;
+/// `feishu-vc reserve report`, `meeting` and `recording`.
+#[path = "cli/after_meeting.rs"]
+mod after_meeting;
 #[test]
 fn the_served_emulator_throttles_with_rate_limit() {
     let served = Served::start(&["--rate-limit"]);

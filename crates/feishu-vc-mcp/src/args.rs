@@ -86,3 +86,11 @@ pub struct MeetingArgs {
     #[serde(default)]
     pub with_participants: bool,
 }
+
+/// Arguments of `meeting_report`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[schemars(crate = "rmcp::schemars")]
+pub struct ReportArgs {
+    /// The reservation id (booked through this server's ledger).
+    pub reserve_id: String,
+}

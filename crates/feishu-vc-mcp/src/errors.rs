@@ -26,6 +26,8 @@ pub(crate) fn book_error(e: &BookError) -> CallToolResult {
         BookError::Ledger(LedgerError::Conflict { key, .. }) => error(format!(
             "key: `{key}` already booked another request; nothing was sent (use another key)"
         )),
+        // The store's own words (which record, which state), not the wrapper's.
+        BookError::Ledger(e) => store_error(e),
         other => error(format!("{other}")),
     }
 }

@@ -12,10 +12,11 @@ mod errors;
 mod tools;
 mod views;
 
-pub use args::{BookArgs, MeetingArgs, RenewArgs, ReservationArgs, UpdateArgs};
+pub use args::{BookArgs, MeetingArgs, RenewArgs, ReportArgs, ReservationArgs, UpdateArgs};
 pub use tools::VcTools;
 pub use views::{
-    ActiveMeeting, Booking, MeetingView, ParticipantView, ReservationList, ReservationView,
+    ActiveMeeting, Booking, HeldMeetingView, MeetingView, ParticipantView, ReportView,
+    ReservationList, ReservationView,
 };
 
 /// Serves `tools` over stdin / stdout until the client closes the stream. Nothing but protocol

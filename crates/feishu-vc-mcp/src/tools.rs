@@ -16,9 +16,12 @@ use rmcp::model::{CallToolResult, Implementation, ServerCapabilities, ServerConf
 use rmcp::{ServerHandler, tool, tool_handler, tool_router};
 use sha2::{Digest, Sha256};
 
-use crate::args::{BookArgs, MeetingArgs, RenewArgs, ReservationArgs, UpdateArgs};
+use crate::args::{BookArgs, MeetingArgs, RenewArgs, ReportArgs, ReservationArgs, UpdateArgs};
 use crate::errors::{book_error, error, sdk_error, store_error, violations_result};
-use crate::views::{ActiveMeeting, Booking, ReservationList, ReservationView, meeting_view, view};
+use crate::views::{
+    ActiveMeeting, Booking, ReportView, ReservationList, ReservationView, meeting_view,
+    report_view, view,
+};
 
 /// The tools that change something: hidden by [`VcTools::read_only`].
 const CHANGING: [&str; 4] = [
@@ -305,6 +308,21 @@ impl VcTools {
         Ok(Json(ActiveMeeting {
             meeting: answer.data.meeting.as_ref().map(meeting_view),
         }))
+    }
+
+    /// The meetings a reservation held: when each started and ended, who was in it and for how
+    /// long, and its recording's link. For reservations booked through this server's ledger.
+    #[tool(annotations(read_only_hint = true, open_world_hint = true))]
+    pub async fn meeting_report(
+        &self,
+        Parameters(args): Parameters<ReportArgs>,
+    ) -> Result<Json<ReportView>, CallToolResult> {
+        let report = self
+            .ledger
+            .report(&ReserveId::from(args.reserve_id))
+            .await
+            .map_err(|e| book_error(&e))?;
+        Ok(Json(report_view(&report)))
     }
 
     /// Lists the reservations booked through this server's ledger.

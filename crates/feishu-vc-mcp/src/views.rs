@@ -2,7 +2,7 @@
 //! meeting password, a token or a secret.
 
 use feishu_vc::model::{IntEnum, Meeting, MeetingParticipant};
-use feishu_vc_ledger::{Record, State};
+use feishu_vc_ledger::{AttendanceReport, HeldMeeting, Record, RecordingStatus, State};
 use rmcp::schemars::JsonSchema;
 use serde::Serialize;
 
@@ -152,5 +152,83 @@ fn participant_view(p: &MeetingParticipant) -> ParticipantView {
         first_join_time: p.first_join_time.map(|t| t.unix_seconds()),
         final_leave_time: p.final_leave_time.map(|t| t.unix_seconds()),
         in_meeting_duration: p.in_meeting_duration,
+    }
+}
+
+/// What `meeting_report` found: the meetings a reservation held, oldest first.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(crate = "rmcp::schemars")]
+pub struct ReportView {
+    /// The reservation.
+    pub reserve_id: String,
+    /// Its meeting number.
+    pub meeting_no: String,
+    /// Its meetings, oldest first.
+    pub meetings: Vec<HeldMeetingView>,
+}
+
+/// One meeting of the report.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(crate = "rmcp::schemars")]
+pub struct HeldMeetingView {
+    /// The meeting id.
+    pub meeting_id: String,
+    /// When it started, unix seconds.
+    pub start_time: Option<i64>,
+    /// When it ended, unix seconds (absent while it runs).
+    pub end_time: Option<i64>,
+    /// Its length in seconds (so far, while it runs).
+    pub duration_seconds: Option<i64>,
+    /// Who was in it, by first join.
+    pub participants: Vec<ParticipantView>,
+    /// ready, processing or none.
+    #[schemars(schema_with = "recording_schema")]
+    pub recording: String,
+    /// The recording's link, once ready.
+    pub recording_url: Option<String>,
+}
+
+fn recording_schema(_: &mut rmcp::schemars::SchemaGenerator) -> rmcp::schemars::Schema {
+    let mut schema = serde_json::Map::new();
+    schema.insert("type".to_owned(), "string".into());
+    schema.insert(
+        "enum".to_owned(),
+        vec!["ready", "processing", "none"].into(),
+    );
+    schema.into()
+}
+
+pub(crate) fn report_view(report: &AttendanceReport) -> ReportView {
+    ReportView {
+        reserve_id: report.reserve_id.clone(),
+        meeting_no: report.meeting_no.clone(),
+        meetings: report.meetings.iter().map(held_view).collect(),
+    }
+}
+
+fn held_view(m: &HeldMeeting) -> HeldMeetingView {
+    let (recording, recording_url) = match &m.recording {
+        RecordingStatus::Ready { url, .. } => ("ready", Some(url.clone())),
+        RecordingStatus::Processing => ("processing", None),
+        _ => ("none", None),
+    };
+    HeldMeetingView {
+        meeting_id: m.meeting_id.clone(),
+        start_time: m.start_time,
+        end_time: m.end_time,
+        duration_seconds: m.duration_seconds,
+        participants: m
+            .participants
+            .iter()
+            .map(|p| ParticipantView {
+                id: p.user_id.clone(),
+                is_host: Some(p.is_host),
+                first_join_time: p.first_join_time,
+                final_leave_time: p.final_leave_time,
+                in_meeting_duration: p.seconds_in_meeting,
+            })
+            .collect(),
+        recording: recording.to_owned(),
+        recording_url,
     }
 }

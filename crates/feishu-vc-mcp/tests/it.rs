@@ -55,7 +55,12 @@ fn read_only_lists_only_reading_tools() {
         .collect();
     assert_eq!(
         names,
-        ["active_meeting", "get_reservation", "list_reservations"]
+        [
+            "active_meeting",
+            "get_reservation",
+            "list_reservations",
+            "meeting_report"
+        ]
     );
 }
 
@@ -277,4 +282,47 @@ async fn active_meeting_shows_the_meeting_in_progress_without_its_password() {
         panic!("an unknown reservation has a meeting");
     };
     assert!(refusal_text(&unknown).contains("121004"));
+}
+
+#[tokio::test]
+async fn meeting_report_gives_who_came_for_how_long_and_the_recording() {
+    let emulator = Emulator::start_default().await.unwrap();
+    let tools = tools_with(emulator.base_url(), |ledger| ledger);
+    let booked = tools.book_meeting(Parameters(book("r1"))).await.unwrap().0;
+    let id = booked.reservation.unwrap().reserve_id.unwrap();
+    emulator
+        .start_meeting(&id, MeetingSpec::new().participant(DEMO_USER_BOB))
+        .await
+        .unwrap();
+    emulator.start_recording(&id, None).await.unwrap();
+    emulator.end_meeting(&id).await.unwrap();
+    let file = emulator.recording_ready(&id, None).await.unwrap();
+    let report = tools
+        .meeting_report(Parameters(feishu_vc_mcp::ReportArgs {
+            reserve_id: id.clone(),
+        }))
+        .await
+        .unwrap()
+        .0;
+    assert_eq!(report.meetings.len(), 1);
+    let held = &report.meetings[0];
+    assert_eq!(held.recording, "ready");
+    assert_eq!(held.recording_url.as_deref(), Some(file.url.as_str()));
+    assert_eq!(held.participants.len(), 2);
+    assert!(
+        held.participants
+            .iter()
+            .all(|p| p.final_leave_time.is_some())
+    );
+
+    let Err(unknown) = tools
+        .meeting_report(Parameters(feishu_vc_mcp::ReportArgs {
+            reserve_id: "6911188411932033028".to_owned(),
+        }))
+        .await
+    else {
+        panic!("a reservation not in the ledger has a report");
+    };
+    let text = refusal_text(&unknown);
+    assert!(text.contains("6911188411932033028"), "{text}");
 }

@@ -3,6 +3,7 @@
 
 mod auth;
 mod connection;
+mod meeting;
 mod reserve;
 mod serve;
 
@@ -10,6 +11,7 @@ use clap::{CommandFactory, Parser, Subcommand};
 
 pub(crate) use auth::*;
 pub(crate) use connection::*;
+pub(crate) use meeting::*;
 pub(crate) use reserve::*;
 pub(crate) use serve::*;
 
@@ -69,6 +71,10 @@ pub(crate) enum Command {
     /// launch): book (validated, idempotent by key, through the ledger), get, renew, cancel, list.
     /// Protocol messages only on stdout; notes and logs on stderr.
     Mcp(Box<McpArgs>),
+    /// Meetings held under reservations: one by id, or a meeting number's in a window.
+    Meeting(Box<MeetingCommand>),
+    /// Meeting recordings.
+    Recording(Box<RecordingCommand>),
     /// Meeting events (vc.meeting.*): what happens to booked meetings.
     Events {
         #[command(subcommand)]
@@ -108,6 +114,8 @@ pub(crate) fn command() -> clap::Command {
         .mut_subcommand("reserve", after)
         .mut_subcommand("keep", after)
         .mut_subcommand("mcp", after)
+        .mut_subcommand("meeting", after)
+        .mut_subcommand("recording", after)
         .mut_subcommand("auth", |auth| {
             after(auth).mut_args(|arg| {
                 let hide = reserve_only.contains(&arg.get_id().as_str());

@@ -202,7 +202,8 @@ pub(crate) struct McpArgs {
     #[command(flatten)]
     pub(crate) connection: Connection,
 
-    /// Expose only the tools that read (active_meeting, get_reservation, list_reservations).
+    /// Expose only the tools that read (active_meeting, get_reservation, list_reservations,
+    /// meeting_report).
     #[arg(long)]
     pub(crate) read_only: bool,
 

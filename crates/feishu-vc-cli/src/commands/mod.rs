@@ -9,9 +9,13 @@ mod emulator;
 mod events;
 mod keep;
 mod mcp;
+mod meeting;
+mod recording;
 mod reserve;
 
-use crate::args::{Cli, Command, EventsAction, KeepArgs, McpArgs, ReserveCommand};
+use crate::args::{
+    Cli, Command, EventsAction, KeepArgs, McpArgs, MeetingCommand, RecordingCommand, ReserveCommand,
+};
 use crate::clock::Clock;
 use crate::in_process;
 use crate::ledger;
@@ -33,11 +37,15 @@ pub(crate) async fn run(cli: Cli, offset: time::UtcOffset) -> Result<(), Failure
         Command::Reserve(reserve) => Work::Reserve(reserve),
         Command::Keep(keep) => Work::Keep(keep),
         Command::Mcp(mcp) => Work::Mcp(mcp),
+        Command::Meeting(meeting) => Work::Meeting(meeting),
+        Command::Recording(recording) => Work::Recording(recording),
     };
     let connection = match &reserve {
         Work::Reserve(r) => cli.connection.merged(&r.connection),
         Work::Keep(k) => cli.connection.merged(&k.connection),
         Work::Mcp(m) => cli.connection.merged(&m.connection),
+        Work::Meeting(m) => cli.connection.merged(&m.connection),
+        Work::Recording(r) => cli.connection.merged(&r.connection),
     };
     if connection.as_user.is_some() {
         if connection.emulator {
@@ -80,6 +88,8 @@ pub(crate) async fn run(cli: Cli, offset: time::UtcOffset) -> Result<(), Failure
             Work::Reserve(r) => reserve::run(&session, &r.op).await,
             Work::Keep(k) => keep::run(&session, k).await,
             Work::Mcp(m) => mcp::run(&session, m).await,
+            Work::Meeting(m) => meeting::run(&session, &m.op).await,
+            Work::Recording(r) => recording::run(&session, &r.op).await,
         },
         Err(failure) => Err(failure),
     };
@@ -94,4 +104,6 @@ enum Work {
     Reserve(Box<ReserveCommand>),
     Keep(Box<KeepArgs>),
     Mcp(Box<McpArgs>),
+    Meeting(Box<MeetingCommand>),
+    Recording(Box<RecordingCommand>),
 }

@@ -111,7 +111,12 @@ fn read_only_serves_only_the_reading_tools() {
     names.sort_unstable();
     assert_eq!(
         names,
-        ["active_meeting", "get_reservation", "list_reservations"]
+        [
+            "active_meeting",
+            "get_reservation",
+            "list_reservations",
+            "meeting_report"
+        ]
     );
     // A hidden tool cannot be called either: the answer is an error, not a booking.
     assert!(answers[1].is_null(), "{}", answers[1]);

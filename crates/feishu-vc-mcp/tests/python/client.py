@@ -48,7 +48,7 @@ async def checks(session, leg):
     assert info.serverInfo.name == "feishu-vc" and "dry_run" in info.instructions, info
     tools = {tool.name: tool for tool in (await session.list_tools()).tools}
     expected = {"book_meeting", "get_reservation", "renew_reservation", "update_reservation",
-                "cancel_reservation", "active_meeting", "list_reservations"}
+                "cancel_reservation", "active_meeting", "meeting_report", "list_reservations"}
     assert expected == set(tools), sorted(tools)
     assert tools["get_reservation"].annotations.readOnlyHint is True
     assert tools["active_meeting"].annotations.readOnlyHint is True
@@ -91,6 +91,12 @@ async def checks(session, leg):
     ended = urllib.request.Request(f"{BASE_URL}/_emulator/reserves/{reserve_id}/meeting",
                                    method="DELETE")
     urllib.request.urlopen(ended, timeout=10).close()
+    report = await session.call_tool("meeting_report", {"reserve_id": reserve_id})
+    assert not report.isError, text(report)
+    held = report.structuredContent["meetings"]
+    assert len(held) == 1 and held[0]["meeting_id"] == meeting["id"], held
+    assert [p["id"] for p in held[0]["participants"]] == [OWNER], held
+    assert held[0]["recording"] == "none", held
 
     cancelled = await session.call_tool("cancel_reservation", {"reserve_id": reserve_id})
     assert not cancelled.isError, text(cancelled)

@@ -1,0 +1,224 @@
+//! `feishu-vc reserve report`, `meeting` and `recording` as real processes, against an emulator served in-process on a
+//! free loopback port whose meetings the test drives through its control methods.
+
+use std::time::Duration;
+
+use feishu_vc_emulator::{
+    DEMO_USER_ALICE, DEMO_USER_BOB, DEMO_USER_CAROL, Emulator, LeaveReason, MeetingSpec,
+    ParticipantSpec,
+};
+use serde_json::Value;
+
+use super::{TempDir, code, command, reserve_id, text};
+
+/// The command pointed at `emulator` with its demo credentials in the environment.
+fn runner<'a>(
+    emulator: &'a Emulator,
+    home: &'a TempDir,
+) -> impl Fn(&[&str]) -> std::process::Output + 'a {
+    move |args: &[&str]| {
+        command(home.path())
+            .env("FEISHU_BASE_URL", emulator.base_url())
+            .env("FEISHU_APP_ID", emulator.app_id())
+            .env("FEISHU_APP_SECRET", emulator.app_secret())
+            .args(args)
+            .output()
+            .unwrap()
+    }
+}
+
+/// Books a day-long meeting of Alice's through the command; its id and the answer.
+fn book(run: &impl Fn(&[&str]) -> std::process::Output, topic: &str) -> (String, Value) {
+    let booked = run(&[
+        "reserve",
+        "apply",
+        "--topic",
+        topic,
+        "--end-time",
+        "+1d",
+        "--owner",
+        DEMO_USER_ALICE,
+        "-o",
+        "json",
+    ]);
+    assert_eq!(code(&booked), 0, "{}", text(&booked.stderr));
+    (
+        reserve_id(&booked),
+        serde_json::from_slice(&booked.stdout).unwrap(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn report_shows_who_came_for_how_long_and_the_recording() {
+    let emulator = Emulator::start_default().await.unwrap();
+    let home = TempDir::new("report");
+    let run = runner(&emulator, &home);
+    let (id, _) = book(&run, "Panel");
+
+    emulator
+        .start_meeting(&id, MeetingSpec::new().participant(DEMO_USER_BOB))
+        .await
+        .unwrap();
+    emulator
+        .join_meeting(&id, ParticipantSpec::new(DEMO_USER_CAROL))
+        .await
+        .unwrap();
+    emulator.start_recording(&id, None).await.unwrap();
+    emulator.advance(Duration::from_secs(900)).await.unwrap();
+    emulator
+        .leave_meeting(&id, DEMO_USER_CAROL, LeaveReason::Left)
+        .await
+        .unwrap();
+    emulator.advance(Duration::from_secs(900)).await.unwrap();
+    emulator.end_meeting(&id).await.unwrap();
+    let file = emulator.recording_ready(&id, None).await.unwrap();
+
+    let out = run(&["reserve", "report", &id, "-o", "json"]);
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let meetings = report["meetings"].as_array().unwrap();
+    assert_eq!(meetings.len(), 1, "{report}");
+    assert_eq!(meetings[0]["duration_seconds"], 1800);
+    assert_eq!(meetings[0]["recording"]["status"], "ready");
+    assert_eq!(meetings[0]["recording"]["url"], file.url.as_str());
+    let mut seen: Vec<(String, i64)> = meetings[0]["participants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["user_id"].as_str().unwrap().to_owned(),
+                p["seconds_in_meeting"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    seen.sort();
+    let mut expected = vec![
+        (DEMO_USER_ALICE.to_owned(), 1800),
+        (DEMO_USER_BOB.to_owned(), 1800),
+        (DEMO_USER_CAROL.to_owned(), 900),
+    ];
+    expected.sort();
+    assert_eq!(seen, expected);
+
+    let table = run(&["reserve", "report", &id, "-o", "table"]);
+    assert_eq!(code(&table), 0, "{}", text(&table.stderr));
+    let shown = text(&table.stdout);
+    assert!(
+        shown.contains(&file.url) && shown.contains("15m00s"),
+        "{shown}"
+    );
+
+    // A reservation the ledger does not have is a usage error that names it.
+    let unknown = run(&["reserve", "report", "6911188411932033028"]);
+    assert_eq!(code(&unknown), 2, "{}", text(&unknown.stderr));
+    assert!(text(&unknown.stderr).contains("6911188411932033028"));
+    drop(run);
+    emulator.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn meeting_get_and_list_and_recording_get_read_what_was_held() {
+    let emulator = Emulator::start_default().await.unwrap();
+    let home = TempDir::new("meetings");
+    let run = runner(&emulator, &home);
+    let (id, booked) = book(&run, "Sync");
+    let number = booked["reserve"]["meeting_no"].as_str().unwrap().to_owned();
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        let m = emulator
+            .start_meeting(&id, MeetingSpec::new())
+            .await
+            .unwrap();
+        held.push(m.id.unwrap().as_str().to_owned());
+        emulator.start_recording(&id, None).await.unwrap();
+        emulator.advance(Duration::from_secs(60)).await.unwrap();
+        emulator.end_meeting(&id).await.unwrap();
+    }
+    emulator.recording_ready(&id, None).await.unwrap();
+
+    let from = (emulator.now().unix_seconds() - 3600).to_string();
+    let to = (emulator.now().unix_seconds() + 60).to_string();
+    let listed = run(&[
+        "meeting",
+        "list",
+        "--meeting-no",
+        &number,
+        "--from",
+        &from,
+        "--to",
+        &to,
+        "--page-size",
+        "2",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(code(&listed), 0, "{}", text(&listed.stderr));
+    let ids: Vec<String> = serde_json::from_slice::<Value>(&listed.stdout)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids, held);
+
+    let got = run(&[
+        "meeting",
+        "get",
+        &held[2],
+        "--with-participants",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(code(&got), 0, "{}", text(&got.stderr));
+    let meeting: Value = serde_json::from_slice(&got.stdout).unwrap();
+    assert_eq!(meeting["status"], 3);
+    assert_eq!(meeting["participants"][0]["in_meeting_duration"], "60");
+
+    let recording = run(&["recording", "get", &held[2], "-o", "json"]);
+    assert_eq!(code(&recording), 0, "{}", text(&recording.stderr));
+    assert_eq!(
+        serde_json::from_slice::<Value>(&recording.stdout).unwrap()["duration"],
+        "60000"
+    );
+    // The first meeting's recording never became ready (only the last one's did).
+    let processing = run(&["recording", "get", &held[0]]);
+    assert_eq!(code(&processing), 3, "{}", text(&processing.stderr));
+    assert!(
+        text(&processing.stderr).contains("124002"),
+        "{}",
+        text(&processing.stderr)
+    );
+
+    // Checked before sending: the flag is named, exit 2; a dry run shows the request only.
+    let bad = run(&["meeting", "list", "--meeting-no", "12345", "--from", &from]);
+    assert_eq!(code(&bad), 2, "{}", text(&bad.stderr));
+    assert!(
+        text(&bad.stderr).contains("--meeting-no"),
+        "{}",
+        text(&bad.stderr)
+    );
+    let dry = run(&[
+        "meeting",
+        "list",
+        "--meeting-no",
+        &number,
+        "--from",
+        &from,
+        "--dry-run",
+    ]);
+    assert_eq!(code(&dry), 0, "{}", text(&dry.stderr));
+    assert!(
+        text(&dry.stdout).starts_with("GET "),
+        "{}",
+        text(&dry.stdout)
+    );
+    assert!(
+        text(&dry.stdout).contains("list_by_no"),
+        "{}",
+        text(&dry.stdout)
+    );
+    drop(run);
+    emulator.shutdown().await.unwrap();
+}
