@@ -61,10 +61,11 @@
 //! | `GET /open-apis/vc/v1/meetings/{meeting_id}` | one meeting, in progress or ended (`with_participants`: an ended one lists everyone who was in it, with `first_join_time`, `final_leave_time` and `in_meeting_duration`, status 4); 122002 for an id it does not know |
 //! | `GET /open-apis/vc/v1/meetings/list_by_no` | the meetings of `meeting_no` that started between `start_time` and `end_time` (unix seconds, both included), oldest first, `page_size` (20, at most 50) a page, with `has_more` and an opaque `page_token`; a token it did not give is 121003 |
 //! | `GET /open-apis/vc/v1/meetings/{meeting_id}/recording` | its recording once ready (`url`, `duration` in ms); 124002 while one is being made or generated, 121004 for a meeting never recorded |
+//! | `PATCH /open-apis/vc/v1/meetings/{meeting_id}/recording/start` (`{"timezone"?}`), `.../recording/stop` | the host, with a user token, starts or stops recording the meeting in progress (`recording_started` / `recording_ended` pushed); 122003 for anyone else in the meeting, 122001 when it is not in progress or already (not) recording, 121005 for a tenant token |
+//! | `PATCH /open-apis/vc/v1/meetings/{meeting_id}/recording/set_permission` | the owner, with a user token, once the recording is ready (else 124002; anyone else 121005); the grants are checked, not kept |
 //!
-//! Only meetings of reservations the caller may act on are given (the app and tenant that
-//! booked it, or its owner's user token); recording start, stop and set_permission are not
-//! emulated yet.
+//! Only meetings of reservations the caller may act on are read (the app and tenant that
+//! booked it, or its owner's user token).
 //!
 //! The reserve operations read `user_id_type` (`open_id` by default, `union_id`, `user_id`) and
 //! `with_participants` from the query.

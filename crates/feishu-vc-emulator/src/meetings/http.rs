@@ -6,17 +6,20 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Router;
+use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, Uri};
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, patch};
 use feishu_vc_model::{
-    ApiRequest, GetMeetingRequest, GetRecordingRequest, ListMeetingsByNoRequest, Timestamp,
-    UserIdType,
+    ApiRequest, GetMeetingRequest, GetRecordingRequest, ListMeetingsByNoRequest,
+    SetRecordingPermissionBody, SetRecordingPermissionRequest, StartRecordingBody,
+    StartRecordingRequest, StopRecordingRequest, Timestamp, UserIdType,
 };
 use feishu_vc_validate::{Context, Validate};
 
 use crate::answer::{Failure, first_violation};
+use crate::http::decode::decode;
 use crate::http::envelope::{LogId, log_of, reply};
 use crate::reserves::http::{admit, query_bool};
 use crate::shared::Shared;
@@ -31,6 +34,18 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         .route(
             "/open-apis/vc/v1/meetings/{meeting_id}/recording",
             get(get_recording),
+        )
+        .route(
+            "/open-apis/vc/v1/meetings/{meeting_id}/recording/start",
+            patch(start_recording),
+        )
+        .route(
+            "/open-apis/vc/v1/meetings/{meeting_id}/recording/stop",
+            patch(stop_recording),
+        )
+        .route(
+            "/open-apis/vc/v1/meetings/{meeting_id}/recording/set_permission",
+            patch(set_permission),
         )
 }
 
@@ -144,5 +159,81 @@ async fn get_recording(
         first_violation(request.violations(&Context::new(caller.kind).at(shared.now())))?;
         shared.get_recording(&caller, request.meeting_id.as_str())
     })();
+    reply(outcome, &log_of(log))
+}
+
+/// The body of a PATCH that may come empty (recording.stop sends none; start's is optional).
+fn body_or_default<T: serde::de::DeserializeOwned + serde::Serialize + Default>(
+    bytes: &[u8],
+) -> Result<T, Failure> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        Ok(T::default())
+    } else {
+        decode(bytes)
+    }
+}
+
+async fn start_recording(
+    State(shared): Shr,
+    log: Option<axum::Extension<LogId>>,
+    Path(meeting_id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let outcome = async {
+        let caller = admit(&shared, &headers, StartRecordingRequest::OPERATION.id)?;
+        let body: StartRecordingBody = body_or_default(&body)?;
+        let request = StartRecordingRequest::from_body(meeting_id, body);
+        first_violation(request.violations(&Context::new(caller.kind).at(shared.now())))?;
+        shared
+            .api_start_recording(&caller, request.meeting_id.as_str())
+            .await
+    }
+    .await;
+    reply(outcome, &log_of(log))
+}
+
+async fn stop_recording(
+    State(shared): Shr,
+    log: Option<axum::Extension<LogId>>,
+    Path(meeting_id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let outcome = async {
+        let caller = admit(&shared, &headers, StopRecordingRequest::OPERATION.id)?;
+        let request = StopRecordingRequest::new(meeting_id);
+        first_violation(request.violations(&Context::new(caller.kind).at(shared.now())))?;
+        shared
+            .api_stop_recording(&caller, request.meeting_id.as_str())
+            .await
+    }
+    .await;
+    reply(outcome, &log_of(log))
+}
+
+async fn set_permission(
+    State(shared): Shr,
+    log: Option<axum::Extension<LogId>>,
+    Path(meeting_id): Path<String>,
+    headers: HeaderMap,
+    uri: Uri,
+    body: Bytes,
+) -> Response {
+    let outcome = async {
+        let caller = admit(
+            &shared,
+            &headers,
+            SetRecordingPermissionRequest::OPERATION.id,
+        )?;
+        let kind = user_id_type(&query(&uri)?)?;
+        let body: SetRecordingPermissionBody = decode(&body)?;
+        let request =
+            SetRecordingPermissionRequest::from_body(meeting_id, body).set_user_id_type(kind);
+        first_violation(request.violations(&Context::new(caller.kind).at(shared.now())))?;
+        shared
+            .api_set_recording_permission(&caller, request.meeting_id.as_str())
+            .await
+    }
+    .await;
     reply(outcome, &log_of(log))
 }

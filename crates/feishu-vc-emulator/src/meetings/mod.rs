@@ -3,5 +3,6 @@
 pub(crate) mod events;
 pub(crate) mod http;
 pub(crate) mod lookup;
+pub(crate) mod recording;
 pub(crate) mod rules;
 pub(crate) mod state;

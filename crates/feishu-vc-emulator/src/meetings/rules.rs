@@ -51,7 +51,12 @@ fn with_participant<'m>(
 }
 
 /// Ends a recording under way, if any, and says so.
-fn stop_recording(h: &mut Happened<'_>, m: &mut ActiveMeeting, by: &str, now: i64) -> bool {
+pub(crate) fn stop_recording(
+    h: &mut Happened<'_>,
+    m: &mut ActiveMeeting,
+    by: &str,
+    now: i64,
+) -> bool {
     let Some(since) = m.recording_since.take() else {
         return false;
     };
@@ -80,7 +85,7 @@ impl Shared {
 
     /// Runs one step on a reservation under the state lock, queues the events it produced (so
     /// that they keep the order of the steps), and waits for the change to be persisted.
-    async fn step<T>(
+    pub(crate) async fn step<T>(
         &self,
         reserve_id: &str,
         f: impl FnOnce(&mut Reservation, &mut Happened<'_>, i64) -> Result<T, Error>,

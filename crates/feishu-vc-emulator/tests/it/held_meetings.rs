@@ -211,3 +211,88 @@ async fn unknown_meetings_and_recordings_never_made_are_their_documented_codes()
     let none = client.recordings().get(m.id.unwrap()).await.unwrap_err();
     assert_eq!(none.code(), Some(ErrorCode::DataNotExist));
 }
+
+/// The documented code of a call that must fail.
+fn code<T: std::fmt::Debug>(answer: feishu_vc::Result<T>) -> Option<ErrorCode> {
+    answer.unwrap_err().code()
+}
+
+#[tokio::test]
+async fn the_host_records_with_a_user_token_and_the_owner_shares_it_once_ready() {
+    use feishu_vc::model::{
+        RecordingPermissionLevel, RecordingPermissionObject, RecordingPermissionType,
+        SetRecordingPermissionBody,
+    };
+    let emulator = Emulator::start_default().await.unwrap();
+    let client = client(&emulator);
+    let id = book(&client, &emulator, "Recorded").await;
+    let m = emulator
+        .start_meeting(id.as_str(), MeetingSpec::new().participant(DEMO_USER_BOB))
+        .await
+        .unwrap();
+    let meeting_id = m.id.unwrap();
+    let alice = emulator.mint_user_token(DEMO_USER_ALICE).await.unwrap();
+    let bob = emulator.mint_user_token(DEMO_USER_BOB).await.unwrap();
+    let recordings = client.recordings();
+    let start = |token: &feishu_vc::model::SecretString| {
+        recordings
+            .start(meeting_id.clone())
+            .with_user_access_token(token.expose_secret().to_owned())
+    };
+
+    // Someone in the meeting who does not host it, and the app's own token, are refused.
+    assert_eq!(
+        code(start(&bob).await),
+        Some(ErrorCode::OperatorNotInMeeting)
+    );
+    // The app's own token: refused before sending.
+    let local = recordings.start(meeting_id.clone()).await.unwrap_err();
+    assert!(local.to_string().contains("nothing was sent"), "{local}");
+    let tenant = emulator.mint_tenant_token().await.unwrap();
+    let sent = crate::raw(
+        reqwest::Method::PATCH,
+        format!(
+            "{}/open-apis/vc/v1/meetings/{}/recording/start",
+            emulator.base_url(),
+            meeting_id.as_str()
+        ),
+        Some(tenant.expose_secret()),
+        None,
+    )
+    .await;
+    assert_eq!(sent.body["code"], 121005, "{:?}", sent.body);
+    start(&alice).await.unwrap();
+    assert_eq!(
+        code(start(&alice).await),
+        Some(ErrorCode::MeetingStatusUnexpected)
+    );
+    emulator.advance(Duration::from_secs(120)).await.unwrap();
+    let stop = || {
+        recordings
+            .stop(meeting_id.clone())
+            .with_user_access_token(alice.expose_secret().to_owned())
+    };
+    stop().await.unwrap();
+    assert_eq!(code(stop().await), Some(ErrorCode::MeetingStatusUnexpected));
+
+    let share = |token: &feishu_vc::model::SecretString| {
+        let everyone = SetRecordingPermissionBody::new([RecordingPermissionObject::new(
+            RecordingPermissionLevel::View,
+            RecordingPermissionType::Tenant,
+        )]);
+        recordings
+            .set_permission(meeting_id.clone(), everyone)
+            .with_user_access_token(token.expose_secret().to_owned())
+    };
+    assert_eq!(code(share(&alice).await), Some(ErrorCode::RecordProcessing));
+    emulator.end_meeting(id.as_str()).await.unwrap();
+    let file = emulator.recording_ready(id.as_str(), None).await.unwrap();
+    assert_eq!(file.duration_ms, 120_000);
+    assert_eq!(code(share(&bob).await), Some(ErrorCode::NoPermission));
+    share(&alice).await.unwrap();
+    // A meeting that ended cannot be recorded any more.
+    assert_eq!(
+        code(start(&alice).await),
+        Some(ErrorCode::MeetingStatusUnexpected)
+    );
+}
