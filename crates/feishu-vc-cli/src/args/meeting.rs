@@ -60,4 +60,43 @@ pub(crate) enum Recording {
         /// The meeting id.
         meeting_id: String,
     },
+    /// Start recording a meeting in progress: its host, with a user token (--as-user or
+    /// --user-access-token).
+    Start {
+        /// The meeting id.
+        meeting_id: String,
+        /// The UTC offset in hours (-12 to 12) of the times shown in the recording.
+        #[arg(long, value_name = "HOURS", allow_hyphen_values = true)]
+        timezone: Option<i64>,
+    },
+    /// Stop the recording of a meeting in progress: its host, with a user token.
+    Stop {
+        /// The meeting id.
+        meeting_id: String,
+    },
+    /// Share (or, with --revoke, stop sharing) a ready recording: the meeting's owner, with a
+    /// user token. Name at least one grantee.
+    Permission(PermissionArgs),
+}
+
+/// `recording permission MEETING_ID ...`.
+#[derive(Debug, Args)]
+pub(crate) struct PermissionArgs {
+    /// The meeting id.
+    pub(crate) meeting_id: String,
+    /// A user who may view it (a user id of --user-id-type); repeat for more.
+    #[arg(long = "user", value_name = "ID")]
+    pub(crate) users: Vec<String>,
+    /// A group (open_chat_id) whose members may view it; repeat for more.
+    #[arg(long = "group", value_name = "CHAT_ID")]
+    pub(crate) groups: Vec<String>,
+    /// Everyone in the tenant may view it.
+    #[arg(long)]
+    pub(crate) tenant: bool,
+    /// Anyone on the internet with the link may view it.
+    #[arg(long)]
+    pub(crate) public: bool,
+    /// Take the permission away instead of granting it.
+    #[arg(long)]
+    pub(crate) revoke: bool,
 }

@@ -222,3 +222,123 @@ async fn meeting_get_and_list_and_recording_get_read_what_was_held() {
     drop(run);
     emulator.shutdown().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_host_records_and_the_owner_shares_with_their_user_token() {
+    let emulator = Emulator::start_default().await.unwrap();
+    let home = TempDir::new("recording");
+    let run = runner(&emulator, &home);
+    let (id, _) = book(&run, "Recorded");
+    let meeting = emulator
+        .start_meeting(&id, MeetingSpec::new().participant(DEMO_USER_BOB))
+        .await
+        .unwrap();
+    let meeting_id = meeting.id.unwrap().as_str().to_owned();
+    let alice = emulator.mint_user_token(DEMO_USER_ALICE).await.unwrap();
+    let bob = emulator.mint_user_token(DEMO_USER_BOB).await.unwrap();
+    let as_user = |token: &feishu_vc::model::SecretString, args: &[&str]| {
+        command(home.path())
+            .env("FEISHU_BASE_URL", emulator.base_url())
+            .env("FEISHU_APP_ID", emulator.app_id())
+            .env("FEISHU_APP_SECRET", emulator.app_secret())
+            .env("FEISHU_USER_ACCESS_TOKEN", token.expose_secret())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+
+    // The app's token cannot record: refused before sending.
+    let tenant = run(&["recording", "start", &meeting_id]);
+    assert_eq!(code(&tenant), 2, "{}", text(&tenant.stderr));
+    let not_host = as_user(&bob, &["recording", "start", &meeting_id]);
+    assert_eq!(code(&not_host), 3, "{}", text(&not_host.stderr));
+    assert!(
+        text(&not_host.stderr).contains("122003"),
+        "{}",
+        text(&not_host.stderr)
+    );
+    let dry = as_user(
+        &alice,
+        &[
+            "recording",
+            "start",
+            &meeting_id,
+            "--timezone",
+            "8",
+            "--dry-run",
+        ],
+    );
+    assert_eq!(code(&dry), 0, "{}", text(&dry.stderr));
+    assert!(
+        text(&dry.stdout).starts_with("PATCH "),
+        "{}",
+        text(&dry.stdout)
+    );
+    assert!(
+        text(&dry.stdout).contains("\"timezone\": 8"),
+        "{}",
+        text(&dry.stdout)
+    );
+    let bad_zone = as_user(
+        &alice,
+        &["recording", "start", &meeting_id, "--timezone", "14"],
+    );
+    assert_eq!(code(&bad_zone), 2, "{}", text(&bad_zone.stderr));
+    assert!(
+        text(&bad_zone.stderr).contains("--timezone"),
+        "{}",
+        text(&bad_zone.stderr)
+    );
+
+    let started = as_user(
+        &alice,
+        &["recording", "start", &meeting_id, "--timezone", "8"],
+    );
+    assert_eq!(code(&started), 0, "{}", text(&started.stderr));
+    let again = as_user(&alice, &["recording", "start", &meeting_id]);
+    assert_eq!(code(&again), 3, "{}", text(&again.stderr));
+    assert!(
+        text(&again.stderr).contains("122001"),
+        "{}",
+        text(&again.stderr)
+    );
+    emulator.advance(Duration::from_secs(90)).await.unwrap();
+    let stopped = as_user(&alice, &["recording", "stop", &meeting_id]);
+    assert_eq!(code(&stopped), 0, "{}", text(&stopped.stderr));
+
+    let nobody = as_user(&alice, &["recording", "permission", &meeting_id]);
+    assert_eq!(code(&nobody), 2, "{}", text(&nobody.stderr));
+    let early = as_user(
+        &alice,
+        &["recording", "permission", &meeting_id, "--tenant"],
+    );
+    assert_eq!(code(&early), 3, "{}", text(&early.stderr));
+    assert!(
+        text(&early.stderr).contains("124002"),
+        "{}",
+        text(&early.stderr)
+    );
+    emulator.end_meeting(&id).await.unwrap();
+    let file = emulator.recording_ready(&id, None).await.unwrap();
+    assert_eq!(file.duration_ms, 90_000);
+    let shared = as_user(
+        &alice,
+        &[
+            "recording",
+            "permission",
+            &meeting_id,
+            "--tenant",
+            "--user",
+            DEMO_USER_BOB,
+        ],
+    );
+    assert_eq!(code(&shared), 0, "{}", text(&shared.stderr));
+    let by_bob = as_user(&bob, &["recording", "permission", &meeting_id, "--tenant"]);
+    assert_eq!(code(&by_bob), 3, "{}", text(&by_bob.stderr));
+    for out in [&started, &stopped, &shared, &not_host] {
+        let all = text(&out.stdout) + &text(&out.stderr);
+        assert!(!all.contains(alice.expose_secret()) && !all.contains(bob.expose_secret()));
+    }
+    drop(run);
+    emulator.shutdown().await.unwrap();
+}
