@@ -80,3 +80,39 @@ impl<T: IntEnum> IntEnum for &T {
         T::known_values()
     }
 }
+
+/// A string value an enum does not know (yet). Callers cannot build or destructure one; read it
+/// with the enum's `as_str()`. It re-encodes to the same string.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct UnknownString(pub(crate) String);
+
+impl UnknownString {
+    /// The value as it came.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for UnknownString {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.0)
+    }
+}
+
+/// Implemented by every open string enum of the schema (those answers carry).
+pub trait StrEnum {
+    /// Whether the schema lists this value.
+    fn is_known(&self) -> bool;
+    /// The values the schema lists.
+    fn known_values() -> &'static [&'static str];
+}
+
+impl<T: StrEnum> StrEnum for &T {
+    fn is_known(&self) -> bool {
+        (**self).is_known()
+    }
+
+    fn known_values() -> &'static [&'static str] {
+        T::known_values()
+    }
+}

@@ -21,14 +21,22 @@ impl ErrorCode {
         )
     }
 
-    /// The call was throttled (99991400): wait as the `x-ogw-ratelimit-reset` header says.
+    /// The call was throttled (99991400, or Calendar's 190004, 190005 and 190010): wait as the
+    /// `x-ogw-ratelimit-reset` header says.
     pub fn is_rate_limited(self) -> bool {
-        matches!(self, Self::RateLimited)
+        matches!(
+            self,
+            Self::RateLimited
+                | Self::CalendarMethodRateLimited
+                | Self::CalendarAppRateLimited
+                | Self::CalendarOperationRateLimited
+        )
     }
 
-    /// A server-side fault (121001) that may pass on a retry of an idempotent call.
+    /// A server-side fault (121001, Calendar's 190003) that may pass on a retry of an
+    /// idempotent call.
     pub fn is_server_fault(self) -> bool {
-        matches!(self, Self::InternalError)
+        matches!(self, Self::InternalError | Self::CalendarInternalError)
     }
 }
 

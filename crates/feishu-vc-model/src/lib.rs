@@ -63,7 +63,7 @@ pub mod wire;
 mod generated;
 
 pub use booked::{Booked, IncompleteResponse};
-pub use enums::{IntEnum, ParseEnumError, UnknownValue};
+pub use enums::{IntEnum, ParseEnumError, StrEnum, UnknownString, UnknownValue};
 pub use envelope::ApiResponse;
 pub use generated::*;
 pub use ids::{MeetingId, MeetingNo, ReserveId, UserId};

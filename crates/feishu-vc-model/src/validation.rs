@@ -4,7 +4,7 @@ use std::borrow::Cow;
 
 use validator::ValidationError;
 
-use crate::enums::IntEnum;
+use crate::enums::{IntEnum, StrEnum};
 use crate::wire::WireStr;
 
 /// Whether a value keeps every single-field rule of the schema: the same rules as its
@@ -40,6 +40,16 @@ pub(crate) fn known_value<E: IntEnum>(value: &E) -> Result<(), ValidationError> 
         .iter()
         .map(|(v, name)| format!("{v} ({name})"))
         .collect();
+    Err(ValidationError::new(UNSET)
+        .with_message(Cow::Owned(format!("must be one of {}", listed.join(", ")))))
+}
+
+/// Fails when an open string enum holds a value the schema does not list.
+pub(crate) fn known_str<E: StrEnum>(value: &E) -> Result<(), ValidationError> {
+    if value.is_known() {
+        return Ok(());
+    }
+    let listed: Vec<String> = E::known_values().iter().map(|v| format!("`{v}`")).collect();
     Err(ValidationError::new(UNSET)
         .with_message(Cow::Owned(format!("must be one of {}", listed.join(", ")))))
 }

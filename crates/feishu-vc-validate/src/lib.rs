@@ -30,6 +30,7 @@
 //! `Ok` rather than refusing the request.
 #![deny(missing_docs)]
 
+mod calendar;
 mod context;
 mod flatten;
 mod meetings;

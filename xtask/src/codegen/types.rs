@@ -118,11 +118,18 @@ crate::enums::deserialize_int(deserializer).map(Self::from_value)
     pub(super) fn str_enum(&self, out: &mut String, name: &str, s: &Value) -> Result<(), String> {
         let parts = self.enum_parts(name, s)?;
         let default = s.get("default").and_then(Value::as_str);
+        // An enum that answers carry is open: a value the schema does not list is kept, as for
+        // integer enums, so a new value Lark adds is read rather than refused.
+        let open = self.lenient.contains(name);
         doc(out, description(s));
+        if open {
+            out.push_str("///\n/// An open enum: a value the schema does not list is kept as [`Self::Unknown`] and written back\n/// unchanged.\n");
+        }
         let derive_default = if default.is_some() { ", Default" } else { "" };
+        let copy = if open { "" } else { " Copy," };
         let _ = writeln!(
             out,
-            "#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash{derive_default})]\n#[non_exhaustive]\npub enum {name} {{"
+            "#[derive(Clone,{copy} Debug, PartialEq, Eq, Hash{derive_default})]\n#[non_exhaustive]\npub enum {name} {{"
         );
         let mut strs = Vec::new();
         for (v, var, d) in &parts {
@@ -143,32 +150,72 @@ crate::enums::deserialize_int(deserializer).map(Self::from_value)
             let _ = writeln!(out, "{var},");
             strs.push((v, *var));
         }
+        if open {
+            let _ = writeln!(
+                out,
+                "/// A value this version of feishu-vc does not know; [`{name}::as_str`] gives it.\nUnknown(crate::UnknownString),"
+            );
+        }
         out.push_str("}\n\n");
+        let signature = if open {
+            "fn as_str(&self) -> &str"
+        } else {
+            "const fn as_str(self) -> &'static str"
+        };
         let _ = writeln!(
             out,
-            "impl {name} {{\n/// The value on the wire.\npub const fn as_str(self) -> &'static str {{\nmatch self {{"
+            "impl {name} {{\n/// The value on the wire.\npub {signature} {{\nmatch self {{"
         );
         for (v, var) in &strs {
             let _ = writeln!(out, "Self::{var} => {},", rust_string(v));
         }
+        if open {
+            out.push_str("Self::Unknown(v) => v.as_str(),\n");
+        }
         out.push_str(
-            "}\n}\n\n/// Every value, in schema order.\npub const ALL: &'static [Self] = &[",
+            "}\n}\n\n/// Every value the schema lists, in schema order.\npub const ALL: &'static [Self] = &[",
         );
         for (_, var) in &strs {
             let _ = write!(out, "Self::{var}, ");
         }
-        out.push_str("];\n}\n\n");
+        out.push_str("];\n");
+        if open {
+            let _ = write!(
+                out,
+                "
+/// The variant for a wire value; values the schema does not list are kept.
+pub fn from_wire(value: &str) -> Self {{
+Self::ALL.iter().find(|v| v.as_str() == value).cloned().unwrap_or_else(|| Self::Unknown(crate::UnknownString(value.to_owned())))
+}}
+
+/// Whether the schema lists this value.
+pub fn is_known(&self) -> bool {{ !matches!(self, Self::Unknown(_)) }}
+"
+            );
+        }
+        out.push_str("}\n\n");
         let expected: Vec<String> = strs.iter().map(|(v, _)| format!("`{v}`")).collect();
+        let read = if open {
+            "Ok(Self::from_wire(&value))"
+        } else {
+            "value.parse().map_err(serde::de::Error::custom)"
+        };
+        let iter_find = if open {
+            "Self::ALL.iter().find(|v| v.as_str() == value)"
+        } else {
+            "Self::ALL.iter().copied().find(|v| v.as_str() == value)"
+        };
         let _ = write!(
             out,
             "impl std::fmt::Display for {name} {{
 fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{ f.write_str(self.as_str()) }}
 }}
 
+/// Only the values the schema lists parse (answers are read with every value kept).
 impl std::str::FromStr for {name} {{
 type Err = crate::ParseEnumError;
 fn from_str(value: &str) -> Result<Self, Self::Err> {{
-Self::ALL.iter().copied().find(|v| v.as_str() == value).ok_or_else(|| crate::ParseEnumError::new({ty}, value, {expected}))
+{iter_find}{cloned}.ok_or_else(|| crate::ParseEnumError::new({ty}, value, {expected}))
 }}
 }}
 
@@ -181,14 +228,28 @@ serializer.serialize_str(self.as_str())
 impl<'de> serde::Deserialize<'de> for {name} {{
 fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {{
 let value = String::deserialize(deserializer)?;
-value.parse().map_err(serde::de::Error::custom)
+{read}
 }}
 }}
 
 ",
+            cloned = if open { ".cloned()" } else { "" },
             ty = rust_string(name),
             expected = rust_string(&expected.join(", ")),
         );
+        if open {
+            let list: Vec<String> = strs.iter().map(|(v, _)| rust_string(v)).collect();
+            let _ = write!(
+                out,
+                "impl crate::StrEnum for {name} {{
+fn is_known(&self) -> bool {{ {name}::is_known(self) }}
+fn known_values() -> &'static [&'static str] {{ &[{list}] }}
+}}
+
+",
+                list = list.join(", ")
+            );
+        }
         Ok(())
     }
 
@@ -275,6 +336,14 @@ value.parse().map_err(serde::de::Error::custom)
                     } else if self.is_int_enum(target) && f.ft.item.is_none() {
                         rules.push(format!("custom(function = \"crate::validation::known_value\", code = \"{code}\")"));
                         checks.push(on_value("crate::validation::known_value"));
+                    } else if self.is_str_enum(target)
+                        && self.lenient.contains(target)
+                        && f.ft.item.is_none()
+                    {
+                        rules.push(format!(
+                            "custom(function = \"crate::validation::known_str\", code = \"{code}\")"
+                        ));
+                        checks.push(on_value("crate::validation::known_str"));
                     }
                 }
                 let fn_base = format!("{}_{}", name.to_snake_case(), f.json);

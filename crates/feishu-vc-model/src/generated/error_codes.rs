@@ -102,6 +102,86 @@ pub enum ErrorCode {
     ///
     /// 录制文件正在生成中
     RecordProcessing,
+    /// `190002` invalid parameters in request, HTTP 400: Calendar: invalid request parameters, a missing permission for the resource, or a deleted resource. (Lark's calendar-event-attendee/create page, error code table)
+    ///
+    /// Advice: Check the field names and types, the scopes and that the resource exists; not retryable as is.
+    CalendarInvalidParams,
+    /// `190003` internal service error, HTTP 500: Calendar: internal service error. (Lark's calendar-event-attendee/create page, error code table)
+    ///
+    /// Advice: Retry later; contact Lark support when it persists.
+    CalendarInternalError,
+    /// `190004` method rate limited, HTTP 429: Calendar: the method's rate limit was hit. (Lark's calendar-event-attendee/create page, error code table)
+    ///
+    /// Advice: Retry later at a lower rate.
+    CalendarMethodRateLimited,
+    /// `190005` app rate limited, HTTP 429: Calendar: the app's rate limit was hit. (Lark's calendar-event-attendee/create page, error code table)
+    ///
+    /// Advice: Retry later at a lower rate.
+    CalendarAppRateLimited,
+    /// `190006` wrong unit for app tenant, HTTP 403: Calendar: the app does not belong to the tenant's unit. (Lark's calendar-event-attendee/create page, error code table)
+    ///
+    /// Advice: Check the app id and secret; configuration error.
+    CalendarWrongUnit,
+    /// `190007` app bot_id not found, HTTP 404: Calendar: the app has no bot, so it has no calendar identity of its own (tenant_access_token calls). (Lark's calendar-event-attendee/create page, error code table)
+    ///
+    /// Advice: Enable the app's bot capability in the developer console.
+    CalendarBotNotFound,
+    /// `190010` current operation rate limited, HTTP 429: Calendar: the operation is throttled, usually concurrent contention for a shared resource. (Lark's calendar-event-attendee/create page, error code table)
+    ///
+    /// Advice: Retry later, less often.
+    CalendarOperationRateLimited,
+    /// `191000` calendar not found, HTTP 404: Calendar: no such calendar. (Lark's calendar-event-attendee/create page, error code table)
+    ///
+    /// Advice: Use a calendar id from calendars/primary or a shared calendar.
+    CalendarNotFound,
+    /// `191001` invalid calendar_id, HTTP 400: Calendar: the calendar_id is malformed. (Lark's calendar-event-attendee/create page, error code table)
+    ///
+    /// Advice: Use a calendar id from calendars/primary or a shared calendar.
+    CalendarIdInvalid,
+    /// `191002` no calendar access_role, HTTP 403: Calendar: the identity has no access to the calendar (writer or owner is needed to place events). (Lark's calendar-event-attendee/create page, error code table)
+    ///
+    /// Advice: Share the calendar with the app or user as writer, or use its primary calendar.
+    CalendarNoAccess,
+    /// `191003` calendar is deleted, HTTP 403: Calendar: the calendar was deleted. (Lark's calendar-event-attendee/create page, error code table)
+    ///
+    /// Advice: Use another calendar.
+    CalendarDeleted,
+    /// `191004` invalid calendar type, HTTP 403: Calendar: the calendar's type does not allow this (events live on primary and shared calendars only). (Lark's calendar-event-attendee/create page, error code table)
+    ///
+    /// Advice: Use a primary or shared calendar.
+    CalendarTypeInvalid,
+    /// `193000` invalid event_id, HTTP 400: Calendar: the event_id is malformed. (Lark's calendar-event-attendee/create page, error code table)
+    ///
+    /// Advice: Use the event id events.create answered.
+    EventIdInvalid,
+    /// `193001` event not found, HTTP 404: Calendar: no such event. (Lark's calendar-event-attendee/create page, error code table)
+    ///
+    /// Advice: Use the event id events.create answered; a deleted reservation's event may be gone already.
+    EventNotFound,
+    /// `193002` no permission to operate event, HTTP 403: Calendar: the identity may not change the event (it is not its organizer, or lacks writer on the calendar). (Lark's calendar-event-attendee/create page, error code table)
+    ///
+    /// Advice: Act as the identity that created the event.
+    EventNoPermission,
+    /// `193003` event is deleted, HTTP 403: Calendar: the event was deleted. (Lark's calendar-event-attendee/create page, error code table)
+    ///
+    /// Advice: Nothing to do for a delete: the event is gone already.
+    EventDeleted,
+    /// `194000` attendee not found, HTTP 404: Calendar: an attendee was not found. (Lark's calendar-event-attendee/create page, error code table)
+    ///
+    /// Advice: Check the attendees' ids and their user_id_type.
+    AttendeeNotFound,
+    /// `194002` no permission to create event attendees, HTTP 403: Calendar: the identity may not invite attendees (not the organizer's calendar, or the event does not allow can_invite_others). (Lark's calendar-event-attendee/create page, error code table)
+    ///
+    /// Advice: Add attendees as the event's organizer.
+    AttendeeCreateNoPermission,
+    /// `194004` invalid attendee type, HTTP 400: Calendar: the attendee type is not one of user, chat, resource, third_party. (Lark's calendar-event-attendee/create page, error code table)
+    ///
+    /// Advice: Use a known attendee type.
+    AttendeeTypeInvalid,
+    /// `195100` user is dismiss or not exist in the tenant, HTTP 404: Calendar: the calling identity or a named user left the tenant or does not exist. (Lark's calendar-event-attendee/create page, error code table)
+    ///
+    /// Advice: Use a current user of the tenant.
+    CalendarUserGone,
     /// `99991400` request trigger frequency limit, HTTP 429: Rate limit hit (limits are per API, app and tenant). HTTP 429, or HTTP 400 on some older APIs; the headers x-ogw-ratelimit-limit and x-ogw-ratelimit-reset (seconds to recovery) come with it.
     ///
     /// Advice: Wait x-ogw-ratelimit-reset seconds and retry; retryable.
@@ -181,6 +261,26 @@ impl ErrorCode {
         Self::AssignHostError,
         Self::InvalidPassword,
         Self::RecordProcessing,
+        Self::CalendarInvalidParams,
+        Self::CalendarInternalError,
+        Self::CalendarMethodRateLimited,
+        Self::CalendarAppRateLimited,
+        Self::CalendarWrongUnit,
+        Self::CalendarBotNotFound,
+        Self::CalendarOperationRateLimited,
+        Self::CalendarNotFound,
+        Self::CalendarIdInvalid,
+        Self::CalendarNoAccess,
+        Self::CalendarDeleted,
+        Self::CalendarTypeInvalid,
+        Self::EventIdInvalid,
+        Self::EventNotFound,
+        Self::EventNoPermission,
+        Self::EventDeleted,
+        Self::AttendeeNotFound,
+        Self::AttendeeCreateNoPermission,
+        Self::AttendeeTypeInvalid,
+        Self::CalendarUserGone,
         Self::RateLimited,
         Self::AppCredentialsInvalid,
         Self::AuthorizationMissing,
@@ -216,6 +316,26 @@ impl ErrorCode {
             Self::AssignHostError => 123004,
             Self::InvalidPassword => 123006,
             Self::RecordProcessing => 124002,
+            Self::CalendarInvalidParams => 190002,
+            Self::CalendarInternalError => 190003,
+            Self::CalendarMethodRateLimited => 190004,
+            Self::CalendarAppRateLimited => 190005,
+            Self::CalendarWrongUnit => 190006,
+            Self::CalendarBotNotFound => 190007,
+            Self::CalendarOperationRateLimited => 190010,
+            Self::CalendarNotFound => 191000,
+            Self::CalendarIdInvalid => 191001,
+            Self::CalendarNoAccess => 191002,
+            Self::CalendarDeleted => 191003,
+            Self::CalendarTypeInvalid => 191004,
+            Self::EventIdInvalid => 193000,
+            Self::EventNotFound => 193001,
+            Self::EventNoPermission => 193002,
+            Self::EventDeleted => 193003,
+            Self::AttendeeNotFound => 194000,
+            Self::AttendeeCreateNoPermission => 194002,
+            Self::AttendeeTypeInvalid => 194004,
+            Self::CalendarUserGone => 195100,
             Self::RateLimited => 99991400,
             Self::AppCredentialsInvalid => 99991543,
             Self::AuthorizationMissing => 99991661,
@@ -253,6 +373,26 @@ impl ErrorCode {
             123004 => Self::AssignHostError,
             123006 => Self::InvalidPassword,
             124002 => Self::RecordProcessing,
+            190002 => Self::CalendarInvalidParams,
+            190003 => Self::CalendarInternalError,
+            190004 => Self::CalendarMethodRateLimited,
+            190005 => Self::CalendarAppRateLimited,
+            190006 => Self::CalendarWrongUnit,
+            190007 => Self::CalendarBotNotFound,
+            190010 => Self::CalendarOperationRateLimited,
+            191000 => Self::CalendarNotFound,
+            191001 => Self::CalendarIdInvalid,
+            191002 => Self::CalendarNoAccess,
+            191003 => Self::CalendarDeleted,
+            191004 => Self::CalendarTypeInvalid,
+            193000 => Self::EventIdInvalid,
+            193001 => Self::EventNotFound,
+            193002 => Self::EventNoPermission,
+            193003 => Self::EventDeleted,
+            194000 => Self::AttendeeNotFound,
+            194002 => Self::AttendeeCreateNoPermission,
+            194004 => Self::AttendeeTypeInvalid,
+            195100 => Self::CalendarUserGone,
             99991400 => Self::RateLimited,
             99991543 => Self::AppCredentialsInvalid,
             99991661 => Self::AuthorizationMissing,
@@ -286,6 +426,28 @@ impl ErrorCode {
             Self::AssignHostError => Some("assign host error"),
             Self::InvalidPassword => Some("invalid password"),
             Self::RecordProcessing => Some("record processing"),
+            Self::CalendarInvalidParams => Some("invalid parameters in request"),
+            Self::CalendarInternalError => Some("internal service error"),
+            Self::CalendarMethodRateLimited => Some("method rate limited"),
+            Self::CalendarAppRateLimited => Some("app rate limited"),
+            Self::CalendarWrongUnit => Some("wrong unit for app tenant"),
+            Self::CalendarBotNotFound => Some("app bot_id not found"),
+            Self::CalendarOperationRateLimited => Some("current operation rate limited"),
+            Self::CalendarNotFound => Some("calendar not found"),
+            Self::CalendarIdInvalid => Some("invalid calendar_id"),
+            Self::CalendarNoAccess => Some("no calendar access_role"),
+            Self::CalendarDeleted => Some("calendar is deleted"),
+            Self::CalendarTypeInvalid => Some("invalid calendar type"),
+            Self::EventIdInvalid => Some("invalid event_id"),
+            Self::EventNotFound => Some("event not found"),
+            Self::EventNoPermission => Some("no permission to operate event"),
+            Self::EventDeleted => Some("event is deleted"),
+            Self::AttendeeNotFound => Some("attendee not found"),
+            Self::AttendeeCreateNoPermission => {
+                Some("no permission to create event attendees")
+            }
+            Self::AttendeeTypeInvalid => Some("invalid attendee type"),
+            Self::CalendarUserGone => Some("user is dismiss or not exist in the tenant"),
             Self::RateLimited => Some("request trigger frequency limit"),
             Self::IncorrectDomain => Some("Incorrect domain name"),
             _ => None,
@@ -307,6 +469,26 @@ impl ErrorCode {
             Self::AssignHostError => Some(400),
             Self::InvalidPassword => Some(400),
             Self::RecordProcessing => Some(400),
+            Self::CalendarInvalidParams => Some(400),
+            Self::CalendarInternalError => Some(500),
+            Self::CalendarMethodRateLimited => Some(429),
+            Self::CalendarAppRateLimited => Some(429),
+            Self::CalendarWrongUnit => Some(403),
+            Self::CalendarBotNotFound => Some(404),
+            Self::CalendarOperationRateLimited => Some(429),
+            Self::CalendarNotFound => Some(404),
+            Self::CalendarIdInvalid => Some(400),
+            Self::CalendarNoAccess => Some(403),
+            Self::CalendarDeleted => Some(403),
+            Self::CalendarTypeInvalid => Some(403),
+            Self::EventIdInvalid => Some(400),
+            Self::EventNotFound => Some(404),
+            Self::EventNoPermission => Some(403),
+            Self::EventDeleted => Some(403),
+            Self::AttendeeNotFound => Some(404),
+            Self::AttendeeCreateNoPermission => Some(403),
+            Self::AttendeeTypeInvalid => Some(400),
+            Self::CalendarUserGone => Some(404),
             Self::RateLimited => Some(429),
             _ => None,
         }
@@ -350,6 +532,106 @@ impl ErrorCode {
             Self::InvalidPassword => Some("Invalid password."),
             Self::RecordProcessing => {
                 Some("The recording file is still being generated.")
+            }
+            Self::CalendarInvalidParams => {
+                Some(
+                    "Calendar: invalid request parameters, a missing permission for the resource, or a deleted resource. (Lark's calendar-event-attendee/create page, error code table)",
+                )
+            }
+            Self::CalendarInternalError => {
+                Some(
+                    "Calendar: internal service error. (Lark's calendar-event-attendee/create page, error code table)",
+                )
+            }
+            Self::CalendarMethodRateLimited => {
+                Some(
+                    "Calendar: the method's rate limit was hit. (Lark's calendar-event-attendee/create page, error code table)",
+                )
+            }
+            Self::CalendarAppRateLimited => {
+                Some(
+                    "Calendar: the app's rate limit was hit. (Lark's calendar-event-attendee/create page, error code table)",
+                )
+            }
+            Self::CalendarWrongUnit => {
+                Some(
+                    "Calendar: the app does not belong to the tenant's unit. (Lark's calendar-event-attendee/create page, error code table)",
+                )
+            }
+            Self::CalendarBotNotFound => {
+                Some(
+                    "Calendar: the app has no bot, so it has no calendar identity of its own (tenant_access_token calls). (Lark's calendar-event-attendee/create page, error code table)",
+                )
+            }
+            Self::CalendarOperationRateLimited => {
+                Some(
+                    "Calendar: the operation is throttled, usually concurrent contention for a shared resource. (Lark's calendar-event-attendee/create page, error code table)",
+                )
+            }
+            Self::CalendarNotFound => {
+                Some(
+                    "Calendar: no such calendar. (Lark's calendar-event-attendee/create page, error code table)",
+                )
+            }
+            Self::CalendarIdInvalid => {
+                Some(
+                    "Calendar: the calendar_id is malformed. (Lark's calendar-event-attendee/create page, error code table)",
+                )
+            }
+            Self::CalendarNoAccess => {
+                Some(
+                    "Calendar: the identity has no access to the calendar (writer or owner is needed to place events). (Lark's calendar-event-attendee/create page, error code table)",
+                )
+            }
+            Self::CalendarDeleted => {
+                Some(
+                    "Calendar: the calendar was deleted. (Lark's calendar-event-attendee/create page, error code table)",
+                )
+            }
+            Self::CalendarTypeInvalid => {
+                Some(
+                    "Calendar: the calendar's type does not allow this (events live on primary and shared calendars only). (Lark's calendar-event-attendee/create page, error code table)",
+                )
+            }
+            Self::EventIdInvalid => {
+                Some(
+                    "Calendar: the event_id is malformed. (Lark's calendar-event-attendee/create page, error code table)",
+                )
+            }
+            Self::EventNotFound => {
+                Some(
+                    "Calendar: no such event. (Lark's calendar-event-attendee/create page, error code table)",
+                )
+            }
+            Self::EventNoPermission => {
+                Some(
+                    "Calendar: the identity may not change the event (it is not its organizer, or lacks writer on the calendar). (Lark's calendar-event-attendee/create page, error code table)",
+                )
+            }
+            Self::EventDeleted => {
+                Some(
+                    "Calendar: the event was deleted. (Lark's calendar-event-attendee/create page, error code table)",
+                )
+            }
+            Self::AttendeeNotFound => {
+                Some(
+                    "Calendar: an attendee was not found. (Lark's calendar-event-attendee/create page, error code table)",
+                )
+            }
+            Self::AttendeeCreateNoPermission => {
+                Some(
+                    "Calendar: the identity may not invite attendees (not the organizer's calendar, or the event does not allow can_invite_others). (Lark's calendar-event-attendee/create page, error code table)",
+                )
+            }
+            Self::AttendeeTypeInvalid => {
+                Some(
+                    "Calendar: the attendee type is not one of user, chat, resource, third_party. (Lark's calendar-event-attendee/create page, error code table)",
+                )
+            }
+            Self::CalendarUserGone => {
+                Some(
+                    "Calendar: the calling identity or a named user left the tenant or does not exist. (Lark's calendar-event-attendee/create page, error code table)",
+                )
             }
             Self::RateLimited => {
                 Some(
@@ -476,6 +758,56 @@ impl ErrorCode {
                     "Wait for vc.meeting.recording_ready_v1, then read the recording again.\n\n录制文件正在生成中",
                 )
             }
+            Self::CalendarInvalidParams => {
+                Some(
+                    "Check the field names and types, the scopes and that the resource exists; not retryable as is.",
+                )
+            }
+            Self::CalendarInternalError => {
+                Some("Retry later; contact Lark support when it persists.")
+            }
+            Self::CalendarMethodRateLimited => Some("Retry later at a lower rate."),
+            Self::CalendarAppRateLimited => Some("Retry later at a lower rate."),
+            Self::CalendarWrongUnit => {
+                Some("Check the app id and secret; configuration error.")
+            }
+            Self::CalendarBotNotFound => {
+                Some("Enable the app's bot capability in the developer console.")
+            }
+            Self::CalendarOperationRateLimited => Some("Retry later, less often."),
+            Self::CalendarNotFound => {
+                Some("Use a calendar id from calendars/primary or a shared calendar.")
+            }
+            Self::CalendarIdInvalid => {
+                Some("Use a calendar id from calendars/primary or a shared calendar.")
+            }
+            Self::CalendarNoAccess => {
+                Some(
+                    "Share the calendar with the app or user as writer, or use its primary calendar.",
+                )
+            }
+            Self::CalendarDeleted => Some("Use another calendar."),
+            Self::CalendarTypeInvalid => Some("Use a primary or shared calendar."),
+            Self::EventIdInvalid => Some("Use the event id events.create answered."),
+            Self::EventNotFound => {
+                Some(
+                    "Use the event id events.create answered; a deleted reservation's event may be gone already.",
+                )
+            }
+            Self::EventNoPermission => {
+                Some("Act as the identity that created the event.")
+            }
+            Self::EventDeleted => {
+                Some("Nothing to do for a delete: the event is gone already.")
+            }
+            Self::AttendeeNotFound => {
+                Some("Check the attendees' ids and their user_id_type.")
+            }
+            Self::AttendeeCreateNoPermission => {
+                Some("Add attendees as the event's organizer.")
+            }
+            Self::AttendeeTypeInvalid => Some("Use a known attendee type."),
+            Self::CalendarUserGone => Some("Use a current user of the tenant."),
             Self::RateLimited => {
                 Some("Wait x-ogw-ratelimit-reset seconds and retry; retryable.")
             }

@@ -113,6 +113,455 @@ impl crate::ApiRequest for ApplyReserveRequest {
         })
     }
 }
+/// The `create_calendar_event` operation: `POST /open-apis/calendar/v4/calendars/{calendar_id}/events`.
+pub const CREATE_CALENDAR_EVENT: crate::Operation = crate::Operation {
+    id: "create_calendar_event",
+    method: crate::Method::Post,
+    path_template: "/open-apis/calendar/v4/calendars/{calendar_id}/events",
+    token_kinds: &[crate::TokenKind::Tenant, crate::TokenKind::User],
+    scopes: &["calendar:calendar", "calendar:calendar.event:create"],
+    rate_limit: Some(crate::RateLimit {
+        per_second: 50,
+        per_minute: 1000,
+    }),
+    error_codes: &[
+        crate::ErrorCode::CalendarInvalidParams,
+        crate::ErrorCode::CalendarInternalError,
+        crate::ErrorCode::CalendarMethodRateLimited,
+        crate::ErrorCode::CalendarAppRateLimited,
+        crate::ErrorCode::CalendarWrongUnit,
+        crate::ErrorCode::CalendarBotNotFound,
+        crate::ErrorCode::CalendarOperationRateLimited,
+        crate::ErrorCode::CalendarNotFound,
+        crate::ErrorCode::CalendarIdInvalid,
+        crate::ErrorCode::CalendarNoAccess,
+        crate::ErrorCode::CalendarDeleted,
+        crate::ErrorCode::CalendarTypeInvalid,
+        crate::ErrorCode::EventIdInvalid,
+        crate::ErrorCode::EventNotFound,
+        crate::ErrorCode::EventNoPermission,
+        crate::ErrorCode::EventDeleted,
+        crate::ErrorCode::CalendarUserGone,
+        crate::ErrorCode::RateLimited,
+        crate::ErrorCode::AuthorizationMissing,
+        crate::ErrorCode::AccessTokenInvalid,
+        crate::ErrorCode::AppAccessTokenInvalid,
+        crate::ErrorCode::AccessTokenFormatError,
+        crate::ErrorCode::UserAccessTokenInvalid,
+        crate::ErrorCode::AppScopeNotGranted,
+        crate::ErrorCode::TokenScopeMissing,
+        crate::ErrorCode::UserScopeNotGranted,
+    ],
+    enveloped: true,
+};
+/// The response of `POST /open-apis/calendar/v4/calendars/{calendar_id}/events`: the envelope around [`CreateCalendarEventData`].
+pub type CreateCalendarEventResponse = crate::ApiResponse<CreateCalendarEventData>;
+/// The request of `POST /open-apis/calendar/v4/calendars/{calendar_id}/events`: Create an event.
+///
+/// Creates an event on a calendar as the calling identity, which needs writer or owner on it; the calendar must be primary or shared. It adds no attendees (attendees.create does). With idempotency_key, a repeated create answers the event the first one made. A tenant_access_token needs the app's bot capability. Scope calendar:calendar or calendar:calendar.event:create (secondary sources; the create page is not in the stored copies); the rate limit of its siblings is 1000 requests/minute and 50/second. Sources: Go SDK service/calendar/v4 (CalendarEvent.Create), Lark's calendar-event/create page, shared/reference/after-meeting.md section 6.
+///
+/// 该接口用于以当前身份（应用 / 用户）在日历上创建一个日程
+///
+/// Build it with [`CreateCalendarEventRequest::new`]; send it with `feishu-vc`, or turn it into method, path, query and
+/// body with [`crate::ApiRequest::to_http`].
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct CreateCalendarEventRequest {
+    /// Calendar ID: from calendars/primary, or a shared calendar's id. Must not be empty.
+    ///
+    /// 日历ID
+    ///
+    /// Path parameter.
+    pub calendar_id: String,
+    /// Makes a retried create return the event the first call made instead of a second one; unique per app and calendar. feishu-vc derives it from the reservation id.
+    ///
+    /// 创建日程的幂等key，该字段用于区分不同请求，一个应用和一个日历只允许创建一个相同的key
+    ///
+    /// Query parameter.
+    pub idempotency_key: Option<String>,
+    /// Type of the user IDs used in this call; open_id by default. It decides how owner_id, assign_host_list\[\].id, check_list (check_field 1), callee.id, reserve_user_id and user ids in meetings are read. user_id needs the scope contact:user.employee_id:readonly.
+    ///
+    /// 此次调用中使用的用户ID的类型，默认使用open_id可不填
+    ///
+    /// Query parameter.
+    pub user_id_type: Option<UserIdType>,
+    /// The JSON body.
+    pub body: CreateCalendarEventBody,
+}
+impl CreateCalendarEventRequest {
+    /// A request with the required parameters and body fields set, everything else absent.
+    pub fn new(
+        calendar_id: impl Into<String>,
+        start_time: impl Into<CalendarTimeInfo>,
+        end_time: impl Into<CalendarTimeInfo>,
+    ) -> Self {
+        Self {
+            calendar_id: calendar_id.into(),
+            idempotency_key: None,
+            user_id_type: None,
+            body: CreateCalendarEventBody::new(start_time, end_time),
+        }
+    }
+    /// A request with the required parameters and a body built separately.
+    pub fn from_body(
+        calendar_id: impl Into<String>,
+        body: CreateCalendarEventBody,
+    ) -> Self {
+        Self {
+            calendar_id: calendar_id.into(),
+            idempotency_key: None,
+            user_id_type: None,
+            body,
+        }
+    }
+    /// Sets [`Self::idempotency_key`].
+    pub fn set_idempotency_key(mut self, value: impl Into<String>) -> Self {
+        self.idempotency_key = Some(value.into());
+        self
+    }
+    /// Sets [`Self::user_id_type`].
+    pub fn set_user_id_type(mut self, value: impl Into<UserIdType>) -> Self {
+        self.user_id_type = Some(value.into());
+        self
+    }
+    /// Sets the body's `attendee_ability`.
+    pub fn set_attendee_ability(
+        mut self,
+        value: impl Into<CalendarAttendeeAbility>,
+    ) -> Self {
+        self.body = self.body.set_attendee_ability(value);
+        self
+    }
+    /// Sets the body's `description`.
+    pub fn set_description(mut self, value: impl Into<String>) -> Self {
+        self.body = self.body.set_description(value);
+        self
+    }
+    /// Sets the body's `end_time`.
+    pub fn set_end_time(mut self, value: impl Into<CalendarTimeInfo>) -> Self {
+        self.body = self.body.set_end_time(value);
+        self
+    }
+    /// Sets the body's `free_busy_status`.
+    pub fn set_free_busy_status(
+        mut self,
+        value: impl Into<CalendarFreeBusyStatus>,
+    ) -> Self {
+        self.body = self.body.set_free_busy_status(value);
+        self
+    }
+    /// Sets the body's `need_notification`.
+    pub fn set_need_notification(mut self, value: bool) -> Self {
+        self.body = self.body.set_need_notification(value);
+        self
+    }
+    /// Sets the body's `start_time`.
+    pub fn set_start_time(mut self, value: impl Into<CalendarTimeInfo>) -> Self {
+        self.body = self.body.set_start_time(value);
+        self
+    }
+    /// Sets the body's `summary`.
+    pub fn set_summary(mut self, value: impl Into<String>) -> Self {
+        self.body = self.body.set_summary(value);
+        self
+    }
+    /// Sets the body's `vchat`.
+    pub fn set_vchat(mut self, value: impl Into<CalendarVchat>) -> Self {
+        self.body = self.body.set_vchat(value);
+        self
+    }
+    /// Sets the body's `visibility`.
+    pub fn set_visibility(mut self, value: impl Into<CalendarEventVisibility>) -> Self {
+        self.body = self.body.set_visibility(value);
+        self
+    }
+}
+impl crate::ApiRequest for CreateCalendarEventRequest {
+    type Response = CreateCalendarEventResponse;
+    const OPERATION: &'static crate::Operation = &CREATE_CALENDAR_EVENT;
+    fn to_http(&self) -> Result<crate::HttpRequest, crate::BuildError> {
+        let mut path = String::new();
+        path.push_str("/open-apis/calendar/v4/calendars/");
+        path.push_str(
+            &crate::request::path_parameter("calendar_id", &self.calendar_id)?,
+        );
+        path.push_str("/events");
+        let mut query = Vec::new();
+        if let Some(value) = &self.idempotency_key {
+            query.push(("idempotency_key", value.clone()));
+        }
+        if let Some(value) = &self.user_id_type {
+            query.push(("user_id_type", value.as_str().to_owned()));
+        }
+        Ok(crate::HttpRequest {
+            method: crate::Method::Post,
+            path,
+            query,
+            body: crate::request::json_body(&self.body)?,
+        })
+    }
+}
+/// The `create_calendar_event_attendees` operation: `POST /open-apis/calendar/v4/calendars/{calendar_id}/events/{event_id}/attendees`.
+pub const CREATE_CALENDAR_EVENT_ATTENDEES: crate::Operation = crate::Operation {
+    id: "create_calendar_event_attendees",
+    method: crate::Method::Post,
+    path_template: "/open-apis/calendar/v4/calendars/{calendar_id}/events/{event_id}/attendees",
+    token_kinds: &[crate::TokenKind::Tenant, crate::TokenKind::User],
+    scopes: &["calendar:calendar", "calendar:calendar.event:update"],
+    rate_limit: Some(crate::RateLimit {
+        per_second: 50,
+        per_minute: 1000,
+    }),
+    error_codes: &[
+        crate::ErrorCode::CalendarInvalidParams,
+        crate::ErrorCode::CalendarInternalError,
+        crate::ErrorCode::CalendarMethodRateLimited,
+        crate::ErrorCode::CalendarAppRateLimited,
+        crate::ErrorCode::CalendarWrongUnit,
+        crate::ErrorCode::CalendarBotNotFound,
+        crate::ErrorCode::CalendarOperationRateLimited,
+        crate::ErrorCode::CalendarNotFound,
+        crate::ErrorCode::CalendarIdInvalid,
+        crate::ErrorCode::CalendarNoAccess,
+        crate::ErrorCode::CalendarDeleted,
+        crate::ErrorCode::CalendarTypeInvalid,
+        crate::ErrorCode::EventIdInvalid,
+        crate::ErrorCode::EventNotFound,
+        crate::ErrorCode::EventNoPermission,
+        crate::ErrorCode::EventDeleted,
+        crate::ErrorCode::AttendeeNotFound,
+        crate::ErrorCode::AttendeeCreateNoPermission,
+        crate::ErrorCode::AttendeeTypeInvalid,
+        crate::ErrorCode::CalendarUserGone,
+        crate::ErrorCode::RateLimited,
+        crate::ErrorCode::AuthorizationMissing,
+        crate::ErrorCode::AccessTokenInvalid,
+        crate::ErrorCode::AppAccessTokenInvalid,
+        crate::ErrorCode::AccessTokenFormatError,
+        crate::ErrorCode::UserAccessTokenInvalid,
+        crate::ErrorCode::AppScopeNotGranted,
+        crate::ErrorCode::TokenScopeMissing,
+        crate::ErrorCode::UserScopeNotGranted,
+    ],
+    enveloped: true,
+};
+/// The response of `POST /open-apis/calendar/v4/calendars/{calendar_id}/events/{event_id}/attendees`: the envelope around [`CreateCalendarEventAttendeesData`].
+pub type CreateCalendarEventAttendeesResponse = crate::ApiResponse<
+    CreateCalendarEventAttendeesData,
+>;
+/// The request of `POST /open-apis/calendar/v4/calendars/{calendar_id}/events/{event_id}/attendees`: Add attendees to an event.
+///
+/// Adds attendees (users, groups, meeting rooms, email addresses) to an event as its organizer, or as an attendee when the event allows can_invite_others. New attendees must be of the organizer's tenant; at most 1000 per request, 100 rooms per request and 3000 per event; rooms are booked asynchronously. Answers every attendee of the event. Scope calendar:calendar or calendar:calendar.event:update; 1000 requests/minute and 50/second. Sources: Go SDK service/calendar/v4 (CalendarEventAttendee.Create), Lark's calendar-event-attendee/create page, shared/reference/after-meeting.md section 6.
+///
+/// 批量给日程添加参与人
+///
+/// Build it with [`CreateCalendarEventAttendeesRequest::new`]; send it with `feishu-vc`, or turn it into method, path, query and
+/// body with [`crate::ApiRequest::to_http`].
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct CreateCalendarEventAttendeesRequest {
+    /// Calendar ID: from calendars/primary, or a shared calendar's id. Must not be empty.
+    ///
+    /// 日历ID
+    ///
+    /// Path parameter.
+    pub calendar_id: String,
+    /// Event ID. Must not be empty.
+    ///
+    /// 日程ID
+    ///
+    /// Path parameter.
+    pub event_id: String,
+    /// Type of the user IDs used in this call; open_id by default. It decides how owner_id, assign_host_list\[\].id, check_list (check_field 1), callee.id, reserve_user_id and user ids in meetings are read. user_id needs the scope contact:user.employee_id:readonly.
+    ///
+    /// 此次调用中使用的用户ID的类型，默认使用open_id可不填
+    ///
+    /// Query parameter.
+    pub user_id_type: Option<UserIdType>,
+    /// The JSON body.
+    pub body: CreateCalendarEventAttendeesBody,
+}
+impl CreateCalendarEventAttendeesRequest {
+    /// A request with the required parameters and body fields set, everything else absent.
+    pub fn new<V0: Into<CalendarEventAttendee>>(
+        calendar_id: impl Into<String>,
+        event_id: impl Into<String>,
+        attendees: impl IntoIterator<Item = V0>,
+    ) -> Self {
+        Self {
+            calendar_id: calendar_id.into(),
+            event_id: event_id.into(),
+            user_id_type: None,
+            body: CreateCalendarEventAttendeesBody::new(attendees),
+        }
+    }
+    /// A request with the required parameters and a body built separately.
+    pub fn from_body(
+        calendar_id: impl Into<String>,
+        event_id: impl Into<String>,
+        body: CreateCalendarEventAttendeesBody,
+    ) -> Self {
+        Self {
+            calendar_id: calendar_id.into(),
+            event_id: event_id.into(),
+            user_id_type: None,
+            body,
+        }
+    }
+    /// Sets [`Self::user_id_type`].
+    pub fn set_user_id_type(mut self, value: impl Into<UserIdType>) -> Self {
+        self.user_id_type = Some(value.into());
+        self
+    }
+    /// Sets the body's `attendees`.
+    pub fn set_attendees<I: IntoIterator<Item = V>, V: Into<CalendarEventAttendee>>(
+        mut self,
+        value: I,
+    ) -> Self {
+        self.body = self.body.set_attendees(value);
+        self
+    }
+    /// Sets the body's `need_notification`.
+    pub fn set_need_notification(mut self, value: bool) -> Self {
+        self.body = self.body.set_need_notification(value);
+        self
+    }
+}
+impl crate::ApiRequest for CreateCalendarEventAttendeesRequest {
+    type Response = CreateCalendarEventAttendeesResponse;
+    const OPERATION: &'static crate::Operation = &CREATE_CALENDAR_EVENT_ATTENDEES;
+    fn to_http(&self) -> Result<crate::HttpRequest, crate::BuildError> {
+        let mut path = String::new();
+        path.push_str("/open-apis/calendar/v4/calendars/");
+        path.push_str(
+            &crate::request::path_parameter("calendar_id", &self.calendar_id)?,
+        );
+        path.push_str("/events/");
+        path.push_str(&crate::request::path_parameter("event_id", &self.event_id)?);
+        path.push_str("/attendees");
+        let mut query = Vec::new();
+        if let Some(value) = &self.user_id_type {
+            query.push(("user_id_type", value.as_str().to_owned()));
+        }
+        Ok(crate::HttpRequest {
+            method: crate::Method::Post,
+            path,
+            query,
+            body: crate::request::json_body(&self.body)?,
+        })
+    }
+}
+/// The `delete_calendar_event` operation: `DELETE /open-apis/calendar/v4/calendars/{calendar_id}/events/{event_id}`.
+pub const DELETE_CALENDAR_EVENT: crate::Operation = crate::Operation {
+    id: "delete_calendar_event",
+    method: crate::Method::Delete,
+    path_template: "/open-apis/calendar/v4/calendars/{calendar_id}/events/{event_id}",
+    token_kinds: &[crate::TokenKind::Tenant, crate::TokenKind::User],
+    scopes: &["calendar:calendar", "calendar:calendar.event:delete"],
+    rate_limit: Some(crate::RateLimit {
+        per_second: 50,
+        per_minute: 1000,
+    }),
+    error_codes: &[
+        crate::ErrorCode::CalendarInvalidParams,
+        crate::ErrorCode::CalendarInternalError,
+        crate::ErrorCode::CalendarMethodRateLimited,
+        crate::ErrorCode::CalendarAppRateLimited,
+        crate::ErrorCode::CalendarWrongUnit,
+        crate::ErrorCode::CalendarBotNotFound,
+        crate::ErrorCode::CalendarOperationRateLimited,
+        crate::ErrorCode::CalendarNotFound,
+        crate::ErrorCode::CalendarIdInvalid,
+        crate::ErrorCode::CalendarNoAccess,
+        crate::ErrorCode::CalendarDeleted,
+        crate::ErrorCode::CalendarTypeInvalid,
+        crate::ErrorCode::EventIdInvalid,
+        crate::ErrorCode::EventNotFound,
+        crate::ErrorCode::EventNoPermission,
+        crate::ErrorCode::EventDeleted,
+        crate::ErrorCode::CalendarUserGone,
+        crate::ErrorCode::RateLimited,
+        crate::ErrorCode::AuthorizationMissing,
+        crate::ErrorCode::AccessTokenInvalid,
+        crate::ErrorCode::AppAccessTokenInvalid,
+        crate::ErrorCode::AccessTokenFormatError,
+        crate::ErrorCode::UserAccessTokenInvalid,
+        crate::ErrorCode::AppScopeNotGranted,
+        crate::ErrorCode::TokenScopeMissing,
+        crate::ErrorCode::UserScopeNotGranted,
+    ],
+    enveloped: true,
+};
+/// The response of `DELETE /open-apis/calendar/v4/calendars/{calendar_id}/events/{event_id}`: the envelope around [`DeleteCalendarEventData`].
+pub type DeleteCalendarEventResponse = crate::ApiResponse<DeleteCalendarEventData>;
+/// The request of `DELETE /open-apis/calendar/v4/calendars/{calendar_id}/events/{event_id}`: Delete an event.
+///
+/// Deletes an event as the calling identity, which must be its organizer and have writer or owner on the calendar (primary or shared). need_notification says whether the attendees are told. feishu-vc deletes a placed reservation's event when the reservation is deleted through it. Scope calendar:calendar or calendar:calendar.event:delete; 1000 requests/minute and 50/second (siblings). Returns an empty data object. Sources: Go SDK service/calendar/v4 (CalendarEvent.Delete), Lark's calendar-event/delete page, shared/reference/after-meeting.md section 6.
+///
+/// 该接口用于以当前身份（应用 / 用户）删除日历上的一个日程
+///
+/// Build it with [`DeleteCalendarEventRequest::new`]; send it with `feishu-vc`, or turn it into method, path, query and
+/// body with [`crate::ApiRequest::to_http`].
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteCalendarEventRequest {
+    /// Calendar ID: from calendars/primary, or a shared calendar's id. Must not be empty.
+    ///
+    /// 日历ID
+    ///
+    /// Path parameter.
+    pub calendar_id: String,
+    /// Event ID. Must not be empty.
+    ///
+    /// 日程ID
+    ///
+    /// Path parameter.
+    pub event_id: String,
+    /// Whether the bot tells the attendees the event was deleted; true by default. Serialized as true / false.
+    ///
+    /// 删除日程是否给日程参与人发送bot通知，默认为true
+    ///
+    /// Query parameter.
+    pub need_notification: Option<bool>,
+}
+impl DeleteCalendarEventRequest {
+    /// A request with the required parameters and body fields set, everything else absent.
+    pub fn new(calendar_id: impl Into<String>, event_id: impl Into<String>) -> Self {
+        Self {
+            calendar_id: calendar_id.into(),
+            event_id: event_id.into(),
+            need_notification: None,
+        }
+    }
+    /// Sets [`Self::need_notification`].
+    pub fn set_need_notification(mut self, value: bool) -> Self {
+        self.need_notification = Some(value);
+        self
+    }
+}
+impl crate::ApiRequest for DeleteCalendarEventRequest {
+    type Response = DeleteCalendarEventResponse;
+    const OPERATION: &'static crate::Operation = &DELETE_CALENDAR_EVENT;
+    fn to_http(&self) -> Result<crate::HttpRequest, crate::BuildError> {
+        let mut path = String::new();
+        path.push_str("/open-apis/calendar/v4/calendars/");
+        path.push_str(
+            &crate::request::path_parameter("calendar_id", &self.calendar_id)?,
+        );
+        path.push_str("/events/");
+        path.push_str(&crate::request::path_parameter("event_id", &self.event_id)?);
+        let mut query = Vec::new();
+        if let Some(value) = &self.need_notification {
+            query.push(("need_notification", value.to_string()));
+        }
+        Ok(crate::HttpRequest {
+            method: crate::Method::Delete,
+            path,
+            query,
+            body: None,
+        })
+    }
+}
 /// The `delete_reserve` operation: `DELETE /open-apis/vc/v1/reserves/{reserve_id}`.
 pub const DELETE_RESERVE: crate::Operation = crate::Operation {
     id: "delete_reserve",
@@ -727,6 +1176,270 @@ impl crate::ApiRequest for ListMeetingsByNoRequest {
         })
     }
 }
+/// The `patch_calendar_event` operation: `PATCH /open-apis/calendar/v4/calendars/{calendar_id}/events/{event_id}`.
+pub const PATCH_CALENDAR_EVENT: crate::Operation = crate::Operation {
+    id: "patch_calendar_event",
+    method: crate::Method::Patch,
+    path_template: "/open-apis/calendar/v4/calendars/{calendar_id}/events/{event_id}",
+    token_kinds: &[crate::TokenKind::Tenant, crate::TokenKind::User],
+    scopes: &["calendar:calendar", "calendar:calendar.event:update"],
+    rate_limit: Some(crate::RateLimit {
+        per_second: 50,
+        per_minute: 1000,
+    }),
+    error_codes: &[
+        crate::ErrorCode::CalendarInvalidParams,
+        crate::ErrorCode::CalendarInternalError,
+        crate::ErrorCode::CalendarMethodRateLimited,
+        crate::ErrorCode::CalendarAppRateLimited,
+        crate::ErrorCode::CalendarWrongUnit,
+        crate::ErrorCode::CalendarBotNotFound,
+        crate::ErrorCode::CalendarOperationRateLimited,
+        crate::ErrorCode::CalendarNotFound,
+        crate::ErrorCode::CalendarIdInvalid,
+        crate::ErrorCode::CalendarNoAccess,
+        crate::ErrorCode::CalendarDeleted,
+        crate::ErrorCode::CalendarTypeInvalid,
+        crate::ErrorCode::EventIdInvalid,
+        crate::ErrorCode::EventNotFound,
+        crate::ErrorCode::EventNoPermission,
+        crate::ErrorCode::EventDeleted,
+        crate::ErrorCode::CalendarUserGone,
+        crate::ErrorCode::RateLimited,
+        crate::ErrorCode::AuthorizationMissing,
+        crate::ErrorCode::AccessTokenInvalid,
+        crate::ErrorCode::AppAccessTokenInvalid,
+        crate::ErrorCode::AccessTokenFormatError,
+        crate::ErrorCode::UserAccessTokenInvalid,
+        crate::ErrorCode::AppScopeNotGranted,
+        crate::ErrorCode::TokenScopeMissing,
+        crate::ErrorCode::UserScopeNotGranted,
+    ],
+    enveloped: true,
+};
+/// The response of `PATCH /open-apis/calendar/v4/calendars/{calendar_id}/events/{event_id}`: the envelope around [`PatchCalendarEventData`].
+pub type PatchCalendarEventResponse = crate::ApiResponse<PatchCalendarEventData>;
+/// The request of `PATCH /open-apis/calendar/v4/calendars/{calendar_id}/events/{event_id}`: Update an event.
+///
+/// Changes an event's fields as the calling identity (writer or owner on a primary or shared calendar). As the organizer every editable field; as an attendee only visibility, free_busy_status, color and reminders. feishu-vc moves the end of a placed reservation's event with it when the reservation is renewed. Scope calendar:calendar or calendar:calendar.event:update; 1000 requests/minute and 50/second (siblings). Sources: Go SDK service/calendar/v4 (CalendarEvent.Patch), Lark's calendar-event/patch page, shared/reference/after-meeting.md section 6.
+///
+/// 该接口用于以当前身份（应用 / 用户）更新日历上的一个日程
+///
+/// Build it with [`PatchCalendarEventRequest::new`]; send it with `feishu-vc`, or turn it into method, path, query and
+/// body with [`crate::ApiRequest::to_http`].
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct PatchCalendarEventRequest {
+    /// Calendar ID: from calendars/primary, or a shared calendar's id. Must not be empty.
+    ///
+    /// 日历ID
+    ///
+    /// Path parameter.
+    pub calendar_id: String,
+    /// Event ID. Must not be empty.
+    ///
+    /// 日程ID
+    ///
+    /// Path parameter.
+    pub event_id: String,
+    /// Type of the user IDs used in this call; open_id by default. It decides how owner_id, assign_host_list\[\].id, check_list (check_field 1), callee.id, reserve_user_id and user ids in meetings are read. user_id needs the scope contact:user.employee_id:readonly.
+    ///
+    /// 此次调用中使用的用户ID的类型，默认使用open_id可不填
+    ///
+    /// Query parameter.
+    pub user_id_type: Option<UserIdType>,
+    /// The JSON body.
+    pub body: PatchCalendarEventBody,
+}
+impl PatchCalendarEventRequest {
+    /// A request with the required parameters and body fields set, everything else absent.
+    pub fn new(calendar_id: impl Into<String>, event_id: impl Into<String>) -> Self {
+        Self {
+            calendar_id: calendar_id.into(),
+            event_id: event_id.into(),
+            user_id_type: None,
+            body: PatchCalendarEventBody::default(),
+        }
+    }
+    /// A request with the required parameters and a body built separately.
+    pub fn from_body(
+        calendar_id: impl Into<String>,
+        event_id: impl Into<String>,
+        body: PatchCalendarEventBody,
+    ) -> Self {
+        Self {
+            calendar_id: calendar_id.into(),
+            event_id: event_id.into(),
+            user_id_type: None,
+            body,
+        }
+    }
+    /// Sets [`Self::user_id_type`].
+    pub fn set_user_id_type(mut self, value: impl Into<UserIdType>) -> Self {
+        self.user_id_type = Some(value.into());
+        self
+    }
+    /// Sets the body's `attendee_ability`.
+    pub fn set_attendee_ability(
+        mut self,
+        value: impl Into<CalendarAttendeeAbility>,
+    ) -> Self {
+        self.body = self.body.set_attendee_ability(value);
+        self
+    }
+    /// Sets the body's `description`.
+    pub fn set_description(mut self, value: impl Into<String>) -> Self {
+        self.body = self.body.set_description(value);
+        self
+    }
+    /// Sets the body's `end_time`.
+    pub fn set_end_time(mut self, value: impl Into<CalendarTimeInfo>) -> Self {
+        self.body = self.body.set_end_time(value);
+        self
+    }
+    /// Sets the body's `free_busy_status`.
+    pub fn set_free_busy_status(
+        mut self,
+        value: impl Into<CalendarFreeBusyStatus>,
+    ) -> Self {
+        self.body = self.body.set_free_busy_status(value);
+        self
+    }
+    /// Sets the body's `need_notification`.
+    pub fn set_need_notification(mut self, value: bool) -> Self {
+        self.body = self.body.set_need_notification(value);
+        self
+    }
+    /// Sets the body's `start_time`.
+    pub fn set_start_time(mut self, value: impl Into<CalendarTimeInfo>) -> Self {
+        self.body = self.body.set_start_time(value);
+        self
+    }
+    /// Sets the body's `summary`.
+    pub fn set_summary(mut self, value: impl Into<String>) -> Self {
+        self.body = self.body.set_summary(value);
+        self
+    }
+    /// Sets the body's `vchat`.
+    pub fn set_vchat(mut self, value: impl Into<CalendarVchat>) -> Self {
+        self.body = self.body.set_vchat(value);
+        self
+    }
+    /// Sets the body's `visibility`.
+    pub fn set_visibility(mut self, value: impl Into<CalendarEventVisibility>) -> Self {
+        self.body = self.body.set_visibility(value);
+        self
+    }
+}
+impl crate::ApiRequest for PatchCalendarEventRequest {
+    type Response = PatchCalendarEventResponse;
+    const OPERATION: &'static crate::Operation = &PATCH_CALENDAR_EVENT;
+    fn to_http(&self) -> Result<crate::HttpRequest, crate::BuildError> {
+        let mut path = String::new();
+        path.push_str("/open-apis/calendar/v4/calendars/");
+        path.push_str(
+            &crate::request::path_parameter("calendar_id", &self.calendar_id)?,
+        );
+        path.push_str("/events/");
+        path.push_str(&crate::request::path_parameter("event_id", &self.event_id)?);
+        let mut query = Vec::new();
+        if let Some(value) = &self.user_id_type {
+            query.push(("user_id_type", value.as_str().to_owned()));
+        }
+        Ok(crate::HttpRequest {
+            method: crate::Method::Patch,
+            path,
+            query,
+            body: crate::request::json_body(&self.body)?,
+        })
+    }
+}
+/// The `primary_calendar` operation: `POST /open-apis/calendar/v4/calendars/primary`.
+pub const PRIMARY_CALENDAR: crate::Operation = crate::Operation {
+    id: "primary_calendar",
+    method: crate::Method::Post,
+    path_template: "/open-apis/calendar/v4/calendars/primary",
+    token_kinds: &[crate::TokenKind::Tenant, crate::TokenKind::User],
+    scopes: &["calendar:calendar:read", "calendar:calendar:readonly"],
+    rate_limit: Some(crate::RateLimit {
+        per_second: 50,
+        per_minute: 1000,
+    }),
+    error_codes: &[
+        crate::ErrorCode::CalendarInvalidParams,
+        crate::ErrorCode::CalendarInternalError,
+        crate::ErrorCode::CalendarMethodRateLimited,
+        crate::ErrorCode::CalendarAppRateLimited,
+        crate::ErrorCode::CalendarWrongUnit,
+        crate::ErrorCode::CalendarBotNotFound,
+        crate::ErrorCode::CalendarOperationRateLimited,
+        crate::ErrorCode::CalendarNotFound,
+        crate::ErrorCode::CalendarIdInvalid,
+        crate::ErrorCode::CalendarNoAccess,
+        crate::ErrorCode::CalendarDeleted,
+        crate::ErrorCode::CalendarTypeInvalid,
+        crate::ErrorCode::CalendarUserGone,
+        crate::ErrorCode::RateLimited,
+        crate::ErrorCode::AuthorizationMissing,
+        crate::ErrorCode::AccessTokenInvalid,
+        crate::ErrorCode::AppAccessTokenInvalid,
+        crate::ErrorCode::AccessTokenFormatError,
+        crate::ErrorCode::UserAccessTokenInvalid,
+        crate::ErrorCode::AppScopeNotGranted,
+        crate::ErrorCode::TokenScopeMissing,
+        crate::ErrorCode::UserScopeNotGranted,
+    ],
+    enveloped: true,
+};
+/// The response of `POST /open-apis/calendar/v4/calendars/primary`: the envelope around [`PrimaryCalendarData`].
+pub type PrimaryCalendarResponse = crate::ApiResponse<PrimaryCalendarData>;
+/// The request of `POST /open-apis/calendar/v4/calendars/primary`: Get the primary calendar.
+///
+/// Gets the primary calendar of the calling identity: with a tenant_access_token the app's own (its bot's) calendar, which needs the app's bot capability (190007 otherwise) and a user_id_type other than user_id; with a user_access_token the user's. No body. Scope calendar:calendar:read or calendar:calendar:readonly; 1000 requests/minute and 50/second. Sources: Go SDK service/calendar/v4 (Calendar.Primary), Lark's calendar/primary page, shared/reference/after-meeting.md section 6.
+///
+/// 获取当前身份的主日历信息
+///
+/// Build it with [`PrimaryCalendarRequest::new`]; send it with `feishu-vc`, or turn it into method, path, query and
+/// body with [`crate::ApiRequest::to_http`].
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct PrimaryCalendarRequest {
+    /// Type of the user IDs used in this call; open_id by default. It decides how owner_id, assign_host_list\[\].id, check_list (check_field 1), callee.id, reserve_user_id and user ids in meetings are read. user_id needs the scope contact:user.employee_id:readonly.
+    ///
+    /// 此次调用中使用的用户ID的类型，默认使用open_id可不填
+    ///
+    /// Query parameter.
+    pub user_id_type: Option<UserIdType>,
+}
+impl PrimaryCalendarRequest {
+    /// A request with the required parameters and body fields set, everything else absent.
+    pub fn new() -> Self {
+        Self { user_id_type: None }
+    }
+    /// Sets [`Self::user_id_type`].
+    pub fn set_user_id_type(mut self, value: impl Into<UserIdType>) -> Self {
+        self.user_id_type = Some(value.into());
+        self
+    }
+}
+impl crate::ApiRequest for PrimaryCalendarRequest {
+    type Response = PrimaryCalendarResponse;
+    const OPERATION: &'static crate::Operation = &PRIMARY_CALENDAR;
+    fn to_http(&self) -> Result<crate::HttpRequest, crate::BuildError> {
+        let mut path = String::new();
+        path.push_str("/open-apis/calendar/v4/calendars/primary");
+        let mut query = Vec::new();
+        if let Some(value) = &self.user_id_type {
+            query.push(("user_id_type", value.as_str().to_owned()));
+        }
+        Ok(crate::HttpRequest {
+            method: crate::Method::Post,
+            path,
+            query,
+            body: None,
+        })
+    }
+}
 /// The `set_recording_permission` operation: `PATCH /open-apis/vc/v1/meetings/{meeting_id}/recording/set_permission`.
 pub const SET_RECORDING_PERMISSION: crate::Operation = crate::Operation {
     id: "set_recording_permission",
@@ -1225,12 +1938,17 @@ impl crate::ApiRequest for UpdateReserveRequest {
 /// Every operation of the schema.
 pub const OPERATIONS: &[&crate::Operation] = &[
     &APPLY_RESERVE,
+    &CREATE_CALENDAR_EVENT,
+    &CREATE_CALENDAR_EVENT_ATTENDEES,
+    &DELETE_CALENDAR_EVENT,
     &DELETE_RESERVE,
     &GET_ACTIVE_MEETING_RESERVE,
     &GET_MEETING,
     &GET_RECORDING,
     &GET_RESERVE,
     &LIST_MEETINGS_BY_NO,
+    &PATCH_CALENDAR_EVENT,
+    &PRIMARY_CALENDAR,
     &SET_RECORDING_PERMISSION,
     &START_RECORDING,
     &STOP_RECORDING,

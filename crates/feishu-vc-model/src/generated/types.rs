@@ -154,6 +154,1615 @@ impl<'de> serde::Deserialize<'de> for AssignHostUserType {
         crate::enums::deserialize_int(deserializer).map(Self::from_value)
     }
 }
+/// A calendar (Go SDK `Calendar`, Lark's calendar/primary page).
+///
+/// 日历
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct Calendar {
+    /// Calendar ID.
+    ///
+    /// 日历ID
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calendar_id: Option<String>,
+    /// Colour, as an RGB int32.
+    ///
+    /// 日历颜色，颜色RGB值的int32表示
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub color: Option<i64>,
+    /// Calendar description.
+    ///
+    /// 日历描述
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Whether it was deleted.
+    ///
+    /// 对于当前身份，日历是否已经被标记为删除
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_deleted: Option<bool>,
+    /// Whether it belongs to a third-party account.
+    ///
+    /// 当前日历是否是第三方数据
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_third_party: Option<bool>,
+    /// Who may see its events.
+    ///
+    /// 日历公开范围
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permissions: Option<CalendarPermissions>,
+    /// The caller's role on it.
+    ///
+    /// 当前身份对于该日历的访问权限
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<CalendarRole>,
+    /// Calendar title.
+    ///
+    /// 日历标题
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    /// The caller's own name for it.
+    ///
+    /// 日历备注名
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary_alias: Option<String>,
+    /// Calendar type.
+    ///
+    /// 日历类型
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<CalendarType>,
+}
+impl Calendar {
+    /// Sets [`Self::calendar_id`].
+    pub fn set_calendar_id(mut self, value: impl Into<String>) -> Self {
+        self.calendar_id = Some(value.into());
+        self
+    }
+    /// Sets [`Self::color`].
+    pub fn set_color(mut self, value: i64) -> Self {
+        self.color = Some(value);
+        self
+    }
+    /// Sets [`Self::description`].
+    pub fn set_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets [`Self::is_deleted`].
+    pub fn set_is_deleted(mut self, value: bool) -> Self {
+        self.is_deleted = Some(value);
+        self
+    }
+    /// Sets [`Self::is_third_party`].
+    pub fn set_is_third_party(mut self, value: bool) -> Self {
+        self.is_third_party = Some(value);
+        self
+    }
+    /// Sets [`Self::permissions`].
+    pub fn set_permissions(mut self, value: impl Into<CalendarPermissions>) -> Self {
+        self.permissions = Some(value.into());
+        self
+    }
+    /// Sets [`Self::role`].
+    pub fn set_role(mut self, value: impl Into<CalendarRole>) -> Self {
+        self.role = Some(value.into());
+        self
+    }
+    /// Sets [`Self::summary`].
+    pub fn set_summary(mut self, value: impl Into<String>) -> Self {
+        self.summary = Some(value.into());
+        self
+    }
+    /// Sets [`Self::summary_alias`].
+    pub fn set_summary_alias(mut self, value: impl Into<String>) -> Self {
+        self.summary_alias = Some(value.into());
+        self
+    }
+    /// Sets `type`.
+    pub fn set_type(mut self, value: impl Into<CalendarType>) -> Self {
+        self.r#type = Some(value.into());
+        self
+    }
+}
+/// What attendees may do; none by default.
+///
+/// 参与人权限
+///
+/// An open enum: a value the schema does not list is kept as [`Self::Unknown`] and written back
+/// unchanged.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CalendarAttendeeAbility {
+    /// `none`: Attendees can do nothing more.
+    ///
+    /// 无法编辑日程、无法邀请其它参与人、无法查看参与人列表
+    None,
+    /// `can_see_others`: They see the other attendees.
+    ///
+    /// 无法编辑日程、无法邀请其它参与人、可以查看参与人列表
+    CanSeeOthers,
+    /// `can_invite_others`: They invite others.
+    ///
+    /// 无法编辑日程、可以邀请其它参与人、可以查看参与人列表
+    CanInviteOthers,
+    /// `can_modify_event`: They edit the event.
+    ///
+    /// 可以编辑日程、可以邀请其它参与人、可以查看参与人列表
+    CanModifyEvent,
+    /// A value this version of feishu-vc does not know; [`CalendarAttendeeAbility::as_str`] gives it.
+    Unknown(crate::UnknownString),
+}
+impl CalendarAttendeeAbility {
+    /// The value on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::None => "none",
+            Self::CanSeeOthers => "can_see_others",
+            Self::CanInviteOthers => "can_invite_others",
+            Self::CanModifyEvent => "can_modify_event",
+            Self::Unknown(v) => v.as_str(),
+        }
+    }
+    /// Every value the schema lists, in schema order.
+    pub const ALL: &'static [Self] = &[
+        Self::None,
+        Self::CanSeeOthers,
+        Self::CanInviteOthers,
+        Self::CanModifyEvent,
+    ];
+    /// The variant for a wire value; values the schema does not list are kept.
+    pub fn from_wire(value: &str) -> Self {
+        Self::ALL
+            .iter()
+            .find(|v| v.as_str() == value)
+            .cloned()
+            .unwrap_or_else(|| Self::Unknown(crate::UnknownString(value.to_owned())))
+    }
+    /// Whether the schema lists this value.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+impl std::fmt::Display for CalendarAttendeeAbility {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+/// Only the values the schema lists parse (answers are read with every value kept).
+impl std::str::FromStr for CalendarAttendeeAbility {
+    type Err = crate::ParseEnumError;
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .iter()
+            .find(|v| v.as_str() == value)
+            .cloned()
+            .ok_or_else(|| crate::ParseEnumError::new(
+                "CalendarAttendeeAbility",
+                value,
+                "`none`, `can_see_others`, `can_invite_others`, `can_modify_event`",
+            ))
+    }
+}
+impl serde::Serialize for CalendarAttendeeAbility {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for CalendarAttendeeAbility {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = String::deserialize(deserializer)?;
+        Ok(Self::from_wire(&value))
+    }
+}
+impl crate::StrEnum for CalendarAttendeeAbility {
+    fn is_known(&self) -> bool {
+        CalendarAttendeeAbility::is_known(self)
+    }
+    fn known_values() -> &'static [&'static str] {
+        &["none", "can_see_others", "can_invite_others", "can_modify_event"]
+    }
+}
+/// Kind of attendee.
+///
+/// 参与人类型
+///
+/// An open enum: a value the schema does not list is kept as [`Self::Unknown`] and written back
+/// unchanged.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CalendarAttendeeType {
+    /// `user`: A user of the organizer's tenant (user_id).
+    ///
+    /// 用户
+    User,
+    /// `chat`: A group (chat_id).
+    ///
+    /// 群组
+    Chat,
+    /// `resource`: A meeting room (room_id).
+    ///
+    /// 会议室
+    Resource,
+    /// `third_party`: An external email address (third_party_email).
+    ///
+    /// 邮箱
+    ThirdParty,
+    /// A value this version of feishu-vc does not know; [`CalendarAttendeeType::as_str`] gives it.
+    Unknown(crate::UnknownString),
+}
+impl CalendarAttendeeType {
+    /// The value on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::User => "user",
+            Self::Chat => "chat",
+            Self::Resource => "resource",
+            Self::ThirdParty => "third_party",
+            Self::Unknown(v) => v.as_str(),
+        }
+    }
+    /// Every value the schema lists, in schema order.
+    pub const ALL: &'static [Self] = &[
+        Self::User,
+        Self::Chat,
+        Self::Resource,
+        Self::ThirdParty,
+    ];
+    /// The variant for a wire value; values the schema does not list are kept.
+    pub fn from_wire(value: &str) -> Self {
+        Self::ALL
+            .iter()
+            .find(|v| v.as_str() == value)
+            .cloned()
+            .unwrap_or_else(|| Self::Unknown(crate::UnknownString(value.to_owned())))
+    }
+    /// Whether the schema lists this value.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+impl std::fmt::Display for CalendarAttendeeType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+/// Only the values the schema lists parse (answers are read with every value kept).
+impl std::str::FromStr for CalendarAttendeeType {
+    type Err = crate::ParseEnumError;
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .iter()
+            .find(|v| v.as_str() == value)
+            .cloned()
+            .ok_or_else(|| crate::ParseEnumError::new(
+                "CalendarAttendeeType",
+                value,
+                "`user`, `chat`, `resource`, `third_party`",
+            ))
+    }
+}
+impl serde::Serialize for CalendarAttendeeType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for CalendarAttendeeType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = String::deserialize(deserializer)?;
+        Ok(Self::from_wire(&value))
+    }
+}
+impl crate::StrEnum for CalendarAttendeeType {
+    fn is_known(&self) -> bool {
+        CalendarAttendeeType::is_known(self)
+    }
+    fn known_values() -> &'static [&'static str] {
+        &["user", "chat", "resource", "third_party"]
+    }
+}
+/// An event on a calendar, as Calendar answers it (Go SDK `CalendarEvent`). Read leniently: fields this SDK does not model are ignored.
+///
+/// 日程
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct CalendarEvent {
+    /// Link that opens the event in the Feishu client.
+    ///
+    /// 日程的app_link，跳转到具体的某个日程
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_link: Option<String>,
+    /// What attendees may do.
+    ///
+    /// 参与人权限
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attendee_ability: Option<CalendarAttendeeAbility>,
+    /// When it was created (Unix seconds).
+    ///
+    /// 日程的创建时间（秒级时间戳）
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub create_time: Option<crate::Timestamp>,
+    /// Event description (some HTML is accepted).
+    ///
+    /// 日程描述
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Event end.
+    ///
+    /// 日程结束时间
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_time: Option<CalendarTimeInfo>,
+    /// Event ID.
+    ///
+    /// 日程ID
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_id: Option<String>,
+    /// Busy or free.
+    ///
+    /// 日程占用的忙闲状态
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub free_busy_status: Option<CalendarFreeBusyStatus>,
+    /// Whether the bot notifies the attendees of the change; true by default.
+    ///
+    /// 更新日程是否给日程参与人发送bot通知，默认为true
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub need_notification: Option<bool>,
+    /// The organizer's calendar.
+    ///
+    /// 日程组织者日历ID
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organizer_calendar_id: Option<String>,
+    /// Event start.
+    ///
+    /// 日程开始时间
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_time: Option<CalendarTimeInfo>,
+    /// Event status.
+    ///
+    /// 日程状态
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<CalendarEventStatus>,
+    /// Event title.
+    ///
+    /// 日程标题
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    /// The event's video meeting.
+    ///
+    /// 视频会议信息
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vchat: Option<CalendarVchat>,
+    /// Who sees its details.
+    ///
+    /// 日程公开范围
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visibility: Option<CalendarEventVisibility>,
+}
+impl CalendarEvent {
+    /// Sets [`Self::app_link`].
+    pub fn set_app_link(mut self, value: impl Into<String>) -> Self {
+        self.app_link = Some(value.into());
+        self
+    }
+    /// Sets [`Self::attendee_ability`].
+    pub fn set_attendee_ability(
+        mut self,
+        value: impl Into<CalendarAttendeeAbility>,
+    ) -> Self {
+        self.attendee_ability = Some(value.into());
+        self
+    }
+    /// Sets [`Self::create_time`].
+    pub fn set_create_time(mut self, value: impl Into<crate::Timestamp>) -> Self {
+        self.create_time = Some(value.into());
+        self
+    }
+    /// Sets [`Self::description`].
+    pub fn set_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets [`Self::end_time`].
+    pub fn set_end_time(mut self, value: impl Into<CalendarTimeInfo>) -> Self {
+        self.end_time = Some(value.into());
+        self
+    }
+    /// Sets [`Self::event_id`].
+    pub fn set_event_id(mut self, value: impl Into<String>) -> Self {
+        self.event_id = Some(value.into());
+        self
+    }
+    /// Sets [`Self::free_busy_status`].
+    pub fn set_free_busy_status(
+        mut self,
+        value: impl Into<CalendarFreeBusyStatus>,
+    ) -> Self {
+        self.free_busy_status = Some(value.into());
+        self
+    }
+    /// Sets [`Self::need_notification`].
+    pub fn set_need_notification(mut self, value: bool) -> Self {
+        self.need_notification = Some(value);
+        self
+    }
+    /// Sets [`Self::organizer_calendar_id`].
+    pub fn set_organizer_calendar_id(mut self, value: impl Into<String>) -> Self {
+        self.organizer_calendar_id = Some(value.into());
+        self
+    }
+    /// Sets [`Self::start_time`].
+    pub fn set_start_time(mut self, value: impl Into<CalendarTimeInfo>) -> Self {
+        self.start_time = Some(value.into());
+        self
+    }
+    /// Sets [`Self::status`].
+    pub fn set_status(mut self, value: impl Into<CalendarEventStatus>) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+    /// Sets [`Self::summary`].
+    pub fn set_summary(mut self, value: impl Into<String>) -> Self {
+        self.summary = Some(value.into());
+        self
+    }
+    /// Sets [`Self::vchat`].
+    pub fn set_vchat(mut self, value: impl Into<CalendarVchat>) -> Self {
+        self.vchat = Some(value.into());
+        self
+    }
+    /// Sets [`Self::visibility`].
+    pub fn set_visibility(mut self, value: impl Into<CalendarEventVisibility>) -> Self {
+        self.visibility = Some(value.into());
+        self
+    }
+}
+/// An attendee of an event (Go SDK `CalendarEventAttendee`): in a request, type and the id field of that type; in an answer, also its attendee_id and RSVP status.
+///
+/// 日程参与人
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[cfg_attr(feature = "validate", derive(validator::Validate))]
+#[non_exhaustive]
+pub struct CalendarEventAttendee {
+    /// Attendee ID (answers only).
+    ///
+    /// 参与人ID
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attendee_id: Option<String>,
+    /// The group, for type chat.
+    ///
+    /// chat类型参与人的群组chat_id
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chat_id: Option<String>,
+    /// Their name (answers only).
+    ///
+    /// 参与人名称
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// Whether they are outside the tenant (answers only).
+    ///
+    /// 参与人是否为外部参与人
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_external: Option<bool>,
+    /// Whether attending is optional.
+    ///
+    /// 参与人是否为「可选参加」
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_optional: Option<bool>,
+    /// Whether they organise the event (answers only).
+    ///
+    /// 参与人是否为日程组织者
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_organizer: Option<bool>,
+    /// Contact for a meeting room booked by an app identity (requests only).
+    ///
+    /// 如果日程是使用应用身份创建的，在添加会议室的时候，用来指定会议室的联系人
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operate_id: Option<String>,
+    /// The meeting room, for type resource.
+    ///
+    /// resource类型参与人的会议室room_id
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub room_id: Option<String>,
+    /// Their answer (answers only).
+    ///
+    /// 参与人RSVP状态
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "validate",
+        validate(custom(function = "crate::validation::known_str", code = "190002"))
+    )]
+    pub rsvp_status: Option<CalendarRsvpStatus>,
+    /// The email address, for type third_party.
+    ///
+    /// third_party类型参与人的邮箱
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub third_party_email: Option<String>,
+    /// Kind of attendee.
+    ///
+    /// 参与人类型
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "validate",
+        validate(custom(function = "crate::validation::known_str", code = "190002"))
+    )]
+    pub r#type: Option<CalendarAttendeeType>,
+    /// The user, for type user (per user_id_type).
+    ///
+    /// 参与人的用户id
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+}
+impl CalendarEventAttendee {
+    /// Sets [`Self::attendee_id`].
+    pub fn set_attendee_id(mut self, value: impl Into<String>) -> Self {
+        self.attendee_id = Some(value.into());
+        self
+    }
+    /// Sets [`Self::chat_id`].
+    pub fn set_chat_id(mut self, value: impl Into<String>) -> Self {
+        self.chat_id = Some(value.into());
+        self
+    }
+    /// Sets [`Self::display_name`].
+    pub fn set_display_name(mut self, value: impl Into<String>) -> Self {
+        self.display_name = Some(value.into());
+        self
+    }
+    /// Sets [`Self::is_external`].
+    pub fn set_is_external(mut self, value: bool) -> Self {
+        self.is_external = Some(value);
+        self
+    }
+    /// Sets [`Self::is_optional`].
+    pub fn set_is_optional(mut self, value: bool) -> Self {
+        self.is_optional = Some(value);
+        self
+    }
+    /// Sets [`Self::is_organizer`].
+    pub fn set_is_organizer(mut self, value: bool) -> Self {
+        self.is_organizer = Some(value);
+        self
+    }
+    /// Sets [`Self::operate_id`].
+    pub fn set_operate_id(mut self, value: impl Into<String>) -> Self {
+        self.operate_id = Some(value.into());
+        self
+    }
+    /// Sets [`Self::room_id`].
+    pub fn set_room_id(mut self, value: impl Into<String>) -> Self {
+        self.room_id = Some(value.into());
+        self
+    }
+    /// Sets [`Self::rsvp_status`].
+    pub fn set_rsvp_status(mut self, value: impl Into<CalendarRsvpStatus>) -> Self {
+        self.rsvp_status = Some(value.into());
+        self
+    }
+    /// Sets [`Self::third_party_email`].
+    pub fn set_third_party_email(mut self, value: impl Into<String>) -> Self {
+        self.third_party_email = Some(value.into());
+        self
+    }
+    /// Sets `type`.
+    pub fn set_type(mut self, value: impl Into<CalendarAttendeeType>) -> Self {
+        self.r#type = Some(value.into());
+        self
+    }
+    /// Sets [`Self::user_id`].
+    pub fn set_user_id(mut self, value: impl Into<String>) -> Self {
+        self.user_id = Some(value.into());
+        self
+    }
+}
+#[cfg(feature = "validate")]
+impl crate::validation::SchemaValid for CalendarEventAttendee {
+    fn schema_valid(&self) -> bool {
+        self.rsvp_status.as_ref().is_none_or(|v| crate::validation::known_str(v).is_ok())
+            && self
+                .r#type
+                .as_ref()
+                .is_none_or(|v| crate::validation::known_str(v).is_ok())
+    }
+}
+/// The event's status.
+///
+/// 日程状态
+///
+/// An open enum: a value the schema does not list is kept as [`Self::Unknown`] and written back
+/// unchanged.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CalendarEventStatus {
+    /// `tentative`: Not yet confirmed.
+    ///
+    /// 未回应
+    Tentative,
+    /// `confirmed`: Confirmed.
+    ///
+    /// 已确认
+    Confirmed,
+    /// `cancelled`: Cancelled (deleted).
+    ///
+    /// 日程已取消
+    Cancelled,
+    /// A value this version of feishu-vc does not know; [`CalendarEventStatus::as_str`] gives it.
+    Unknown(crate::UnknownString),
+}
+impl CalendarEventStatus {
+    /// The value on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Tentative => "tentative",
+            Self::Confirmed => "confirmed",
+            Self::Cancelled => "cancelled",
+            Self::Unknown(v) => v.as_str(),
+        }
+    }
+    /// Every value the schema lists, in schema order.
+    pub const ALL: &'static [Self] = &[
+        Self::Tentative,
+        Self::Confirmed,
+        Self::Cancelled,
+    ];
+    /// The variant for a wire value; values the schema does not list are kept.
+    pub fn from_wire(value: &str) -> Self {
+        Self::ALL
+            .iter()
+            .find(|v| v.as_str() == value)
+            .cloned()
+            .unwrap_or_else(|| Self::Unknown(crate::UnknownString(value.to_owned())))
+    }
+    /// Whether the schema lists this value.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+impl std::fmt::Display for CalendarEventStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+/// Only the values the schema lists parse (answers are read with every value kept).
+impl std::str::FromStr for CalendarEventStatus {
+    type Err = crate::ParseEnumError;
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .iter()
+            .find(|v| v.as_str() == value)
+            .cloned()
+            .ok_or_else(|| crate::ParseEnumError::new(
+                "CalendarEventStatus",
+                value,
+                "`tentative`, `confirmed`, `cancelled`",
+            ))
+    }
+}
+impl serde::Serialize for CalendarEventStatus {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for CalendarEventStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = String::deserialize(deserializer)?;
+        Ok(Self::from_wire(&value))
+    }
+}
+impl crate::StrEnum for CalendarEventStatus {
+    fn is_known(&self) -> bool {
+        CalendarEventStatus::is_known(self)
+    }
+    fn known_values() -> &'static [&'static str] {
+        &["tentative", "confirmed", "cancelled"]
+    }
+}
+/// Who sees the event's details; default for a new event.
+///
+/// 日程公开范围
+///
+/// An open enum: a value the schema does not list is kept as [`Self::Unknown`] and written back
+/// unchanged.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CalendarEventVisibility {
+    /// `default`: As the calendar's setting says.
+    ///
+    /// 默认权限，跟随日历权限默认设置
+    Default,
+    /// `public`: Details shown to others.
+    ///
+    /// 公开，展示日程详情
+    Public,
+    /// `private`: Only busy shown to others.
+    ///
+    /// 私密，仅自己可见详情
+    Private,
+    /// A value this version of feishu-vc does not know; [`CalendarEventVisibility::as_str`] gives it.
+    Unknown(crate::UnknownString),
+}
+impl CalendarEventVisibility {
+    /// The value on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Default => "default",
+            Self::Public => "public",
+            Self::Private => "private",
+            Self::Unknown(v) => v.as_str(),
+        }
+    }
+    /// Every value the schema lists, in schema order.
+    pub const ALL: &'static [Self] = &[Self::Default, Self::Public, Self::Private];
+    /// The variant for a wire value; values the schema does not list are kept.
+    pub fn from_wire(value: &str) -> Self {
+        Self::ALL
+            .iter()
+            .find(|v| v.as_str() == value)
+            .cloned()
+            .unwrap_or_else(|| Self::Unknown(crate::UnknownString(value.to_owned())))
+    }
+    /// Whether the schema lists this value.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+impl std::fmt::Display for CalendarEventVisibility {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+/// Only the values the schema lists parse (answers are read with every value kept).
+impl std::str::FromStr for CalendarEventVisibility {
+    type Err = crate::ParseEnumError;
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .iter()
+            .find(|v| v.as_str() == value)
+            .cloned()
+            .ok_or_else(|| crate::ParseEnumError::new(
+                "CalendarEventVisibility",
+                value,
+                "`default`, `public`, `private`",
+            ))
+    }
+}
+impl serde::Serialize for CalendarEventVisibility {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for CalendarEventVisibility {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = String::deserialize(deserializer)?;
+        Ok(Self::from_wire(&value))
+    }
+}
+impl crate::StrEnum for CalendarEventVisibility {
+    fn is_known(&self) -> bool {
+        CalendarEventVisibility::is_known(self)
+    }
+    fn known_values() -> &'static [&'static str] {
+        &["default", "public", "private"]
+    }
+}
+/// Busy or free during the event; busy by default.
+///
+/// 日程占用的忙闲状态
+///
+/// An open enum: a value the schema does not list is kept as [`Self::Unknown`] and written back
+/// unchanged.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CalendarFreeBusyStatus {
+    /// `busy`: Busy.
+    ///
+    /// 忙碌
+    Busy,
+    /// `free`: Free.
+    ///
+    /// 空闲
+    Free,
+    /// A value this version of feishu-vc does not know; [`CalendarFreeBusyStatus::as_str`] gives it.
+    Unknown(crate::UnknownString),
+}
+impl CalendarFreeBusyStatus {
+    /// The value on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Busy => "busy",
+            Self::Free => "free",
+            Self::Unknown(v) => v.as_str(),
+        }
+    }
+    /// Every value the schema lists, in schema order.
+    pub const ALL: &'static [Self] = &[Self::Busy, Self::Free];
+    /// The variant for a wire value; values the schema does not list are kept.
+    pub fn from_wire(value: &str) -> Self {
+        Self::ALL
+            .iter()
+            .find(|v| v.as_str() == value)
+            .cloned()
+            .unwrap_or_else(|| Self::Unknown(crate::UnknownString(value.to_owned())))
+    }
+    /// Whether the schema lists this value.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+impl std::fmt::Display for CalendarFreeBusyStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+/// Only the values the schema lists parse (answers are read with every value kept).
+impl std::str::FromStr for CalendarFreeBusyStatus {
+    type Err = crate::ParseEnumError;
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .iter()
+            .find(|v| v.as_str() == value)
+            .cloned()
+            .ok_or_else(|| crate::ParseEnumError::new(
+                "CalendarFreeBusyStatus",
+                value,
+                "`busy`, `free`",
+            ))
+    }
+}
+impl serde::Serialize for CalendarFreeBusyStatus {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for CalendarFreeBusyStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = String::deserialize(deserializer)?;
+        Ok(Self::from_wire(&value))
+    }
+}
+impl crate::StrEnum for CalendarFreeBusyStatus {
+    fn is_known(&self) -> bool {
+        CalendarFreeBusyStatus::is_known(self)
+    }
+    fn known_values() -> &'static [&'static str] {
+        &["busy", "free"]
+    }
+}
+/// Who may see the calendar's events.
+///
+/// 日历公开范围
+///
+/// An open enum: a value the schema does not list is kept as [`Self::Unknown`] and written back
+/// unchanged.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CalendarPermissions {
+    /// `private`: Private.
+    ///
+    /// 私密
+    Private,
+    /// `show_only_free_busy`: Others see free/busy only.
+    ///
+    /// 仅展示忙闲信息
+    ShowOnlyFreeBusy,
+    /// `public`: Others see the events' details.
+    ///
+    /// 他人可查看日程详情
+    Public,
+    /// A value this version of feishu-vc does not know; [`CalendarPermissions::as_str`] gives it.
+    Unknown(crate::UnknownString),
+}
+impl CalendarPermissions {
+    /// The value on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Private => "private",
+            Self::ShowOnlyFreeBusy => "show_only_free_busy",
+            Self::Public => "public",
+            Self::Unknown(v) => v.as_str(),
+        }
+    }
+    /// Every value the schema lists, in schema order.
+    pub const ALL: &'static [Self] = &[
+        Self::Private,
+        Self::ShowOnlyFreeBusy,
+        Self::Public,
+    ];
+    /// The variant for a wire value; values the schema does not list are kept.
+    pub fn from_wire(value: &str) -> Self {
+        Self::ALL
+            .iter()
+            .find(|v| v.as_str() == value)
+            .cloned()
+            .unwrap_or_else(|| Self::Unknown(crate::UnknownString(value.to_owned())))
+    }
+    /// Whether the schema lists this value.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+impl std::fmt::Display for CalendarPermissions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+/// Only the values the schema lists parse (answers are read with every value kept).
+impl std::str::FromStr for CalendarPermissions {
+    type Err = crate::ParseEnumError;
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .iter()
+            .find(|v| v.as_str() == value)
+            .cloned()
+            .ok_or_else(|| crate::ParseEnumError::new(
+                "CalendarPermissions",
+                value,
+                "`private`, `show_only_free_busy`, `public`",
+            ))
+    }
+}
+impl serde::Serialize for CalendarPermissions {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for CalendarPermissions {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = String::deserialize(deserializer)?;
+        Ok(Self::from_wire(&value))
+    }
+}
+impl crate::StrEnum for CalendarPermissions {
+    fn is_known(&self) -> bool {
+        CalendarPermissions::is_known(self)
+    }
+    fn known_values() -> &'static [&'static str] {
+        &["private", "show_only_free_busy", "public"]
+    }
+}
+/// The calling identity's role on the calendar: creating, moving or deleting events needs writer or owner.
+///
+/// 当前身份对于该日历的访问权限
+///
+/// An open enum: a value the schema does not list is kept as [`Self::Unknown`] and written back
+/// unchanged.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CalendarRole {
+    /// `unknown`: Unknown.
+    ///
+    /// 未知权限
+    Unspecified,
+    /// `free_busy_reader`: Sees free/busy only.
+    ///
+    /// 游客，只能看到忙碌/空闲信息
+    FreeBusyReader,
+    /// `reader`: Reads every event.
+    ///
+    /// 订阅者，查看所有日程详情
+    Reader,
+    /// `writer`: Creates and edits events.
+    ///
+    /// 编辑者，创建及修改日程
+    Writer,
+    /// `owner`: Manages the calendar.
+    ///
+    /// 管理员，管理日历及共享设置
+    Owner,
+    /// A value this version of feishu-vc does not know; [`CalendarRole::as_str`] gives it.
+    Unknown(crate::UnknownString),
+}
+impl CalendarRole {
+    /// The value on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Unspecified => "unknown",
+            Self::FreeBusyReader => "free_busy_reader",
+            Self::Reader => "reader",
+            Self::Writer => "writer",
+            Self::Owner => "owner",
+            Self::Unknown(v) => v.as_str(),
+        }
+    }
+    /// Every value the schema lists, in schema order.
+    pub const ALL: &'static [Self] = &[
+        Self::Unspecified,
+        Self::FreeBusyReader,
+        Self::Reader,
+        Self::Writer,
+        Self::Owner,
+    ];
+    /// The variant for a wire value; values the schema does not list are kept.
+    pub fn from_wire(value: &str) -> Self {
+        Self::ALL
+            .iter()
+            .find(|v| v.as_str() == value)
+            .cloned()
+            .unwrap_or_else(|| Self::Unknown(crate::UnknownString(value.to_owned())))
+    }
+    /// Whether the schema lists this value.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+impl std::fmt::Display for CalendarRole {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+/// Only the values the schema lists parse (answers are read with every value kept).
+impl std::str::FromStr for CalendarRole {
+    type Err = crate::ParseEnumError;
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .iter()
+            .find(|v| v.as_str() == value)
+            .cloned()
+            .ok_or_else(|| crate::ParseEnumError::new(
+                "CalendarRole",
+                value,
+                "`unknown`, `free_busy_reader`, `reader`, `writer`, `owner`",
+            ))
+    }
+}
+impl serde::Serialize for CalendarRole {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for CalendarRole {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = String::deserialize(deserializer)?;
+        Ok(Self::from_wire(&value))
+    }
+}
+impl crate::StrEnum for CalendarRole {
+    fn is_known(&self) -> bool {
+        CalendarRole::is_known(self)
+    }
+    fn known_values() -> &'static [&'static str] {
+        &["unknown", "free_busy_reader", "reader", "writer", "owner"]
+    }
+}
+/// An attendee's answer.
+///
+/// 参与人RSVP状态
+///
+/// An open enum: a value the schema does not list is kept as [`Self::Unknown`] and written back
+/// unchanged.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CalendarRsvpStatus {
+    /// `needs_action`: Not answered.
+    ///
+    /// 参与人尚未回复状态，或表示会议室预约中
+    NeedsAction,
+    /// `accept`: Accepted.
+    ///
+    /// 参与人回复接受，或表示会议室预约成功
+    Accept,
+    /// `tentative`: Tentative.
+    ///
+    /// 参与人回复待定
+    Tentative,
+    /// `decline`: Declined.
+    ///
+    /// 参与人回复拒绝，或表示会议室预约失败
+    Decline,
+    /// `removed`: Removed.
+    ///
+    /// 参与人或会议室已经从日程中被移除
+    Removed,
+    /// A value this version of feishu-vc does not know; [`CalendarRsvpStatus::as_str`] gives it.
+    Unknown(crate::UnknownString),
+}
+impl CalendarRsvpStatus {
+    /// The value on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::NeedsAction => "needs_action",
+            Self::Accept => "accept",
+            Self::Tentative => "tentative",
+            Self::Decline => "decline",
+            Self::Removed => "removed",
+            Self::Unknown(v) => v.as_str(),
+        }
+    }
+    /// Every value the schema lists, in schema order.
+    pub const ALL: &'static [Self] = &[
+        Self::NeedsAction,
+        Self::Accept,
+        Self::Tentative,
+        Self::Decline,
+        Self::Removed,
+    ];
+    /// The variant for a wire value; values the schema does not list are kept.
+    pub fn from_wire(value: &str) -> Self {
+        Self::ALL
+            .iter()
+            .find(|v| v.as_str() == value)
+            .cloned()
+            .unwrap_or_else(|| Self::Unknown(crate::UnknownString(value.to_owned())))
+    }
+    /// Whether the schema lists this value.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+impl std::fmt::Display for CalendarRsvpStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+/// Only the values the schema lists parse (answers are read with every value kept).
+impl std::str::FromStr for CalendarRsvpStatus {
+    type Err = crate::ParseEnumError;
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .iter()
+            .find(|v| v.as_str() == value)
+            .cloned()
+            .ok_or_else(|| crate::ParseEnumError::new(
+                "CalendarRsvpStatus",
+                value,
+                "`needs_action`, `accept`, `tentative`, `decline`, `removed`",
+            ))
+    }
+}
+impl serde::Serialize for CalendarRsvpStatus {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for CalendarRsvpStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = String::deserialize(deserializer)?;
+        Ok(Self::from_wire(&value))
+    }
+}
+impl crate::StrEnum for CalendarRsvpStatus {
+    fn is_known(&self) -> bool {
+        CalendarRsvpStatus::is_known(self)
+    }
+    fn known_values() -> &'static [&'static str] {
+        &["needs_action", "accept", "tentative", "decline", "removed"]
+    }
+}
+/// A point in time of an event: a Unix time in seconds (timed events) or a date (all-day events), never both; the time zone defaults to Asia/Shanghai, all-day events are in UTC (Go SDK `TimeInfo`).
+///
+/// 时间信息
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[cfg_attr(feature = "validate", derive(validator::Validate))]
+#[non_exhaustive]
+pub struct CalendarTimeInfo {
+    /// Date of an all-day event (YYYY-MM-DD); not together with timestamp.
+    ///
+    /// 仅全天日程使用该字段，如2018-09-01。需满足 RFC3339 格式。不能与 timestamp 同时指定
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    /// Unix time in seconds.
+    ///
+    /// 秒级时间戳
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<crate::Timestamp>,
+    /// IANA time zone name; Asia/Shanghai when left out.
+    ///
+    /// 时区名称，使用IANA Time Zone Database标准，如Asia/Shanghai
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
+}
+impl CalendarTimeInfo {
+    /// Sets [`Self::date`].
+    pub fn set_date(mut self, value: impl Into<String>) -> Self {
+        self.date = Some(value.into());
+        self
+    }
+    /// Sets [`Self::timestamp`].
+    pub fn set_timestamp(mut self, value: impl Into<crate::Timestamp>) -> Self {
+        self.timestamp = Some(value.into());
+        self
+    }
+    /// Sets [`Self::timezone`].
+    pub fn set_timezone(mut self, value: impl Into<String>) -> Self {
+        self.timezone = Some(value.into());
+        self
+    }
+}
+#[cfg(feature = "validate")]
+impl crate::validation::SchemaValid for CalendarTimeInfo {
+    fn schema_valid(&self) -> bool {
+        true
+    }
+}
+/// Calendar type (Go SDK Calendar.Type, Lark's calendar/primary page). Events can be created on primary and shared calendars only.
+///
+/// 日历类型
+///
+/// An open enum: a value the schema does not list is kept as [`Self::Unknown`] and written back
+/// unchanged.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CalendarType {
+    /// `unknown`: Unknown type.
+    ///
+    /// 未知类型
+    Unspecified,
+    /// `primary`: A user's or an app's primary calendar.
+    ///
+    /// 用户或应用的主日历
+    Primary,
+    /// `shared`: A shared calendar, made by a user or an app.
+    ///
+    /// 由用户或应用创建的共享日历
+    Shared,
+    /// `google`: A Google calendar bound by a user.
+    ///
+    /// 用户绑定的谷歌日历
+    Google,
+    /// `resource`: A meeting room's calendar.
+    ///
+    /// 会议室日历
+    Resource,
+    /// `exchange`: An Exchange calendar bound by a user.
+    ///
+    /// 用户绑定的Exchange日历
+    Exchange,
+    /// A value this version of feishu-vc does not know; [`CalendarType::as_str`] gives it.
+    Unknown(crate::UnknownString),
+}
+impl CalendarType {
+    /// The value on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Unspecified => "unknown",
+            Self::Primary => "primary",
+            Self::Shared => "shared",
+            Self::Google => "google",
+            Self::Resource => "resource",
+            Self::Exchange => "exchange",
+            Self::Unknown(v) => v.as_str(),
+        }
+    }
+    /// Every value the schema lists, in schema order.
+    pub const ALL: &'static [Self] = &[
+        Self::Unspecified,
+        Self::Primary,
+        Self::Shared,
+        Self::Google,
+        Self::Resource,
+        Self::Exchange,
+    ];
+    /// The variant for a wire value; values the schema does not list are kept.
+    pub fn from_wire(value: &str) -> Self {
+        Self::ALL
+            .iter()
+            .find(|v| v.as_str() == value)
+            .cloned()
+            .unwrap_or_else(|| Self::Unknown(crate::UnknownString(value.to_owned())))
+    }
+    /// Whether the schema lists this value.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+impl std::fmt::Display for CalendarType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+/// Only the values the schema lists parse (answers are read with every value kept).
+impl std::str::FromStr for CalendarType {
+    type Err = crate::ParseEnumError;
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .iter()
+            .find(|v| v.as_str() == value)
+            .cloned()
+            .ok_or_else(|| crate::ParseEnumError::new(
+                "CalendarType",
+                value,
+                "`unknown`, `primary`, `shared`, `google`, `resource`, `exchange`",
+            ))
+    }
+}
+impl serde::Serialize for CalendarType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for CalendarType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = String::deserialize(deserializer)?;
+        Ok(Self::from_wire(&value))
+    }
+}
+impl crate::StrEnum for CalendarType {
+    fn is_known(&self) -> bool {
+        CalendarType::is_known(self)
+    }
+    fn known_values() -> &'static [&'static str] {
+        &["unknown", "primary", "shared", "google", "resource", "exchange"]
+    }
+}
+/// The video meeting of an event (Go SDK `Vchat`).
+///
+/// 视频会议信息
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[cfg_attr(feature = "validate", derive(validator::Validate))]
+#[non_exhaustive]
+pub struct CalendarVchat {
+    /// Link text of a third-party meeting; the default text when empty.
+    ///
+    /// 第三方视频会议文案，可以为空，为空展示默认文案
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Icon of a third-party link.
+    ///
+    /// 第三方视频会议icon类型
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "validate",
+        validate(custom(function = "crate::validation::known_str", code = "190002"))
+    )]
+    pub icon_type: Option<CalendarVchatIconType>,
+    /// The meeting's URL.
+    ///
+    /// 视频会议URL
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meeting_url: Option<String>,
+    /// Kind of video meeting.
+    ///
+    /// 视频会议类型
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "validate",
+        validate(custom(function = "crate::validation::known_str", code = "190002"))
+    )]
+    pub vc_type: Option<CalendarVchatType>,
+}
+impl CalendarVchat {
+    /// Sets [`Self::description`].
+    pub fn set_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets [`Self::icon_type`].
+    pub fn set_icon_type(mut self, value: impl Into<CalendarVchatIconType>) -> Self {
+        self.icon_type = Some(value.into());
+        self
+    }
+    /// Sets [`Self::meeting_url`].
+    pub fn set_meeting_url(mut self, value: impl Into<String>) -> Self {
+        self.meeting_url = Some(value.into());
+        self
+    }
+    /// Sets [`Self::vc_type`].
+    pub fn set_vc_type(mut self, value: impl Into<CalendarVchatType>) -> Self {
+        self.vc_type = Some(value.into());
+        self
+    }
+}
+#[cfg(feature = "validate")]
+impl crate::validation::SchemaValid for CalendarVchat {
+    fn schema_valid(&self) -> bool {
+        self.icon_type.as_ref().is_none_or(|v| crate::validation::known_str(v).is_ok())
+            && self
+                .vc_type
+                .as_ref()
+                .is_none_or(|v| crate::validation::known_str(v).is_ok())
+    }
+}
+/// Icon shown with a third-party meeting link.
+///
+/// 第三方视频会议icon类型；可以为空，为空展示默认icon
+///
+/// An open enum: a value the schema does not list is kept as [`Self::Unknown`] and written back
+/// unchanged.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CalendarVchatIconType {
+    /// `vc`: Video meeting icon.
+    ///
+    /// 视频会议类型
+    Vc,
+    /// `live`: Live stream icon.
+    ///
+    /// 直播类型
+    Live,
+    /// `default`: Default icon.
+    ///
+    /// 默认类型
+    Default,
+    /// A value this version of feishu-vc does not know; [`CalendarVchatIconType::as_str`] gives it.
+    Unknown(crate::UnknownString),
+}
+impl CalendarVchatIconType {
+    /// The value on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Vc => "vc",
+            Self::Live => "live",
+            Self::Default => "default",
+            Self::Unknown(v) => v.as_str(),
+        }
+    }
+    /// Every value the schema lists, in schema order.
+    pub const ALL: &'static [Self] = &[Self::Vc, Self::Live, Self::Default];
+    /// The variant for a wire value; values the schema does not list are kept.
+    pub fn from_wire(value: &str) -> Self {
+        Self::ALL
+            .iter()
+            .find(|v| v.as_str() == value)
+            .cloned()
+            .unwrap_or_else(|| Self::Unknown(crate::UnknownString(value.to_owned())))
+    }
+    /// Whether the schema lists this value.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+impl std::fmt::Display for CalendarVchatIconType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+/// Only the values the schema lists parse (answers are read with every value kept).
+impl std::str::FromStr for CalendarVchatIconType {
+    type Err = crate::ParseEnumError;
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .iter()
+            .find(|v| v.as_str() == value)
+            .cloned()
+            .ok_or_else(|| crate::ParseEnumError::new(
+                "CalendarVchatIconType",
+                value,
+                "`vc`, `live`, `default`",
+            ))
+    }
+}
+impl serde::Serialize for CalendarVchatIconType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for CalendarVchatIconType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = String::deserialize(deserializer)?;
+        Ok(Self::from_wire(&value))
+    }
+}
+impl crate::StrEnum for CalendarVchatIconType {
+    fn is_known(&self) -> bool {
+        CalendarVchatIconType::is_known(self)
+    }
+    fn known_values() -> &'static [&'static str] {
+        &["vc", "live", "default"]
+    }
+}
+/// Kind of the event's video meeting. Left empty, Calendar makes a Feishu VC meeting of its own when the first attendee is added (Lark's calendar-event pages, the official MCP tool schema); Node SDK 2026 also knows third_party_meeting.
+///
+/// 视频会议类型
+///
+/// An open enum: a value the schema does not list is kept as [`Self::Unknown`] and written back
+/// unchanged.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CalendarVchatType {
+    /// `vc`: A Feishu video meeting that Calendar creates itself (a second meeting, not the reservation's).
+    ///
+    /// 飞书视频会议，取该类型时，其他字段无效
+    Vc,
+    /// `third_party`: An external link: only icon_type, description and meeting_url count. feishu-vc places a reservation with this kind, its meeting_url the reservation's join URL.
+    ///
+    /// 第三方链接视频会议，取该类型时，icon_type、description、meeting_url字段生效
+    ThirdParty,
+    /// `no_meeting`: No video meeting.
+    ///
+    /// 无视频会议，取该类型时，其他字段无效
+    NoMeeting,
+    /// `lark_live`: A Lark live stream (read only).
+    ///
+    /// 飞书直播，内部类型，飞书客户端使用，API不支持创建，只读
+    LarkLive,
+    /// `unknown`: Unknown (read only).
+    ///
+    /// 未知类型，做兼容使用，飞书客户端使用，API不支持创建，只读
+    Unspecified,
+    /// A value this version of feishu-vc does not know; [`CalendarVchatType::as_str`] gives it.
+    Unknown(crate::UnknownString),
+}
+impl CalendarVchatType {
+    /// The value on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Vc => "vc",
+            Self::ThirdParty => "third_party",
+            Self::NoMeeting => "no_meeting",
+            Self::LarkLive => "lark_live",
+            Self::Unspecified => "unknown",
+            Self::Unknown(v) => v.as_str(),
+        }
+    }
+    /// Every value the schema lists, in schema order.
+    pub const ALL: &'static [Self] = &[
+        Self::Vc,
+        Self::ThirdParty,
+        Self::NoMeeting,
+        Self::LarkLive,
+        Self::Unspecified,
+    ];
+    /// The variant for a wire value; values the schema does not list are kept.
+    pub fn from_wire(value: &str) -> Self {
+        Self::ALL
+            .iter()
+            .find(|v| v.as_str() == value)
+            .cloned()
+            .unwrap_or_else(|| Self::Unknown(crate::UnknownString(value.to_owned())))
+    }
+    /// Whether the schema lists this value.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+impl std::fmt::Display for CalendarVchatType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+/// Only the values the schema lists parse (answers are read with every value kept).
+impl std::str::FromStr for CalendarVchatType {
+    type Err = crate::ParseEnumError;
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .iter()
+            .find(|v| v.as_str() == value)
+            .cloned()
+            .ok_or_else(|| crate::ParseEnumError::new(
+                "CalendarVchatType",
+                value,
+                "`vc`, `third_party`, `no_meeting`, `lark_live`, `unknown`",
+            ))
+    }
+}
+impl serde::Serialize for CalendarVchatType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> serde::Deserialize<'de> for CalendarVchatType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = String::deserialize(deserializer)?;
+        Ok(Self::from_wire(&value))
+    }
+}
+impl crate::StrEnum for CalendarVchatType {
+    fn is_known(&self) -> bool {
+        CalendarVchatType::is_known(self)
+    }
+    fn known_values() -> &'static [&'static str] {
+        &["vc", "third_party", "no_meeting", "lark_live", "unknown"]
+    }
+}
 /// What a permission checker checks; it decides what check_list holds.
 ///
 /// 检查字段类型
@@ -302,6 +1911,286 @@ impl<'de> serde::Deserialize<'de> for CheckMode {
         crate::enums::deserialize_int(deserializer).map(Self::from_value)
     }
 }
+/// Body of attendees.create. Only the organizer (or an attendee when the event allows can_invite_others) may add; new attendees must be of the organizer's tenant; at most 1000 per request and 3000 per event.
+///
+/// 添加日程参与人请求体
+///
+/// Build it with [`CreateCalendarEventAttendeesBody::new`], which takes the required fields.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "validate", derive(validator::Validate))]
+#[cfg_attr(
+    feature = "validate",
+    validate(
+        schema(
+            function = "validate_items_create_calendar_event_attendees_body_attendees",
+            skip_on_field_errors = false
+        )
+    )
+)]
+#[non_exhaustive]
+pub struct CreateCalendarEventAttendeesBody {
+    /// The attendees to add.
+    ///
+    /// 新增参与人列表
+    ///
+    /// Required.
+    #[cfg_attr(feature = "validate", validate(nested))]
+    pub attendees: Vec<CalendarEventAttendee>,
+    /// Whether the bot notifies them; true by default.
+    ///
+    /// 是否给参与人发送bot通知，默认为true
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub need_notification: Option<bool>,
+}
+impl CreateCalendarEventAttendeesBody {
+    /// A value with the required fields (`attendees`) set and every other field absent.
+    pub fn new<V0: Into<CalendarEventAttendee>>(
+        attendees: impl IntoIterator<Item = V0>,
+    ) -> Self {
+        Self {
+            attendees: attendees.into_iter().map(Into::into).collect(),
+            need_notification: None,
+        }
+    }
+    /// Sets [`Self::attendees`].
+    pub fn set_attendees<I: IntoIterator<Item = V>, V: Into<CalendarEventAttendee>>(
+        mut self,
+        value: I,
+    ) -> Self {
+        self.attendees = value.into_iter().map(Into::into).collect();
+        self
+    }
+    /// Sets [`Self::need_notification`].
+    pub fn set_need_notification(mut self, value: bool) -> Self {
+        self.need_notification = Some(value);
+        self
+    }
+}
+#[cfg(feature = "validate")]
+impl crate::validation::SchemaValid for CreateCalendarEventAttendeesBody {
+    fn schema_valid(&self) -> bool {
+        crate::validation::SchemaValid::schema_valid(&self.attendees)
+            && validate_items_create_calendar_event_attendees_body_attendees(self)
+                .is_ok()
+    }
+}
+#[cfg(feature = "validate")]
+fn validate_items_create_calendar_event_attendees_body_attendees(
+    value: &CreateCalendarEventAttendeesBody,
+) -> Result<(), validator::ValidationError> {
+    crate::validation::item_count(
+        Some(value.attendees.as_slice()),
+        "attendees",
+        Some(1),
+        Some(1000),
+        "190002",
+        "from 1 to 1000 attendees per request",
+    )
+}
+/// data of a successful attendees.create response.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct CreateCalendarEventAttendeesData {
+    /// Every attendee of the event now.
+    ///
+    /// 被添加的参与人列表
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attendees: Option<Vec<CalendarEventAttendee>>,
+}
+impl CreateCalendarEventAttendeesData {
+    /// Sets [`Self::attendees`].
+    pub fn set_attendees<I: IntoIterator<Item = V>, V: Into<CalendarEventAttendee>>(
+        mut self,
+        value: I,
+    ) -> Self {
+        self.attendees = Some(value.into_iter().map(Into::into).collect());
+        self
+    }
+}
+/// Body of events.create: what the new event is. start_time and end_time are required; an event placed by feishu-vc carries vchat {vc_type: third_party, meeting_url: the reservation's URL}, never vc or empty, which would make Calendar create a second meeting.
+///
+/// 创建日程请求体
+///
+/// Build it with [`CreateCalendarEventBody::new`], which takes the required fields.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "validate", derive(validator::Validate))]
+#[non_exhaustive]
+pub struct CreateCalendarEventBody {
+    /// What attendees may do.
+    ///
+    /// 参与人权限
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "validate",
+        validate(custom(function = "crate::validation::known_str", code = "190002"))
+    )]
+    pub attendee_ability: Option<CalendarAttendeeAbility>,
+    /// Event description (some HTML is accepted).
+    ///
+    /// 日程描述
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Event end.
+    ///
+    /// 日程结束时间
+    ///
+    /// Required.
+    #[cfg_attr(feature = "validate", validate(nested))]
+    pub end_time: CalendarTimeInfo,
+    /// Busy or free.
+    ///
+    /// 日程占用的忙闲状态
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "validate",
+        validate(custom(function = "crate::validation::known_str", code = "190002"))
+    )]
+    pub free_busy_status: Option<CalendarFreeBusyStatus>,
+    /// Whether the bot notifies the attendees of the change; true by default.
+    ///
+    /// 更新日程是否给日程参与人发送bot通知，默认为true
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub need_notification: Option<bool>,
+    /// Event start.
+    ///
+    /// 日程开始时间
+    ///
+    /// Required.
+    #[cfg_attr(feature = "validate", validate(nested))]
+    pub start_time: CalendarTimeInfo,
+    /// Event title.
+    ///
+    /// 日程标题
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    /// The event's video meeting.
+    ///
+    /// 视频会议信息
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "validate", validate(nested))]
+    pub vchat: Option<CalendarVchat>,
+    /// Who sees its details.
+    ///
+    /// 日程公开范围
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "validate",
+        validate(custom(function = "crate::validation::known_str", code = "190002"))
+    )]
+    pub visibility: Option<CalendarEventVisibility>,
+}
+impl CreateCalendarEventBody {
+    /// A value with the required fields (`end_time`, `start_time`) set and every other field absent.
+    pub fn new(
+        end_time: impl Into<CalendarTimeInfo>,
+        start_time: impl Into<CalendarTimeInfo>,
+    ) -> Self {
+        Self {
+            attendee_ability: None,
+            description: None,
+            end_time: end_time.into(),
+            free_busy_status: None,
+            need_notification: None,
+            start_time: start_time.into(),
+            summary: None,
+            vchat: None,
+            visibility: None,
+        }
+    }
+    /// Sets [`Self::attendee_ability`].
+    pub fn set_attendee_ability(
+        mut self,
+        value: impl Into<CalendarAttendeeAbility>,
+    ) -> Self {
+        self.attendee_ability = Some(value.into());
+        self
+    }
+    /// Sets [`Self::description`].
+    pub fn set_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets [`Self::end_time`].
+    pub fn set_end_time(mut self, value: impl Into<CalendarTimeInfo>) -> Self {
+        self.end_time = value.into();
+        self
+    }
+    /// Sets [`Self::free_busy_status`].
+    pub fn set_free_busy_status(
+        mut self,
+        value: impl Into<CalendarFreeBusyStatus>,
+    ) -> Self {
+        self.free_busy_status = Some(value.into());
+        self
+    }
+    /// Sets [`Self::need_notification`].
+    pub fn set_need_notification(mut self, value: bool) -> Self {
+        self.need_notification = Some(value);
+        self
+    }
+    /// Sets [`Self::start_time`].
+    pub fn set_start_time(mut self, value: impl Into<CalendarTimeInfo>) -> Self {
+        self.start_time = value.into();
+        self
+    }
+    /// Sets [`Self::summary`].
+    pub fn set_summary(mut self, value: impl Into<String>) -> Self {
+        self.summary = Some(value.into());
+        self
+    }
+    /// Sets [`Self::vchat`].
+    pub fn set_vchat(mut self, value: impl Into<CalendarVchat>) -> Self {
+        self.vchat = Some(value.into());
+        self
+    }
+    /// Sets [`Self::visibility`].
+    pub fn set_visibility(mut self, value: impl Into<CalendarEventVisibility>) -> Self {
+        self.visibility = Some(value.into());
+        self
+    }
+}
+#[cfg(feature = "validate")]
+impl crate::validation::SchemaValid for CreateCalendarEventBody {
+    fn schema_valid(&self) -> bool {
+        self
+            .attendee_ability
+            .as_ref()
+            .is_none_or(|v| crate::validation::known_str(v).is_ok())
+            && crate::validation::SchemaValid::schema_valid(&self.end_time)
+            && self
+                .free_busy_status
+                .as_ref()
+                .is_none_or(|v| crate::validation::known_str(v).is_ok())
+            && crate::validation::SchemaValid::schema_valid(&self.start_time)
+            && crate::validation::SchemaValid::schema_valid(&self.vchat)
+            && self
+                .visibility
+                .as_ref()
+                .is_none_or(|v| crate::validation::known_str(v).is_ok())
+    }
+}
+/// data of a successful events.create response.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct CreateCalendarEventData {
+    /// The event as created.
+    ///
+    /// 新创建的日程实体信息
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<CalendarEvent>,
+}
+impl CreateCalendarEventData {
+    /// Sets [`Self::event`].
+    pub fn set_event(mut self, value: impl Into<CalendarEvent>) -> Self {
+        self.event = Some(value.into());
+        self
+    }
+}
+/// data of a successful events.delete response: an empty object.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct DeleteCalendarEventData {}
+impl DeleteCalendarEventData {}
 /// data of a successful delete response: an empty object.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
@@ -1360,6 +3249,164 @@ impl<'de> serde::Deserialize<'de> for ParticipantStatus {
         crate::enums::deserialize_int(deserializer).map(Self::from_value)
     }
 }
+/// Body of events.patch: the fields to change; what is left out stays.
+///
+/// 更新日程请求体
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[cfg_attr(feature = "validate", derive(validator::Validate))]
+#[non_exhaustive]
+pub struct PatchCalendarEventBody {
+    /// What attendees may do.
+    ///
+    /// 参与人权限
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "validate",
+        validate(custom(function = "crate::validation::known_str", code = "190002"))
+    )]
+    pub attendee_ability: Option<CalendarAttendeeAbility>,
+    /// Event description (some HTML is accepted).
+    ///
+    /// 日程描述
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Event end.
+    ///
+    /// 日程结束时间
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "validate", validate(nested))]
+    pub end_time: Option<CalendarTimeInfo>,
+    /// Busy or free.
+    ///
+    /// 日程占用的忙闲状态
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "validate",
+        validate(custom(function = "crate::validation::known_str", code = "190002"))
+    )]
+    pub free_busy_status: Option<CalendarFreeBusyStatus>,
+    /// Whether the bot notifies the attendees of the change; true by default.
+    ///
+    /// 更新日程是否给日程参与人发送bot通知，默认为true
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub need_notification: Option<bool>,
+    /// Event start.
+    ///
+    /// 日程开始时间
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "validate", validate(nested))]
+    pub start_time: Option<CalendarTimeInfo>,
+    /// Event title.
+    ///
+    /// 日程标题
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    /// The event's video meeting.
+    ///
+    /// 视频会议信息
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "validate", validate(nested))]
+    pub vchat: Option<CalendarVchat>,
+    /// Who sees its details.
+    ///
+    /// 日程公开范围
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "validate",
+        validate(custom(function = "crate::validation::known_str", code = "190002"))
+    )]
+    pub visibility: Option<CalendarEventVisibility>,
+}
+impl PatchCalendarEventBody {
+    /// Sets [`Self::attendee_ability`].
+    pub fn set_attendee_ability(
+        mut self,
+        value: impl Into<CalendarAttendeeAbility>,
+    ) -> Self {
+        self.attendee_ability = Some(value.into());
+        self
+    }
+    /// Sets [`Self::description`].
+    pub fn set_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets [`Self::end_time`].
+    pub fn set_end_time(mut self, value: impl Into<CalendarTimeInfo>) -> Self {
+        self.end_time = Some(value.into());
+        self
+    }
+    /// Sets [`Self::free_busy_status`].
+    pub fn set_free_busy_status(
+        mut self,
+        value: impl Into<CalendarFreeBusyStatus>,
+    ) -> Self {
+        self.free_busy_status = Some(value.into());
+        self
+    }
+    /// Sets [`Self::need_notification`].
+    pub fn set_need_notification(mut self, value: bool) -> Self {
+        self.need_notification = Some(value);
+        self
+    }
+    /// Sets [`Self::start_time`].
+    pub fn set_start_time(mut self, value: impl Into<CalendarTimeInfo>) -> Self {
+        self.start_time = Some(value.into());
+        self
+    }
+    /// Sets [`Self::summary`].
+    pub fn set_summary(mut self, value: impl Into<String>) -> Self {
+        self.summary = Some(value.into());
+        self
+    }
+    /// Sets [`Self::vchat`].
+    pub fn set_vchat(mut self, value: impl Into<CalendarVchat>) -> Self {
+        self.vchat = Some(value.into());
+        self
+    }
+    /// Sets [`Self::visibility`].
+    pub fn set_visibility(mut self, value: impl Into<CalendarEventVisibility>) -> Self {
+        self.visibility = Some(value.into());
+        self
+    }
+}
+#[cfg(feature = "validate")]
+impl crate::validation::SchemaValid for PatchCalendarEventBody {
+    fn schema_valid(&self) -> bool {
+        self
+            .attendee_ability
+            .as_ref()
+            .is_none_or(|v| crate::validation::known_str(v).is_ok())
+            && crate::validation::SchemaValid::schema_valid(&self.end_time)
+            && self
+                .free_busy_status
+                .as_ref()
+                .is_none_or(|v| crate::validation::known_str(v).is_ok())
+            && crate::validation::SchemaValid::schema_valid(&self.start_time)
+            && crate::validation::SchemaValid::schema_valid(&self.vchat)
+            && self
+                .visibility
+                .as_ref()
+                .is_none_or(|v| crate::validation::known_str(v).is_ok())
+    }
+}
+/// data of a successful events.patch response.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct PatchCalendarEventData {
+    /// The event as it now is.
+    ///
+    /// 更新后的日程实体信息
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<CalendarEvent>,
+}
+impl PatchCalendarEventData {
+    /// Sets [`Self::event`].
+    pub fn set_event(mut self, value: impl Into<CalendarEvent>) -> Self {
+        self.event = Some(value.into());
+        self
+    }
+}
 /// A missing permission.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 #[non_exhaustive]
@@ -1388,6 +3435,26 @@ impl PermissionViolation {
     /// Sets `type`.
     pub fn set_type(mut self, value: impl Into<String>) -> Self {
         self.r#type = Some(value.into());
+        self
+    }
+}
+/// data of a successful calendars/primary response.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct PrimaryCalendarData {
+    /// The primary calendars of the calling identity (one).
+    ///
+    /// 主日历列表
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calendars: Option<Vec<UserCalendar>>,
+}
+impl PrimaryCalendarData {
+    /// Sets [`Self::calendars`].
+    pub fn set_calendars<I: IntoIterator<Item = V>, V: Into<UserCalendar>>(
+        mut self,
+        value: I,
+    ) -> Self {
+        self.calendars = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -2707,6 +4774,35 @@ impl UpdateReserveData {
         self
     }
 }
+/// One primary calendar and whose it is.
+///
+/// 用户主日历
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+#[non_exhaustive]
+pub struct UserCalendar {
+    /// The calendar.
+    ///
+    /// 日历实体信息
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calendar: Option<Calendar>,
+    /// Its owner (per user_id_type); empty for an app's calendar.
+    ///
+    /// 日历的创建者id
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+}
+impl UserCalendar {
+    /// Sets [`Self::calendar`].
+    pub fn set_calendar(mut self, value: impl Into<Calendar>) -> Self {
+        self.calendar = Some(value.into());
+        self
+    }
+    /// Sets [`Self::user_id`].
+    pub fn set_user_id(mut self, value: impl Into<String>) -> Self {
+        self.user_id = Some(value.into());
+        self
+    }
+}
 /// Type of the user IDs used in this call (request and response); open_id by default.
 ///
 /// 此次调用中使用的用户ID的类型，默认使用open_id可不填
@@ -2732,7 +4828,7 @@ impl UserIdType {
             Self::UserId => "user_id",
         }
     }
-    /// Every value, in schema order.
+    /// Every value the schema lists, in schema order.
     pub const ALL: &'static [Self] = &[Self::OpenId, Self::UnionId, Self::UserId];
 }
 impl std::fmt::Display for UserIdType {
@@ -2740,6 +4836,7 @@ impl std::fmt::Display for UserIdType {
         f.write_str(self.as_str())
     }
 }
+/// Only the values the schema lists parse (answers are read with every value kept).
 impl std::str::FromStr for UserIdType {
     type Err = crate::ParseEnumError;
     fn from_str(value: &str) -> Result<Self, Self::Err> {

@@ -40,6 +40,20 @@ fn types_of(operation_id: &str) -> (Option<RoundTrip>, RoundTrip) {
             round_trip::<StartRecordingResponse>,
         ),
         "stop_recording" => (None, round_trip::<StopRecordingResponse>),
+        "primary_calendar" => (None, round_trip::<PrimaryCalendarResponse>),
+        "create_calendar_event" => (
+            Some(round_trip::<CreateCalendarEventBody>),
+            round_trip::<CreateCalendarEventResponse>,
+        ),
+        "patch_calendar_event" => (
+            Some(round_trip::<PatchCalendarEventBody>),
+            round_trip::<PatchCalendarEventResponse>,
+        ),
+        "delete_calendar_event" => (None, round_trip::<DeleteCalendarEventResponse>),
+        "create_calendar_event_attendees" => (
+            Some(round_trip::<CreateCalendarEventAttendeesBody>),
+            round_trip::<CreateCalendarEventAttendeesResponse>,
+        ),
         "tenant_access_token_internal" => (
             Some(round_trip::<TenantAccessTokenInternalBody>),
             round_trip::<TenantAccessTokenInternalResponse>,
@@ -105,10 +119,10 @@ fn every_schema_example_round_trips() {
         }
     }
     assert_eq!(
-        operations, 12,
-        "five reserve operations, two of meetings, four of recordings and the token endpoint"
+        operations, 17,
+        "five reserve operations, two of meetings, four of recordings, five of calendars and the token endpoint"
     );
-    assert!(checked >= 32, "only {checked} examples were checked");
+    assert!(checked >= 45, "only {checked} examples were checked");
 }
 
 #[test]

@@ -109,7 +109,14 @@ fn path_parameters_are_percent_encoded_and_never_empty() {
 
 #[test]
 fn operation_table_matches_the_requests() {
-    assert_eq!(OPERATIONS.len(), 12);
+    assert_eq!(OPERATIONS.len(), 17);
+    let delete_event = <DeleteCalendarEventRequest as ApiRequest>::OPERATION;
+    assert_eq!(
+        delete_event.path_template,
+        "/open-apis/calendar/v4/calendars/{calendar_id}/events/{event_id}"
+    );
+    assert!(delete_event.accepts(TokenKind::Tenant) && delete_event.accepts(TokenKind::User));
+    assert!(delete_event.error_codes.contains(&ErrorCode::EventDeleted));
     let apply = <ApplyReserveRequest as ApiRequest>::OPERATION;
     assert_eq!(apply.id, "apply_reserve");
     assert_eq!(apply.path_template, "/open-apis/vc/v1/reserves/apply");

@@ -125,3 +125,26 @@ fn user_id_type_parses_and_defaults_to_open_id() {
     let err = "email".parse::<UserIdType>().unwrap_err();
     assert!(err.to_string().contains("`open_id`"), "{err}");
 }
+
+#[test]
+fn string_enums_in_answers_keep_values_they_do_not_know_and_write_them_back() {
+    let event: CalendarEvent = serde_json::from_value(serde_json::json!({
+        "vchat": {"vc_type": "third_party_meeting", "icon_type": "vc"},
+        "status": "confirmed"
+    }))
+    .unwrap();
+    let vchat = event.vchat.clone().unwrap();
+    let kind = vchat.vc_type.unwrap();
+    assert!(!kind.is_known());
+    assert_eq!(kind.as_str(), "third_party_meeting");
+    assert_eq!(vchat.icon_type, Some(CalendarVchatIconType::Vc));
+    assert_eq!(event.status, Some(CalendarEventStatus::Confirmed));
+    let back = serde_json::to_value(&event).unwrap();
+    assert_eq!(back["vchat"]["vc_type"], "third_party_meeting");
+    // Parsing (for input) still takes only the listed values.
+    assert!("third_party_meeting".parse::<CalendarVchatType>().is_err());
+    assert_eq!(
+        "third_party".parse::<CalendarVchatType>(),
+        Ok(CalendarVchatType::ThirdParty)
+    );
+}
