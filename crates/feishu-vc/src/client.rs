@@ -10,7 +10,7 @@ use feishu_vc_transport::{
     TransportBuilder,
 };
 
-use crate::{BookingObserver, Meetings, Recordings, Reserves};
+use crate::{BookingObserver, Calendars, Meetings, Recordings, Reserves};
 
 /// The clock local validation checks `end_time` against.
 pub(crate) type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
@@ -51,6 +51,11 @@ impl Client {
     /// The meetings held under reservations' numbers: one by id, or a number's list.
     pub fn meetings(&self) -> Meetings<'_> {
         Meetings::new(self)
+    }
+
+    /// Calendars: put a reservation on one as an event, move it, delete it.
+    pub fn calendars(&self) -> Calendars<'_> {
+        Calendars::new(self)
     }
 
     /// Meetings' recordings: read, share, start, stop.

@@ -59,6 +59,7 @@
 //! [`transport`] (HTTP, tokens, retries; also [`Client::raw`] for endpoints not modelled yet).
 #![deny(missing_docs)]
 
+mod calendars;
 mod call;
 mod client;
 mod meetings;
@@ -75,6 +76,7 @@ pub use feishu_vc_transport as transport;
 pub use feishu_vc_validate as validate;
 
 #[doc(inline)]
+pub use calendars::{Calendars, Placed, Placement, reservation_event_key};
 pub use call::{Call, CallOperation};
 #[doc(inline)]
 pub use client::{Client, ClientBuilder};

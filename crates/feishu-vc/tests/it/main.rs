@@ -1,5 +1,6 @@
 //! End-to-end tests of the facade against a local mock Feishu (wiremock, loopback only).
 
+mod calendars;
 mod config;
 mod meetings;
 mod observer;
