@@ -9,11 +9,19 @@ use sqlx::{Connection, PgConnection, Pool, Postgres};
 
 use crate::sql::{self, Embedded};
 
-const MIGRATIONS: Embedded = Embedded(&[(
-    20261130000001,
-    "ledger",
-    include_str!("../migrations/postgres/20261130000001_ledger.sql"),
-)]);
+/// The schema's migrations, oldest first: each upgrades a database the ones before it made.
+const MIGRATIONS: Embedded = Embedded(&[
+    (
+        20261130000001,
+        "ledger",
+        include_str!("../migrations/postgres/20261130000001_ledger.sql"),
+    ),
+    (
+        20261206000001,
+        "calendar",
+        include_str!("../migrations/postgres/20261206000001_calendar.sql"),
+    ),
+]);
 
 /// A [`LedgerStore`](feishu_vc_ledger::LedgerStore) in a PostgreSQL database, shared by every
 /// process that connects to it: keepers on several machines claim due reservations with

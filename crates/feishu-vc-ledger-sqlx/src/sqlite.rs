@@ -11,11 +11,19 @@ use sqlx::{Pool, Sqlite};
 
 use crate::sql::{self, Embedded};
 
-const MIGRATIONS: Embedded = Embedded(&[(
-    20261130000001,
-    "ledger",
-    include_str!("../migrations/sqlite/20261130000001_ledger.sql"),
-)]);
+/// The schema's migrations, oldest first: each upgrades a database the ones before it made.
+const MIGRATIONS: Embedded = Embedded(&[
+    (
+        20261130000001,
+        "ledger",
+        include_str!("../migrations/sqlite/20261130000001_ledger.sql"),
+    ),
+    (
+        20261206000001,
+        "calendar",
+        include_str!("../migrations/sqlite/20261206000001_calendar.sql"),
+    ),
+]);
 
 /// How long a writer waits for another (process or connection) to finish before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);

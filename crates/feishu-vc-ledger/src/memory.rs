@@ -7,7 +7,9 @@ use feishu_vc_model::{MeetingNo, ReserveId, Timestamp};
 
 use crate::error::LedgerError;
 use crate::locks::{BatchLock, LocalBatchLocks};
-use crate::record::{Claim, Intent, IntentKey, Outcome, Record, RecordFilter, Refusal, State};
+use crate::record::{
+    CalendarPlacement, Claim, Intent, IntentKey, Outcome, Record, RecordFilter, Refusal, State,
+};
 use crate::store::{BoxFuture, LedgerStore};
 
 /// A [`LedgerStore`] in memory: everything is lost with the process.
@@ -344,6 +346,19 @@ impl LedgerStore for InMemoryLedger {
         let mut inner = self.lock();
         let result = inner.booked_mut(reserve_id).map(|entry| {
             entry.record.intent.keep = keep;
+            entry.record.clone()
+        });
+        ready(result)
+    }
+
+    fn set_calendar<'a>(
+        &'a self,
+        reserve_id: &'a ReserveId,
+        calendar: Option<CalendarPlacement>,
+    ) -> BoxFuture<'a, Result<Record, LedgerError>> {
+        let mut inner = self.lock();
+        let result = inner.booked_mut(reserve_id).map(|entry| {
+            entry.record.calendar = calendar;
             entry.record.clone()
         });
         ready(result)

@@ -231,6 +231,28 @@ pub enum Outcome {
     },
 }
 
+/// Where a booked reservation was put on a Feishu calendar: the calendar, and the event on it
+/// that shows the reservation. The ledger keeps it so that the event can be moved when the
+/// reservation is renewed and deleted when the reservation is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CalendarPlacement {
+    /// The calendar's id (calendar v4 `calendar_id`).
+    pub calendar_id: String,
+    /// The event's id on that calendar (calendar v4 `event_id`).
+    pub event_id: String,
+}
+
+impl CalendarPlacement {
+    /// The event `event_id` on the calendar `calendar_id`.
+    pub fn new(calendar_id: impl Into<String>, event_id: impl Into<String>) -> Self {
+        Self {
+            calendar_id: calendar_id.into(),
+            event_id: event_id.into(),
+        }
+    }
+}
+
 /// What the ledger knows of one intended booking.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -262,6 +284,9 @@ pub struct Record {
     pub updated_at: Timestamp,
     /// When its state was last read from Feishu (booking, renewal or refresh).
     pub checked_at: Option<Timestamp>,
+    /// The calendar event that shows this reservation, when it was placed on one through
+    /// feishu-vc (see [`LedgerStore::set_calendar`](crate::LedgerStore::set_calendar)).
+    pub calendar: Option<CalendarPlacement>,
 }
 
 impl Record {
@@ -280,6 +305,7 @@ impl Record {
             refusal: None,
             updated_at: intent.created_at,
             checked_at: None,
+            calendar: None,
             intent,
         }
     }

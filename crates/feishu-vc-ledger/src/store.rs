@@ -9,7 +9,9 @@ use feishu_vc_model::{MeetingNo, ReserveId, Timestamp};
 
 use crate::error::LedgerError;
 use crate::locks::{BatchLock, LocalBatchLocks};
-use crate::record::{Claim, Intent, IntentKey, Outcome, Record, RecordFilter, State};
+use crate::record::{
+    CalendarPlacement, Claim, Intent, IntentKey, Outcome, Record, RecordFilter, State,
+};
 
 /// The future a store method returns (boxed, so stores can be used as `Arc<dyn LedgerStore>`).
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -141,6 +143,16 @@ pub trait LedgerStore: Send + Sync + fmt::Debug {
         &'a self,
         reserve_id: &'a ReserveId,
         keep: bool,
+    ) -> BoxFuture<'a, Result<Record, LedgerError>>;
+
+    /// Records where a booked (or ended) reservation was placed on a calendar, or, with `None`,
+    /// forgets it (the event was deleted); returns the record. Like
+    /// [`set_keep`](LedgerStore::set_keep), it changes nothing else of the record, and a
+    /// reservation the ledger does not hold is [`LedgerError::NotFound`].
+    fn set_calendar<'a>(
+        &'a self,
+        reserve_id: &'a ReserveId,
+        calendar: Option<CalendarPlacement>,
     ) -> BoxFuture<'a, Result<Record, LedgerError>>;
 
     /// Claims, for `claim.worker` until `claim.until`, up to `limit` booked reservations marked

@@ -2,7 +2,9 @@
 //! and the errors of a change that matched no row.
 
 use feishu_vc_events::OwnerId;
-use feishu_vc_ledger::{Intent, IntentKey, LedgerError, Outcome, Record, Refusal, State};
+use feishu_vc_ledger::{
+    CalendarPlacement, Intent, IntentKey, LedgerError, Outcome, Record, Refusal, State,
+};
 use feishu_vc_model::{MeetingNo, ReserveId, Timestamp, UserIdType};
 
 /// The values [`settle`](super::statements::settle) writes for an outcome.
@@ -92,6 +94,16 @@ impl Settled {
     }
 }
 
+/// The calendar columns (`calendar_id`, `calendar_event_id`) of a placement, or of none.
+pub(crate) fn calendar_columns(
+    calendar: Option<CalendarPlacement>,
+) -> (Option<String>, Option<String>) {
+    match calendar {
+        Some(placement) => (Some(placement.calendar_id), Some(placement.event_id)),
+        None => (None, None),
+    }
+}
+
 /// The owner's columns (`owner_kind`, `owner_id`) of an intent.
 pub(crate) fn owner_columns(intent: &Intent) -> (Option<&'static str>, Option<&str>) {
     match &intent.owner {
@@ -126,6 +138,8 @@ pub(crate) struct Row {
     pub(crate) refusal_message: Option<String>,
     pub(crate) updated_at: i64,
     pub(crate) checked_at: Option<i64>,
+    pub(crate) calendar_id: Option<String>,
+    pub(crate) calendar_event_id: Option<String>,
 }
 
 impl Row {
@@ -177,6 +191,13 @@ impl Row {
         });
         record.updated_at = Timestamp::from_unix_seconds(self.updated_at);
         record.checked_at = self.checked_at.map(Timestamp::from_unix_seconds);
+        // Written together by `set_calendar`: one without the other is no placement.
+        record.calendar = match (self.calendar_id, self.calendar_event_id) {
+            (Some(calendar_id), Some(event_id)) => {
+                Some(CalendarPlacement::new(calendar_id, event_id))
+            }
+            _ => None,
+        };
         Ok(record)
     }
 }

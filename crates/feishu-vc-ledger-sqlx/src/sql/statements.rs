@@ -5,7 +5,7 @@
 pub(crate) const COLUMNS: &str = "seq, key, fingerprint, owner_kind, owner_id, topic, \
     intent_end_time, keep, batch, request, created_at, state, attempts, reserve_id, meeting_no, \
     url, end_time, booked_at, ended_at, log_id, refusal_code, refusal_message, updated_at, \
-    checked_at";
+    checked_at, calendar_id, calendar_event_id";
 
 /// `INSERT` of an intent (`$1` to `$10`, bound by the stores' `bind_intent`) with the state
 /// columns `rest` gives (`state, attempts, end_time, updated_at[, ...]` and their values),
@@ -121,6 +121,11 @@ pub(crate) fn set_ended() -> String {
 
 pub(crate) fn set_keep() -> String {
     update("keep = $2 WHERE reserve_id = $1")
+}
+
+/// `$1` reserve id, `$2` calendar id, `$3` event id: both set, or both NULL.
+pub(crate) fn set_calendar() -> String {
+    update("calendar_id = $2, calendar_event_id = $3 WHERE reserve_id = $1")
 }
 
 /// The rows `claim_due` may take: `$3` due, `$4` now, `$5` limit (`$1` worker and `$2` until

@@ -77,6 +77,8 @@ macro_rules! ledger_store {
                     refusal_message: row.try_get("refusal_message").map_err(get)?,
                     updated_at: row.try_get("updated_at").map_err(get)?,
                     checked_at: row.try_get("checked_at").map_err(get)?,
+                    calendar_id: row.try_get("calendar_id").map_err(get)?,
+                    calendar_event_id: row.try_get("calendar_event_id").map_err(get)?,
                 }
                 .into_record()
             }
@@ -412,6 +414,24 @@ macro_rules! ledger_store {
                 Box::pin(async move {
                     let sql = $crate::sql::statements::set_keep();
                     let query = sqlx::query(&sql).bind(reserve_id.as_str()).bind(keep);
+                    self.fetch_one_record(query)
+                        .await?
+                        .ok_or_else(|| $crate::sql::row::no_reservation(reserve_id))
+                })
+            }
+
+            fn set_calendar<'a>(
+                &'a self,
+                reserve_id: &'a feishu_vc_model::ReserveId,
+                calendar: Option<feishu_vc_ledger::CalendarPlacement>,
+            ) -> $crate::sql::store::RecordFuture<'a> {
+                Box::pin(async move {
+                    let (calendar_id, event_id) = $crate::sql::row::calendar_columns(calendar);
+                    let sql = $crate::sql::statements::set_calendar();
+                    let query = sqlx::query(&sql)
+                        .bind(reserve_id.as_str())
+                        .bind(calendar_id)
+                        .bind(event_id);
                     self.fetch_one_record(query)
                         .await?
                         .ok_or_else(|| $crate::sql::row::no_reservation(reserve_id))

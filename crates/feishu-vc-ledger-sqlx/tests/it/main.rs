@@ -4,3 +4,4 @@
 mod postgres;
 mod sqlite;
 mod support;
+mod upgrade;

@@ -17,14 +17,15 @@
 //! (`#[tokio::test(flavor = "multi_thread")]`).
 //!
 //! One file per part of the store's contract (`begin.rs`, `sending.rs`, `settle.rs`,
-//! `locks.rs`, `keep.rs`, `lookup.rs`), each check a function of a fresh store; `fixtures.rs`
-//! holds what they share. This file runs them all, in the order they always ran.
+//! `locks.rs`, `keep.rs`, `lookup.rs`, `placement.rs`), each check a function of a fresh store;
+//! `fixtures.rs` holds what they share. This file runs them all, in the order they always ran.
 
 mod begin;
 mod fixtures;
 mod keep;
 mod locks;
 mod lookup;
+mod placement;
 mod sending;
 mod settle;
 
@@ -44,6 +45,11 @@ use keep::{
 use locks::a_batch_lock_excludes_other_runs_of_that_batch_only;
 use lookup::{
     by_meeting_no_follows_number_reuse_and_deletion, list_filters_and_orders_oldest_intent_first,
+};
+use placement::{
+    a_calendar_placement_outlives_renewal_and_the_reservations_end,
+    set_calendar_is_read_back_everywhere_and_cleared_by_none,
+    set_calendar_of_an_unknown_reservation_is_not_found,
 };
 use sending::{
     mark_sending_new_races_have_one_winner,
@@ -87,6 +93,9 @@ where
         claims_lapse_and_release,
         racing_keepers_never_claim_the_same_record,
         by_meeting_no_follows_number_reuse_and_deletion,
+        set_calendar_is_read_back_everywhere_and_cleared_by_none,
+        a_calendar_placement_outlives_renewal_and_the_reservations_end,
+        set_calendar_of_an_unknown_reservation_is_not_found,
         a_batch_lock_excludes_other_runs_of_that_batch_only,
     );
 }

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use feishu_vc::model::{MeetingNo, ReserveId, Timestamp, UpdateReserveBody};
 use feishu_vc_emulator::Emulator;
 use feishu_vc_ledger::{
-    BookError, BookOptions, BoxFuture, Claim, InMemoryLedger, Intent, IntentKey, KeepOptions,
-    Ledger, LedgerError, LedgerStore, Outcome, Record, RecordFilter, State,
+    BookError, BookOptions, BoxFuture, CalendarPlacement, Claim, InMemoryLedger, Intent, IntentKey,
+    KeepOptions, Ledger, LedgerError, LedgerStore, Outcome, Record, RecordFilter, State,
 };
 
 use crate::support::{DAY, after, client, emulator, emulator_with, ledger, ledger_over, meeting};
@@ -320,6 +320,13 @@ impl LedgerStore for Flaky {
     }
     fn set_keep<'a>(&'a self, id: &'a ReserveId, keep: bool) -> Bf<'a, Record> {
         self.inner.set_keep(id, keep)
+    }
+    fn set_calendar<'a>(
+        &'a self,
+        id: &'a ReserveId,
+        calendar: Option<CalendarPlacement>,
+    ) -> Bf<'a, Record> {
+        self.inner.set_calendar(id, calendar)
     }
     fn claim_due<'a>(
         &'a self,
