@@ -91,6 +91,9 @@ pub struct KeepReport {
     pub gone: Vec<Record>,
     /// Not renewed, or renewed with another meeting number, and why. Tried again next pass.
     pub failed: Vec<(Record, String)>,
+    /// Renewed (so also in `renewed`), but its calendar event's end was not moved, and why; the
+    /// next renewal moves it.
+    pub calendar_not_moved: Vec<(Record, String)>,
 }
 
 impl Ledger {
@@ -175,7 +178,16 @@ impl Ledger {
             .send_update(&record, UpdateReserveBody::default().set_end_time(end_time))
             .await
         {
-            Ok(Renewal::Renewed(renewed)) => report.renewed.push(renewed),
+            Ok(Renewal::Renewed(renewed)) => {
+                if let Err(error) = self.move_calendar_event(&renewed).await {
+                    let why = format!(
+                        "renewed, but its calendar event did not move: {}",
+                        describe(&error)
+                    );
+                    report.calendar_not_moved.push((renewed.clone(), why));
+                }
+                report.renewed.push(renewed);
+            }
             Ok(Renewal::Gone(gone, _)) => report.gone.push(gone),
             Ok(Renewal::Moved {
                 record: moved,

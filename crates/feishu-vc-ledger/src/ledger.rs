@@ -90,6 +90,16 @@ pub enum BookError {
         /// The number Feishu answered.
         given: MeetingNo,
     },
+    /// The reservation was renewed or deleted (and recorded so), but its calendar event could
+    /// not be moved or deleted with it: do it again (renew to the same end, or delete again).
+    #[error("the reservation changed, but its calendar event did not follow")]
+    CalendarNotFollowed {
+        /// The reservation's record, as it now is (its placement kept).
+        record: Box<Record>,
+        /// Why Calendar refused.
+        #[source]
+        error: Box<feishu_vc::Error>,
+    },
 }
 
 impl Ledger {
@@ -364,7 +374,13 @@ impl Ledger {
     ) -> Result<Record, BookError> {
         let record = self.recorded(reserve_id).await?;
         match self.send_update(&record, body).await {
-            Ok(Renewal::Renewed(record)) => Ok(record),
+            Ok(Renewal::Renewed(record)) => match self.move_calendar_event(&record).await {
+                Ok(()) => Ok(record),
+                Err(error) => Err(BookError::CalendarNotFollowed {
+                    record: Box::new(record),
+                    error: Box::new(error),
+                }),
+            },
             Ok(Renewal::Moved { given, .. }) => Err(BookError::MeetingNoChanged {
                 reserve_id: reserve_id.clone(),
                 recorded: record.meeting_no.clone().unwrap_or_else(|| given.clone()),
@@ -415,12 +431,14 @@ impl Ledger {
     }
 
     /// Deletes a booked reservation and records it deleted. One Feishu no longer knows (121004)
-    /// is recorded as gone and returned as such: either way it no longer exists.
-    /// A record already deleted or gone is returned as it stands, without a call.
+    /// is recorded as gone and returned as such: either way it no longer exists. Its calendar
+    /// event, when it was placed on one, is deleted too.
+    /// A record already deleted or gone is returned as it stands, without a call (but for a
+    /// calendar event left by an earlier failure, which is deleted now).
     pub async fn cancel(&self, reserve_id: &ReserveId) -> Result<Record, BookError> {
         let record = self.recorded(reserve_id).await?;
         if matches!(record.state, State::Deleted | State::Gone) {
-            return Ok(record);
+            return self.delete_calendar_event(record).await;
         }
         let answer = self.client.reserves().delete(reserve_id.clone()).await;
         let at = self.now();
@@ -429,7 +447,8 @@ impl Ledger {
             Err(error) if is_not_found(&error) => State::Gone,
             Err(error) => return Err(BookError::Sdk(error)),
         };
-        Ok(self.store.set_ended(reserve_id, state, at).await?)
+        let ended = self.store.set_ended(reserve_id, state, at).await?;
+        self.delete_calendar_event(ended).await
     }
 
     /// Reads a booked reservation from Feishu and records what it says: its end time; expired

@@ -79,6 +79,8 @@
 
 #[cfg(feature = "facade")]
 mod batch;
+#[cfg(feature = "facade")]
+mod calendar;
 mod error;
 #[cfg(feature = "facade")]
 mod gate;
@@ -102,6 +104,8 @@ pub mod testing;
 
 #[cfg(feature = "facade")]
 pub use batch::{BatchEvent, BatchOptions, BatchRow, BatchSummary, DEFAULT_STOP_GRACE, batch_key};
+#[cfg(feature = "facade")]
+pub use calendar::CalendarRequest;
 pub use error::LedgerError;
 #[cfg(feature = "facade")]
 pub use keep::{KeepOptions, KeepReport};
@@ -110,7 +114,9 @@ pub use ledger::{BookError, BookOptions, Ledger};
 pub use locks::{BatchLock, LocalBatchLocks, batch_digest};
 pub use lookup::LedgerLookup;
 pub use memory::InMemoryLedger;
-pub use record::{Claim, Intent, IntentKey, Outcome, Record, RecordFilter, Refusal, State};
+pub use record::{
+    CalendarPlacement, Claim, Intent, IntentKey, Outcome, Record, RecordFilter, Refusal, State,
+};
 #[cfg(feature = "facade")]
 pub use report::{Attendance, AttendanceReport, HeldMeeting, RecordingStatus};
 #[cfg(feature = "facade")]

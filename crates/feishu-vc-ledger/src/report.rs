@@ -1,7 +1,7 @@
 //! The attendance report of a reservation: the meetings held under its number while it was
 //! booked, each with its start, end and length, who was in it for how long, and its recording.
 
-use feishu_vc::model::{ErrorCode, Meeting, ReserveId, Timestamp};
+use feishu_vc::model::{ErrorCode, Meeting, MeetingId, MeetingNo, ReserveId, Timestamp};
 use futures_util::StreamExt;
 use serde::Serialize;
 
@@ -86,6 +86,18 @@ impl Ledger {
     /// read with its participants and its recording. Needs the client's token to read meetings
     /// (`vc:meeting:readonly`) and recordings (`vc:record:readonly`).
     pub async fn report(&self, reserve_id: &ReserveId) -> Result<AttendanceReport, BookError> {
+        self.report_of_meetings(reserve_id, Vec::new()).await
+    }
+
+    /// [`Ledger::report`] of the meetings already known to have been held under the
+    /// reservation, such as those its `vc.meeting.meeting_started_v1` events named (tie them to
+    /// the reservation with [`crate::LedgerLookup`]): each is read by id, and list_by_no (100
+    /// calls a minute) is not asked. With no meeting given, it is [`Ledger::report`].
+    pub async fn report_of_meetings(
+        &self,
+        reserve_id: &ReserveId,
+        seen: Vec<MeetingId>,
+    ) -> Result<AttendanceReport, BookError> {
         let record = self.recorded(reserve_id).await?;
         let meeting_no = record
             .meeting_no
@@ -100,17 +112,16 @@ impl Ledger {
         let until = record.ended_at.unwrap_or(record.end_time);
         let to = if until < now { until } else { now }.max(from);
         let client = self.client();
-        let briefs = client
-            .meetings()
-            .list_by_no(meeting_no.clone(), from, to)
-            .set_page_size(feishu_vc::validate::MAX_PAGE_SIZE)
-            .into_stream();
-        let mut briefs = std::pin::pin!(briefs);
+        let ids = if seen.is_empty() {
+            self.held_under(&meeting_no, from, to).await?
+        } else {
+            let mut once = std::collections::HashSet::new();
+            seen.into_iter()
+                .filter(|id| once.insert(id.as_str().to_owned()))
+                .collect()
+        };
         let mut meetings = Vec::new();
-        while let Some(brief) = briefs.next().await {
-            let Some(id) = brief.map_err(BookError::Sdk)?.id else {
-                continue;
-            };
+        for id in ids {
             let meeting = client
                 .meetings()
                 .get(id.clone())
@@ -134,6 +145,7 @@ impl Ledger {
             };
             meetings.push(held(id.as_str(), &meeting, recording, now));
         }
+        meetings.sort_by_key(|m| m.start_time);
         Ok(AttendanceReport {
             reserve_id: reserve_id.as_str().to_owned(),
             meeting_no: meeting_no.as_str().to_owned(),
@@ -141,6 +153,32 @@ impl Ledger {
             to: to.unix_seconds(),
             meetings,
         })
+    }
+}
+
+impl Ledger {
+    /// The ids of the meetings held under `meeting_no` that started between `from` and `to`,
+    /// every page of list_by_no.
+    async fn held_under(
+        &self,
+        meeting_no: &MeetingNo,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<MeetingId>, BookError> {
+        let briefs = self
+            .client()
+            .meetings()
+            .list_by_no(meeting_no.clone(), from, to)
+            .set_page_size(feishu_vc::validate::MAX_PAGE_SIZE)
+            .into_stream();
+        let mut briefs = std::pin::pin!(briefs);
+        let mut ids = Vec::new();
+        while let Some(brief) = briefs.next().await {
+            if let Some(id) = brief.map_err(BookError::Sdk)?.id {
+                ids.push(id);
+            }
+        }
+        Ok(ids)
     }
 }
 

@@ -95,3 +95,35 @@ async fn a_reservation_not_in_the_ledger_has_no_report() {
         "{error}"
     );
 }
+
+#[tokio::test]
+async fn the_report_of_meetings_already_seen_reads_those_and_only_those() {
+    let emulator = emulator().await;
+    let ledger = ledger(&emulator);
+    let id = book_one(&ledger, &emulator, "seen").await;
+    let reserve = id.as_str();
+    let mut held = Vec::new();
+    for seconds in [300, 900] {
+        let meeting = emulator
+            .start_meeting(reserve, MeetingSpec::new().participant(DEMO_USER_BOB))
+            .await
+            .unwrap();
+        emulator
+            .advance(Duration::from_secs(seconds))
+            .await
+            .unwrap();
+        emulator.end_meeting(reserve).await.unwrap();
+        emulator.advance(Duration::from_secs(60)).await.unwrap();
+        held.push(meeting.id.unwrap());
+    }
+    // As an event handler would have them: the second meeting's id, twice (a redelivery).
+    let seen = vec![held[1].clone(), held[1].clone()];
+    let report = ledger.report_of_meetings(&id, seen).await.unwrap();
+    assert_eq!(report.meetings.len(), 1, "{report:#?}");
+    assert_eq!(report.meetings[0].meeting_id, held[1].as_str());
+    assert_eq!(report.meetings[0].duration_seconds, Some(900));
+    // With nothing seen, list_by_no finds both.
+    let all = ledger.report_of_meetings(&id, Vec::new()).await.unwrap();
+    let ids: Vec<&str> = all.meetings.iter().map(|m| m.meeting_id.as_str()).collect();
+    assert_eq!(ids, [held[0].as_str(), held[1].as_str()]);
+}
