@@ -363,7 +363,7 @@ impl crate::StrEnum for CalendarAttendeeAbility {
         &["none", "can_see_others", "can_invite_others", "can_modify_event"]
     }
 }
-/// Kind of attendee.
+/// Kind of attendee; a kind Calendar does not know is 194004 (invalid attendee type, Lark's calendar-event-attendee/create error table).
 ///
 /// 参与人类型
 ///
@@ -685,7 +685,7 @@ pub struct CalendarEventAttendee {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(
         feature = "validate",
-        validate(custom(function = "crate::validation::known_str", code = "190002"))
+        validate(custom(function = "crate::validation::known_str", code = "194004"))
     )]
     pub r#type: Option<CalendarAttendeeType>,
     /// The user, for type user (per user_id_type).
