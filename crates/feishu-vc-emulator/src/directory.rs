@@ -37,6 +37,11 @@ impl Directory {
         self.by_id[slot(kind)].get(id).map(|&i| &self.users[i])
     }
 
+    /// Every user.
+    pub(crate) fn users(&self) -> impl Iterator<Item = &DirectoryUser> {
+        self.users.iter()
+    }
+
     /// The user with this id of any kind.
     pub(crate) fn find_any(&self, id: &str) -> Option<&DirectoryUser> {
         UserIdType::ALL.iter().find_map(|k| self.find(*k, id))

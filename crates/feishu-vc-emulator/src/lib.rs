@@ -63,9 +63,14 @@
 //! | `GET /open-apis/vc/v1/meetings/{meeting_id}/recording` | its recording once ready (`url`, `duration` in ms); 124002 while one is being made or generated, 121004 for a meeting never recorded |
 //! | `PATCH /open-apis/vc/v1/meetings/{meeting_id}/recording/start` (`{"timezone"?}`), `.../recording/stop` | the host, with a user token, starts or stops recording the meeting in progress (`recording_started` / `recording_ended` pushed); 122003 for anyone else in the meeting, 122001 when it is not in progress or already (not) recording, 121005 for a tenant token |
 //! | `PATCH /open-apis/vc/v1/meetings/{meeting_id}/recording/set_permission` | the owner, with a user token, once the recording is ready (else 124002; anyone else 121005); the grants are checked, not kept |
+//! | `POST /open-apis/calendar/v4/calendars/primary` | the caller's primary calendar: the app's (bot) calendar with a tenant token (`user_id_type=user_id` is 190002 then), the user's with a user token; ids are stable across restarts |
+//! | `POST /open-apis/calendar/v4/calendars/{calendar_id}/events` | an event on the caller's own calendar (191001 for a malformed id, 191000 for an unknown one, 191002 for another's); the same `idempotency_key` (per app and calendar) answers the event it created; a `vchat` of `third_party` keeps its link, `vc` gets a Feishu link |
+//! | `PATCH`, `DELETE .../calendars/{calendar_id}/events/{event_id}` | changes or deletes it (193001 for an event it does not know, 193003 once deleted; the end may not be before the start, 190002) |
+//! | `POST .../events/{event_id}/attendees` | adds users of the organizer's tenant (195100 otherwise), chats, rooms and e-mail addresses, each once; answers every attendee; an event with no video meeting gets a Feishu link |
 //!
 //! Only meetings of reservations the caller may act on are read (the app and tenant that
-//! booked it, or its owner's user token).
+//! booked it, or its owner's user token). Calendar answers 190002 (not 121003) for a malformed
+//! request and ignores body fields feishu-vc does not model; events are in [`Snapshot`].
 //!
 //! The reserve operations read `user_id_type` (`open_id` by default, `union_id`, `user_id`) and
 //! `with_participants` from the query.
@@ -280,6 +285,7 @@
 mod answer;
 mod apps;
 mod auth;
+mod calendar;
 mod clock;
 mod config;
 mod control;
@@ -305,7 +311,8 @@ pub use config::{
     TOKEN_LIFETIME, demo_directory,
 };
 pub use control::types::{
-    LeaveReason, MeetingSpec, ParticipantSpec, RecordingFile, ReservationSummary, Snapshot,
+    CalendarEventSummary, LeaveReason, MeetingSpec, ParticipantSpec, RecordingFile,
+    ReservationSummary, Snapshot,
 };
 pub use emulator::{Emulator, serve};
 pub use error::Error;

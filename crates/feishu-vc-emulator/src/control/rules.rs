@@ -5,7 +5,7 @@ use std::sync::atomic::Ordering;
 use feishu_vc_model::Timestamp;
 
 use crate::clock::MAX_CLOCK_OFFSET;
-use crate::control::types::{ReservationSummary, Snapshot};
+use crate::control::types::{CalendarEventSummary, ReservationSummary, Snapshot};
 use crate::error::Error;
 use crate::shared::Shared;
 
@@ -75,6 +75,27 @@ impl Shared {
                 .values()
                 .filter(|t| t.expires_at > token_now)
                 .count(),
+            calendar_events: state
+                .events
+                .values()
+                .map(|e| CalendarEventSummary {
+                    event_id: e.id.clone(),
+                    calendar_id: e.calendar_id.clone(),
+                    app_id: e.app_id.clone(),
+                    summary: e.summary.clone(),
+                    start_time: e.start_time.timestamp,
+                    end_time: e.end_time.timestamp,
+                    vc_type: e
+                        .vchat
+                        .as_ref()
+                        .and_then(|v| v.vc_type.as_ref())
+                        .map(|t| t.as_str().to_owned()),
+                    meeting_url: e.vchat.as_ref().and_then(|v| v.meeting_url.clone()),
+                    attendees: e.attendees.iter().map(|a| a.id.clone()).collect(),
+                    updates: e.updates,
+                    deleted: e.deleted,
+                })
+                .collect(),
         }
     }
 }

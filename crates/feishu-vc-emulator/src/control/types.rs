@@ -106,12 +106,20 @@ pub struct Snapshot {
     pub taken_meeting_nos: Vec<MeetingNo>,
     /// How many access tokens are valid.
     pub live_tokens: usize,
+    /// Every calendar event, deleted ones included, by event id.
+    #[serde(default)]
+    pub calendar_events: Vec<CalendarEventSummary>,
 }
 
 impl Snapshot {
     /// The reservation with this id.
     pub fn reservation(&self, id: &str) -> Option<&ReservationSummary> {
         self.reservations.iter().find(|r| r.id == id)
+    }
+
+    /// The calendar event with this id.
+    pub fn calendar_event(&self, event_id: &str) -> Option<&CalendarEventSummary> {
+        self.calendar_events.iter().find(|e| e.event_id == event_id)
     }
 
     /// Whether a live reservation holds this meeting number.
@@ -147,6 +155,34 @@ pub struct ReservationSummary {
     /// How many updates of it succeeded (renewals included).
     #[serde(default)]
     pub updates: u32,
+}
+
+/// One calendar event in a [`Snapshot`].
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct CalendarEventSummary {
+    /// The event id.
+    pub event_id: String,
+    /// The calendar it is on.
+    pub calendar_id: String,
+    /// The app that created it.
+    pub app_id: String,
+    /// Its title.
+    pub summary: Option<String>,
+    /// When it starts (timed events).
+    pub start_time: Option<Timestamp>,
+    /// When it ends (timed events).
+    pub end_time: Option<Timestamp>,
+    /// Its video meeting's kind (`third_party`, `vc`, `no_meeting`).
+    pub vc_type: Option<String>,
+    /// Its video meeting's link.
+    pub meeting_url: Option<String>,
+    /// Who is invited: open ids for users, the chat, room or e-mail otherwise.
+    pub attendees: Vec<String>,
+    /// How many patches of it succeeded.
+    pub updates: u32,
+    /// Whether it was deleted.
+    pub deleted: bool,
 }
 
 /// Why someone left a meeting (`leave_reason` of `vc.meeting.leave_meeting_v1`). Participants

@@ -15,6 +15,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .merge(crate::auth::http::routes())
         .merge(crate::reserves::http::routes())
         .merge(crate::meetings::http::routes())
+        .merge(crate::calendar::http::routes())
         .merge(crate::events::http::routes())
         .merge(crate::control::http::routes())
         .fallback(not_found)

@@ -7,21 +7,22 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Uri};
 use axum::response::Response;
 use axum::routing::{get, patch};
 use feishu_vc_model::{
     ApiRequest, GetMeetingRequest, GetRecordingRequest, ListMeetingsByNoRequest,
     SetRecordingPermissionBody, SetRecordingPermissionRequest, StartRecordingBody,
-    StartRecordingRequest, StopRecordingRequest, Timestamp, UserIdType,
+    StartRecordingRequest, StopRecordingRequest, Timestamp,
 };
 use feishu_vc_validate::{Context, Validate};
 
 use crate::answer::{Failure, first_violation};
 use crate::http::decode::decode;
 use crate::http::envelope::{LogId, log_of, reply};
-use crate::reserves::http::{admit, query_bool};
+use crate::http::query::{flag, query, required, user_id_type};
+use crate::reserves::http::admit;
 use crate::shared::Shared;
 
 type Shr = State<Arc<Shared>>;
@@ -47,38 +48,6 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
             "/open-apis/vc/v1/meetings/{meeting_id}/recording/set_permission",
             patch(set_permission),
         )
-}
-
-/// The query as name → value; a name given twice is refused.
-fn query(uri: &Uri) -> Result<HashMap<String, String>, Failure> {
-    let Query(pairs) = Query::<Vec<(String, String)>>::try_from_uri(uri)
-        .map_err(|_| Failure::param("the query string cannot be read"))?;
-    let mut out = HashMap::new();
-    for (name, value) in pairs {
-        if out.insert(name.clone(), value).is_some() {
-            return Err(Failure::field(&name, "is given more than once"));
-        }
-    }
-    Ok(out)
-}
-
-fn flag(q: &HashMap<String, String>, name: &str) -> Result<bool, Failure> {
-    q.get(name).map_or(Ok(false), |v| {
-        query_bool(v).ok_or_else(|| Failure::field(name, "must be true or false"))
-    })
-}
-
-fn user_id_type(q: &HashMap<String, String>) -> Result<UserIdType, Failure> {
-    q.get("user_id_type").map_or(Ok(UserIdType::OpenId), |v| {
-        v.parse()
-            .map_err(|e| Failure::field("user_id_type", &format!("{e}")))
-    })
-}
-
-fn required<'q>(q: &'q HashMap<String, String>, name: &str) -> Result<&'q str, Failure> {
-    q.get(name)
-        .map(String::as_str)
-        .ok_or_else(|| Failure::field(name, "is required"))
 }
 
 fn seconds(q: &HashMap<String, String>, name: &str) -> Result<Timestamp, Failure> {

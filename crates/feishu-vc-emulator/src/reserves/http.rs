@@ -22,6 +22,7 @@ use crate::answer::{Failure, Outcome, first_violation};
 use crate::auth::state::Caller;
 use crate::http::decode::decode;
 use crate::http::envelope::{LogId, log_of, reply};
+use crate::http::query::query_bool;
 use crate::http::serve::Cut;
 use crate::shared::Shared;
 
@@ -72,17 +73,6 @@ impl Params {
             }
         }
         Ok(params)
-    }
-}
-
-/// A boolean in a query string, in the forms the official SDKs write: `true`/`false` (Go, Java,
-/// Node.js) and `True`/`False` (the Python SDK formats values with `str()`). Anything else is
-/// refused.
-pub(crate) fn query_bool(value: &str) -> Option<bool> {
-    match value {
-        "true" | "True" => Some(true),
-        "false" | "False" => Some(false),
-        _ => None,
     }
 }
 

@@ -1,4 +1,4 @@
-//! The state in memory: every reservation and token under one mutex, with the changes the state
+//! The state in memory: every reservation, token and calendar event under one mutex, with the changes the state
 //! store has yet to write (`store/sqlite.rs` writes them).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -6,6 +6,7 @@ use std::ops::RangeInclusive;
 use std::sync::Arc;
 
 use crate::auth::state::TokenRecord;
+use crate::calendar::state::StoredEvent;
 use crate::reserves::state::Reservation;
 
 /// Everything that changes, under one mutex.
@@ -18,6 +19,8 @@ pub(crate) struct State {
     /// `Arc` each) and serializes them outside; changes go through `Arc::make_mut`.
     pub(crate) reservations: BTreeMap<String, Arc<Reservation>>,
     pub(crate) tokens: BTreeMap<String, TokenRecord>,
+    /// Calendar events by event id, deleted ones included.
+    pub(crate) events: BTreeMap<String, Arc<StoredEvent>>,
     /// Meeting number → the reservation that last got it. The number is taken while that
     /// reservation is live (not expired, not deleted).
     pub(crate) holders: HashMap<u32, String>,
@@ -27,11 +30,12 @@ pub(crate) struct State {
     changes: Option<Changed>,
 }
 
-/// The keys of the reservations and tokens that changed (or went) since the last write.
+/// The keys of the reservations, tokens and events that changed (or went) since the last write.
 #[derive(Debug, Default)]
 struct Changed {
     reservations: BTreeSet<String>,
     tokens: BTreeSet<String>,
+    events: BTreeSet<String>,
 }
 
 /// What the store's writer takes under the lock, to write outside it: the changed rows (`None`:
@@ -45,14 +49,28 @@ pub(crate) struct Batch {
     pub(crate) applies: u64,
     pub(crate) reservations: Vec<(String, Option<Arc<Reservation>>)>,
     pub(crate) tokens: Vec<(String, Option<TokenRecord>)>,
+    pub(crate) events: Vec<(String, Option<Arc<StoredEvent>>)>,
+}
+
+impl Batch {
+    /// How many log rows it writes.
+    pub(crate) fn rows(&self) -> u64 {
+        (self.reservations.len() + self.tokens.len() + self.events.len()) as u64
+    }
 }
 
 impl State {
+    /// How many rows the live state is in the store's log.
+    pub(crate) fn rows(&self) -> u64 {
+        (self.reservations.len() + self.tokens.len() + self.events.len()) as u64
+    }
+
     /// The state read from a store (or an older state file), with changes tracked for the store
     /// from now on when `track` is set.
     pub(crate) fn loaded(
         reservations: impl IntoIterator<Item = Reservation>,
         tokens: BTreeMap<String, TokenRecord>,
+        events: impl IntoIterator<Item = StoredEvent>,
         applies: u64,
         track: bool,
     ) -> Self {
@@ -64,6 +82,10 @@ impl State {
                 .map(|r| (r.id.clone(), Arc::new(r)))
                 .collect(),
             tokens,
+            events: events
+                .into_iter()
+                .map(|e| (e.id.clone(), Arc::new(e)))
+                .collect(),
             holders: HashMap::new(),
             changes: track.then(Changed::default),
         };
@@ -96,6 +118,7 @@ impl State {
             changed = Changed {
                 reservations: self.reservations.keys().cloned().collect(),
                 tokens: self.tokens.keys().cloned().collect(),
+                events: self.events.keys().cloned().collect(),
             };
         }
         Batch {
@@ -119,6 +142,14 @@ impl State {
                     (t, record)
                 })
                 .collect(),
+            events: changed
+                .events
+                .into_iter()
+                .map(|id| {
+                    let e = self.events.get(&id).cloned();
+                    (id, e)
+                })
+                .collect(),
         }
     }
 
@@ -132,6 +163,9 @@ impl State {
             changes
                 .tokens
                 .extend(batch.tokens.into_iter().map(|(t, _)| t));
+            changes
+                .events
+                .extend(batch.events.into_iter().map(|(id, _)| id));
         }
     }
 
@@ -145,6 +179,26 @@ impl State {
         if let Some(changes) = self.changes.as_mut() {
             changes.tokens.insert(token.to_owned());
         }
+    }
+
+    fn changed_event(&mut self, id: &str) {
+        if let Some(changes) = self.changes.as_mut() {
+            changes.events.insert(id.to_owned());
+        }
+    }
+
+    /// Adds a calendar event.
+    pub(crate) fn insert_event(&mut self, event: StoredEvent) {
+        self.changed_event(&event.id);
+        self.events.insert(event.id.clone(), Arc::new(event));
+    }
+
+    /// A calendar event to change.
+    pub(crate) fn event_mut(&mut self, id: &str) -> Option<&mut StoredEvent> {
+        if self.events.contains_key(id) {
+            self.changed_event(id);
+        }
+        self.events.get_mut(id).map(Arc::make_mut)
     }
 
     /// Adds a reservation.

@@ -1,7 +1,7 @@
 //! The state store: an SQLite database in WAL mode, written before a change is acknowledged.
 //!
 //! The emulator keeps its state in memory; the database is its durable log. A table `log` holds
-//! one row per change of a reservation or a token (its JSON, or nothing once deleted), in the
+//! one row per change of a reservation, a token or a calendar event (its JSON, or nothing once deleted), in the
 //! order of the changes; reading the log in that order at start rebuilds the state.
 //!
 //! One writer task per emulator (`store/writer.rs`). A handler changes the state under the mutex (which bumps the
@@ -32,13 +32,16 @@ use serde::Deserialize;
 use tokio::sync::{Notify, watch};
 
 use crate::auth::state::TokenRecord;
+use crate::calendar::state::StoredEvent;
 use crate::clock::MAX_CLOCK_OFFSET;
 use crate::error::Error;
 use crate::reserves::state::Reservation;
 use crate::store::memory::{Batch, State};
 
-/// The format number kept in the database's `meta` table.
-const STORE_FORMAT: i64 = 2;
+/// The format number kept in the database's `meta` table: 3 since the log has calendar events.
+const STORE_FORMAT: i64 = 3;
+/// The format before calendar events: its log is read as it is, then marked as this format.
+const STORE_FORMAT_BEFORE_EVENTS: i64 = 2;
 /// The format number of the JSON state files of earlier versions.
 const LEGACY_FORMAT: u32 = 1;
 /// How every SQLite database file begins.
@@ -57,6 +60,8 @@ const SCHEMA: &str = "
 const RESERVATION: &str = "reservation";
 /// `log.kind` of a token's row.
 const TOKEN: &str = "token";
+/// `log.kind` of a calendar event's row.
+const EVENT: &str = "calendar_event";
 
 /// How far the store has got.
 #[derive(Clone, Debug, Default)]
@@ -136,6 +141,12 @@ pub(crate) fn write(connection: &mut Connection, batch: &Batch) -> rusqlite::Res
     )?;
     let tokens = batch.tokens.iter();
     append(&tx, TOKEN, tokens.map(|(t, r)| (t.as_str(), r.as_ref())))?;
+    let events = batch.events.iter();
+    append(
+        &tx,
+        EVENT,
+        events.map(|(id, e)| (id.as_str(), e.as_deref())),
+    )?;
     tx.execute(
         "INSERT OR REPLACE INTO meta (key, value) VALUES ('clock_offset', ?1)",
         [batch.clock_offset],
@@ -206,6 +217,13 @@ pub(crate) fn open(path: &Path) -> Result<Opened, Error> {
         .map_err(sqlite_error)?;
     match format {
         Some(STORE_FORMAT) => {}
+        Some(STORE_FORMAT_BEFORE_EVENTS) => {
+            tx.execute(
+                "UPDATE meta SET value = ?1 WHERE key = 'format'",
+                [STORE_FORMAT],
+            )
+            .map_err(sqlite_error)?;
+        }
         Some(other) => {
             return Err(Error::StateFormat {
                 path: path.to_owned(),
@@ -245,6 +263,7 @@ fn read(connection: &Connection, path: &Path) -> Result<(State, i64, u64), Error
     // The last row of each key wins.
     let mut reservations: BTreeMap<String, Option<String>> = BTreeMap::new();
     let mut tokens: BTreeMap<String, Option<String>> = BTreeMap::new();
+    let mut events: BTreeMap<String, Option<String>> = BTreeMap::new();
     let mut log_rows = 0u64;
     let mut query = connection
         .prepare("SELECT kind, key, body FROM log ORDER BY seq")
@@ -260,6 +279,7 @@ fn read(connection: &Connection, path: &Path) -> Result<(State, i64, u64), Error
         match kind.as_deref() {
             Some(RESERVATION) => reservations.insert(key, body),
             Some(TOKEN) => tokens.insert(key, body),
+            Some(EVENT) => events.insert(key, body),
             _ => return Err(bad(format!("a log row of unknown kind {kind:?}"))),
         };
         log_rows += 1;
@@ -278,6 +298,14 @@ fn read(connection: &Connection, path: &Path) -> Result<(State, i64, u64), Error
             let t: TokenRecord = serde_json::from_str(&body)
                 .map_err(|e| bad(format!("a token: {}", e.classify_text())))?;
             live_tokens.insert(token, t);
+        }
+    }
+    let mut live_events = Vec::new();
+    for (id, body) in events {
+        if let Some(body) = body {
+            let e: StoredEvent = serde_json::from_str(&body)
+                .map_err(|e| bad(format!("calendar event {id}: {}", e.classify_text())))?;
+            live_events.push(e);
         }
     }
     let offset: i64 = connection
@@ -299,7 +327,7 @@ fn read(connection: &Connection, path: &Path) -> Result<(State, i64, u64), Error
         .unwrap_or(0);
     let applies = u64::try_from(applies).map_err(|_| bad(format!("applies {applies}")))?;
     Ok((
-        State::loaded(live_reservations, live_tokens, applies, true),
+        State::loaded(live_reservations, live_tokens, live_events, applies, true),
         offset,
         log_rows,
     ))

@@ -44,7 +44,7 @@ async fn flush(shared: &Arc<Shared>) {
             if state.version <= done {
                 return;
             }
-            let live = (state.reservations.len() + state.tokens.len()) as u64;
+            let live = state.rows();
             let compact = persister.log_rows.load(Ordering::SeqCst) > 2 * live + COMPACT_SLACK;
             state.take_batch(shared.clock_offset(), compact)
         };
@@ -63,7 +63,7 @@ async fn flush(shared: &Arc<Shared>) {
         .await;
         let error = match written {
             Ok((batch, Ok(()))) => {
-                let rows = (batch.reservations.len() + batch.tokens.len()) as u64;
+                let rows = batch.rows();
                 if batch.full {
                     persister.log_rows.store(rows, Ordering::SeqCst);
                 } else {

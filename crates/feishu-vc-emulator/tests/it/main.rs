@@ -1,6 +1,7 @@
 //! End-to-end tests of the emulator: through the `feishu-vc` facade and raw HTTP, loopback only.
 
 mod brand;
+mod calendar;
 mod concurrency;
 mod connections;
 mod errors;

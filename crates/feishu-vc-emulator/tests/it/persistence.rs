@@ -322,3 +322,45 @@ async fn the_store_survives_its_log_being_compacted() {
     emulator.shutdown().await.unwrap();
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[tokio::test]
+async fn a_store_of_the_format_before_calendar_events_opens_and_one_of_a_later_format_does_not() {
+    let dir = temp_dir("format");
+    let file = dir.join("state.db");
+    let emulator = Emulator::builder().state_file(&file).start().await.unwrap();
+    let id = book(&client(&emulator), &emulator, "kept").await;
+    emulator.shutdown().await.unwrap();
+    let set_format = |value: i64| {
+        let connection = rusqlite::Connection::open(&file).unwrap();
+        connection
+            .execute("UPDATE meta SET value = ?1 WHERE key = 'format'", [value])
+            .unwrap();
+    };
+    let format = || -> i64 {
+        let connection = rusqlite::Connection::open(&file).unwrap();
+        connection
+            .query_row("SELECT value FROM meta WHERE key = 'format'", [], |row| {
+                row.get(0)
+            })
+            .unwrap()
+    };
+
+    // Format 2 had no calendar events: its log is read as it is and the store is marked 3.
+    set_format(2);
+    let emulator = Emulator::builder().state_file(&file).start().await.unwrap();
+    assert!(emulator.state().reservations.iter().any(|r| r.id == id));
+    emulator.shutdown().await.unwrap();
+    assert_eq!(format(), 3);
+
+    // A format this version does not know is refused and left untouched.
+    set_format(9);
+    let err = Emulator::builder()
+        .state_file(&file)
+        .start()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::StateFormat { .. }), "{err}");
+    assert!(err.to_string().contains("store format 9"), "{err}");
+    assert_eq!(format(), 9);
+    let _ = std::fs::remove_dir_all(dir);
+}
