@@ -2,6 +2,7 @@
 
 mod batch;
 mod book;
+mod calendar;
 mod conformance;
 mod events;
 mod keep;
