@@ -118,6 +118,8 @@ fn table(data: &Value, reserve_id: Option<&str>, offset: UtcOffset) -> String {
             ("TOPIC", text(&reserve["meeting_settings"]["topic"])),
             ("END TIME", time(&reserve["end_time"])),
             ("URL", text(&reserve["url"])),
+            // Placed on a calendar (`reserve apply --calendar`).
+            ("CALENDAR EVENT", text(&data["calendar"]["event_id"])),
         ]
     } else if let Some(meeting) = data.get("meeting") {
         if meeting.is_null() {

@@ -73,6 +73,10 @@ pub(crate) fn show_booked(printer: &Printer, record: &Record) -> Result<(), Fail
                     "keep": record.intent.keep,
                     "state": record.state.as_str(),
                 },
+                "calendar": record.calendar.as_ref().map(|c| json!({
+                    "calendar_id": c.calendar_id,
+                    "event_id": c.event_id,
+                })),
             });
             printer.answer(&data, None, Effect::Changed("booked"))
         }

@@ -175,12 +175,26 @@ impl Session {
                 return Ok(());
             }
             let at = self.clock.timestamp();
-            match change {
+            let moved = match change {
                 Change::EndTime(end) => store.set_end_time(reserve_id, end, at).await,
                 Change::Ended(state) => store.set_ended(reserve_id, state, at).await,
             }
-            .map(drop)
-            .map_err(failed)
+            .map_err(failed)?;
+            if moved.calendar.is_none() {
+                return Ok(());
+            }
+            // Its calendar event follows: the new end, or deleted with it.
+            let ledger = self.ledger().await?;
+            let followed = match change {
+                Change::EndTime(_) => ledger.follow_calendar(reserve_id).await,
+                Change::Ended(_) => ledger.remove_from_calendar(reserve_id).await,
+            };
+            followed.map(drop).map_err(|e| {
+                Failure::api(format!(
+                    "the reservation changed, but its calendar event did not follow: {}; run the same command again to retry",
+                    ledger::describe(&e)
+                ))
+            })
         };
         if let Err(failure) = outcome.await {
             note(&format!(

@@ -1679,6 +1679,10 @@ mod mcp;
 /// `feishu-vc reserve report`, `meeting` and `recording`.
 #[path = "cli/after_meeting.rs"]
 mod after_meeting;
+
+/// `feishu-vc reserve apply --calendar`.
+#[path = "cli/calendar.rs"]
+mod calendar;
 #[test]
 fn the_served_emulator_throttles_with_rate_limit() {
     let served = Served::start(&["--rate-limit"]);

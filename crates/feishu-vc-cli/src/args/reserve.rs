@@ -138,6 +138,21 @@ pub(crate) struct ApplyArgs {
     )]
     pub(crate) resend_unknown: Vec<String>,
 
+    /// Also put the meeting on a calendar: an event from --starts to the reservation's end time
+    /// whose video meeting is its join link, moved when it is renewed and deleted with it. Without
+    /// ID, the primary calendar of whoever books (the app's own, with app credentials).
+    #[arg(long, value_name = "ID", num_args = 0..=1, default_missing_value = "", conflicts_with = "batch")]
+    pub(crate) calendar: Option<String>,
+
+    /// With --calendar: a user to invite (an id of the --user-id-type kind); repeat for more. The
+    /// owner is invited too.
+    #[arg(long, value_name = "ID", requires = "calendar")]
+    pub(crate) attendee: Vec<String>,
+
+    /// With --calendar: when the event starts (unix seconds, RFC 3339 or `+30m`) [default: now].
+    #[arg(long, value_name = "WHEN", requires = "calendar")]
+    pub(crate) starts: Option<String>,
+
     #[command(flatten)]
     pub(crate) settings: Settings,
 }

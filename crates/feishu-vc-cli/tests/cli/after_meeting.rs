@@ -12,7 +12,7 @@ use serde_json::Value;
 use super::{TempDir, code, command, reserve_id, text};
 
 /// The command pointed at `emulator` with its demo credentials in the environment.
-fn runner<'a>(
+pub(super) fn runner<'a>(
     emulator: &'a Emulator,
     home: &'a TempDir,
 ) -> impl Fn(&[&str]) -> std::process::Output + 'a {
@@ -48,6 +48,21 @@ fn book(run: &impl Fn(&[&str]) -> std::process::Output, topic: &str) -> (String,
     )
 }
 
+/// Who a meeting of a JSON report says was in it, and for how many seconds, by user id.
+pub(super) fn attendance(meeting: &Value) -> Vec<(String, i64)> {
+    let mut seen: Vec<(String, i64)> = meeting["participants"]
+        .as_array()
+        .expect("a participants array")
+        .iter()
+        .map(|p| {
+            let user = p["user_id"].as_str().expect("a user id").to_owned();
+            (user, p["seconds_in_meeting"].as_i64().expect("seconds"))
+        })
+        .collect();
+    seen.sort();
+    seen
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn report_shows_who_came_for_how_long_and_the_recording() {
     let emulator = Emulator::start_default().await.unwrap();
@@ -81,18 +96,7 @@ async fn report_shows_who_came_for_how_long_and_the_recording() {
     assert_eq!(meetings[0]["duration_seconds"], 1800);
     assert_eq!(meetings[0]["recording"]["status"], "ready");
     assert_eq!(meetings[0]["recording"]["url"], file.url.as_str());
-    let mut seen: Vec<(String, i64)> = meetings[0]["participants"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| {
-            (
-                p["user_id"].as_str().unwrap().to_owned(),
-                p["seconds_in_meeting"].as_i64().unwrap(),
-            )
-        })
-        .collect();
-    seen.sort();
+    let seen = attendance(&meetings[0]);
     let mut expected = vec![
         (DEMO_USER_ALICE.to_owned(), 1800),
         (DEMO_USER_BOB.to_owned(), 1800),

@@ -3,6 +3,7 @@
 
 use feishu_vc::model::{ApplyReserveBody, ApplyReserveRequest, ReserveMeetingSetting};
 
+use super::calendar;
 use crate::args::ApplyArgs;
 use crate::ledger;
 use crate::outcome::Failure;
@@ -15,6 +16,7 @@ use feishu_vc::when;
 pub(crate) async fn run(session: &Session, args: &ApplyArgs) -> Result<(), Failure> {
     let flags = |path: &str| flag_of(path, &args.settings, args.owner.is_some());
     let request = request(session, args)?;
+    let placement = calendar::request(session, args, &request)?;
     if session.dry_run {
         return session.dry_run(&request, flags);
     }
@@ -36,6 +38,12 @@ pub(crate) async fn run(session: &Session, args: &ApplyArgs) -> Result<(), Failu
     if let (feishu_vc_ledger::State::Pending, Some(error)) = (record.state, error) {
         return Err(records::not_booked(record.key(), Failure::from(error)));
     }
+    let record = match placement {
+        Some(placement) if record.state == feishu_vc_ledger::State::Booked => {
+            calendar::place(session, &record, placement).await?
+        }
+        _ => record,
+    };
     records::show_booked(&session.printer, &record)
 }
 

@@ -3,6 +3,7 @@
 mod active;
 mod apply;
 mod batch;
+mod calendar;
 mod delete;
 mod get;
 mod list;
