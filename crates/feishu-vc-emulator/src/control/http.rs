@@ -78,17 +78,20 @@ fn control_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
 }
 
 #[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 struct AdvanceBody {
     seconds: u64,
 }
 
 #[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 struct TenantTokenBody {
     #[serde(default)]
     app_id: Option<String>,
 }
 
 #[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 struct UserTokenBody {
     user_id: String,
     #[serde(default)]
@@ -164,6 +167,7 @@ async fn end_meeting(State(shared): Shr, Path(reserve_id): Path<String>) -> Resp
 }
 
 #[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 struct LeaveBody {
     user_id: String,
     #[serde(default)]
@@ -171,18 +175,21 @@ struct LeaveBody {
 }
 
 #[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 struct ByBody {
     #[serde(default)]
     user_id: Option<String>,
 }
 
 #[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 struct ReadyBody {
     #[serde(default)]
     url: Option<String>,
 }
 
 #[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 struct CallbackBody {
     url: String,
 }

@@ -7,11 +7,12 @@ use serde::{Deserialize, Serialize};
 ///
 /// As JSON (`POST /_emulator/reserves/{reserve_id}/meeting`):
 /// `{"host_id": "ou_…", "participants": [{"id": "ou_…", "user_type": 1, "is_cohost": false}]}`,
-/// every field optional. Ids may be open, union or user ids of the directory (they are answered in
+/// every field optional, any other field refused (400, naming it). Ids may be open, union or user ids of the directory (they are answered in
 /// the form a call's `user_id_type` asks for) or any other string (kept as given; such a
 /// participant is external). The host defaults to the reservation's owner and is always a
 /// participant.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct MeetingSpec {
     /// The host (the reservation's owner unless set).
@@ -49,6 +50,7 @@ impl MeetingSpec {
 
 /// One participant of a [`MeetingSpec`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct ParticipantSpec {
     /// The participant's id.

@@ -116,6 +116,31 @@ async fn active_meeting_appears_when_started_and_participants_only_when_asked() 
     let again = raw(Method::DELETE, url.clone(), None, None).await;
     assert_eq!(again.status, 409);
 
+    // A field the control API does not have is refused, not ignored: a misspelt host would
+    // otherwise start a meeting hosted by someone else.
+    let misspelt = raw(
+        Method::POST,
+        url.clone(),
+        None,
+        Some(json!({"host": DEMO_USER_BOB})),
+    )
+    .await;
+    assert_eq!(misspelt.status, 400, "{}", misspelt.body);
+    assert!(
+        misspelt.body["error"].as_str().unwrap().contains("host"),
+        "{}",
+        misspelt.body
+    );
+    let leave = format!("{url}/leave");
+    let misspelt = raw(
+        Method::POST,
+        leave,
+        None,
+        Some(json!({"id": DEMO_USER_BOB})),
+    )
+    .await;
+    assert_eq!(misspelt.status, 400, "{}", misspelt.body);
+
     // Start one over HTTP, hosted by Bob.
     let started = raw(
         Method::POST,
