@@ -1,11 +1,15 @@
 # Sourced by the official SDKs' interop scripts: serves `feishu-vc emulator` (built first) on a
 # free loopback port with the given extra flags, logging to $1, and sets `base_url`, `app_id` and
 # `app_secret` from the banner it prints, exactly as a user copies them. Stopped on exit.
+# `feishu_vc_bin` is the built command, in CARGO_TARGET_DIR when that is set (as cargo puts it).
 serve_emulator() {
   local log=$1
   shift
   cargo build --quiet -p feishu-vc-cli
-  target/debug/feishu-vc emulator --port 0 "$@" > "$log" 2>&1 &
+  local target=${CARGO_TARGET_DIR:-target}
+  case $target in /*) ;; *) target=$PWD/$target ;; esac
+  feishu_vc_bin=$target/debug/feishu-vc
+  "$feishu_vc_bin" emulator --port 0 "$@" > "$log" 2>&1 &
   emulator_pid=$!
   trap 'kill "$emulator_pid" 2>/dev/null || true' EXIT
   for _ in $(seq 100); do

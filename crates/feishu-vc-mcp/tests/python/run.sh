@@ -16,5 +16,5 @@ work=$(mktemp -d target/tmp/mcp-python.XXXXXX)
 serve_emulator "$work/emulator.log"
 trap 'kill "$emulator_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 timeout 180 "$venv/bin/python" crates/feishu-vc-mcp/tests/python/client.py \
-  "$PWD/target/debug/feishu-vc" "$base_url" "$app_id" "$app_secret" "$PWD/$work" \
+  "$feishu_vc_bin" "$base_url" "$app_id" "$app_secret" "$PWD/$work" \
   ou_3ec3f6a28a0d08c45d895276e8e5e19b
