@@ -158,17 +158,33 @@ async fn calendar_flags_that_cannot_work_are_refused_before_booking() {
     assert!(state.calendar_events.is_empty());
 
     // Calendar refuses an unknown calendar: the meeting is booked, the message says so and how
-    // to place it; doing that does not book it again.
+    // to place it; doing that (a second later: the relative --end-time is replaced by the end
+    // it named) does not book it again.
     let unknown = "feishu.cn_0@group.calendar.feishu.cn";
     let first = apply(&["--calendar", unknown, "--key", "k1"]);
     assert_ne!(code(&first), 0);
     let why = text(&first.stderr);
-    assert!(
-        why.contains("booked as") && why.contains("--key k1"),
-        "{why}"
-    );
+    assert!(why.contains("booked as"), "{why}");
+    let retry = why
+        .split("run the same command with ")
+        .nth(1)
+        .and_then(|rest| rest.split(" to place it").next())
+        .unwrap_or_else(|| panic!("no command to run: {why}"));
+    let retry: Vec<&str> = retry.split(' ').collect();
+    assert_eq!(retry[..3], ["--key", "k1", "--end-time"], "{why}");
     assert_eq!(emulator.state().reservations.len(), 1);
-    let again = apply(&["--calendar", "--key", "k1", "-o", "table"]);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let mut args = vec![
+        "reserve",
+        "apply",
+        "--topic",
+        "T",
+        "--owner",
+        DEMO_USER_ALICE,
+    ];
+    args.extend_from_slice(&retry);
+    args.extend_from_slice(&["--calendar", "-o", "table"]);
+    let again = run(&args);
     assert_eq!(code(&again), 0, "{}", text(&again.stderr));
     let state = emulator.state();
     assert_eq!(state.reservations.len(), 1, "booked once");

@@ -17,6 +17,7 @@ pub(crate) async fn run(session: &Session, args: &ApplyArgs) -> Result<(), Failu
     let flags = |path: &str| flag_of(path, &args.settings, args.owner.is_some());
     let request = request(session, args)?;
     let placement = calendar::request(session, args, &request)?;
+    let sent_end = request.body.end_time;
     if session.dry_run {
         return session.dry_run(&request, flags);
     }
@@ -40,7 +41,7 @@ pub(crate) async fn run(session: &Session, args: &ApplyArgs) -> Result<(), Failu
     }
     let record = match placement {
         Some(placement) if record.state == feishu_vc_ledger::State::Booked => {
-            calendar::place(session, &record, placement).await?
+            calendar::place(session, &record, sent_end, placement).await?
         }
         _ => record,
     };

@@ -1,7 +1,7 @@
 //! `reserve apply --calendar [ID] --attendee ID... --starts WHEN`: what to put on which
 //! calendar, checked before anything is booked, and the placement once it is.
 
-use feishu_vc::model::ApplyReserveRequest;
+use feishu_vc::model::{ApplyReserveRequest, Timestamp};
 use feishu_vc::when;
 use feishu_vc_ledger::{CalendarRequest, Record};
 
@@ -57,10 +57,13 @@ pub(crate) fn request(
 }
 
 /// Puts the booked `record` on the calendar; a failure says the meeting is booked and how to
-/// place it again without booking twice.
+/// place it again without booking twice: the same command with its key and, since a relative
+/// `--end-time` would ask for another end (another request under the same key), the end time
+/// `apply` sent.
 pub(crate) async fn place(
     session: &Session,
     record: &Record,
+    sent_end: Option<Timestamp>,
     request: CalendarRequest,
 ) -> Result<Record, Failure> {
     let Some(reserve_id) = record.reserve_id.clone() else {
@@ -74,11 +77,16 @@ pub(crate) async fn place(
         .await;
     match placed {
         Ok((record, _)) => Ok(record),
-        Err(e) => Err(ledger::book_failure(location, e).with_message(|why| {
-            format!(
-                "booked as {reserve_id}, but not put on the calendar: {why}; run the same command with --key {} to place it (it is not booked again)",
-                record.key()
-            )
-        })),
+        Err(e) => {
+            let end = sent_end
+                .map(|t| format!(" --end-time {}", t.unix_seconds()))
+                .unwrap_or_default();
+            Err(ledger::book_failure(location, e).with_message(|why| {
+                format!(
+                    "booked as {reserve_id}, but not put on the calendar: {why}; run the same command with --key {}{end} to place it (it is not booked again)",
+                    record.key()
+                )
+            }))
+        }
     }
 }
