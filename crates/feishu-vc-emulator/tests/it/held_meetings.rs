@@ -6,16 +6,23 @@ use std::time::Duration;
 
 use feishu_vc::model::{ErrorCode, MeetingStatus, ParticipantStatus, Timestamp};
 use feishu_vc_emulator::{
-    DEMO_USER_ALICE, DEMO_USER_BOB, DEMO_USER_CAROL, Emulator, LeaveReason, MeetingSpec,
-    ParticipantSpec,
+    DEMO_USER_ALICE, DEMO_USER_BOB, DEMO_USER_CAROL, Emulator, LeaveReason, ManualClock,
+    MeetingSpec, ParticipantSpec,
 };
 use futures_util::StreamExt;
 
 use crate::{alice_meeting, book, client};
 
+/// An emulator whose time moves only when the test advances it, so durations are exact (on the
+/// system clock a second can tick between two steps).
+async fn frozen() -> Emulator {
+    let clock = ManualClock::new(Timestamp::now());
+    Emulator::builder().clock(clock).start().await.unwrap()
+}
+
 #[tokio::test]
 async fn an_ended_meeting_shows_everyone_with_their_time_and_its_recording() {
-    let emulator = Emulator::start_default().await.unwrap();
+    let emulator = frozen().await;
     let client = client(&emulator);
     let booked = client
         .reserves()
@@ -96,7 +103,7 @@ async fn an_ended_meeting_shows_everyone_with_their_time_and_its_recording() {
 
 #[tokio::test]
 async fn someone_who_comes_back_keeps_their_first_join_and_adds_their_time() {
-    let emulator = Emulator::start_default().await.unwrap();
+    let emulator = frozen().await;
     let client = client(&emulator);
     let id = book(&client, &emulator, "Drop-in").await;
     let started = emulator
@@ -223,7 +230,7 @@ async fn the_host_records_with_a_user_token_and_the_owner_shares_it_once_ready()
         RecordingPermissionLevel, RecordingPermissionObject, RecordingPermissionType,
         SetRecordingPermissionBody,
     };
-    let emulator = Emulator::start_default().await.unwrap();
+    let emulator = frozen().await;
     let client = client(&emulator);
     let id = book(&client, &emulator, "Recorded").await;
     let m = emulator
