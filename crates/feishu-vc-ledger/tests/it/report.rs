@@ -1,17 +1,28 @@
 //! The attendance report of a reservation, over meetings driven on the emulator.
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use feishu_vc::model::Timestamp;
+
 use feishu_vc_emulator::{
-    DEMO_USER_ALICE, DEMO_USER_BOB, DEMO_USER_CAROL, LeaveReason, MeetingSpec,
+    DEMO_USER_ALICE, DEMO_USER_BOB, DEMO_USER_CAROL, Emulator, LeaveReason, ManualClock,
+    MeetingSpec,
 };
 use feishu_vc_ledger::{BookError, LedgerError, RecordingStatus};
 
-use crate::support::{book_one, emulator, ledger};
+use crate::support::{book_one, emulator_with, ledger};
+
+/// An emulator whose time moves only when the test advances it, so durations are exact (on the
+/// system clock a second can tick between two steps, or during the report's own calls).
+async fn frozen() -> Arc<Emulator> {
+    let clock = ManualClock::new(Timestamp::now());
+    emulator_with(Emulator::builder().clock(clock)).await
+}
 
 #[tokio::test]
 async fn the_report_gives_each_meeting_who_came_for_how_long_and_the_recording() {
-    let emulator = emulator().await;
+    let emulator = frozen().await;
     let ledger = ledger(&emulator);
     let id = book_one(&ledger, &emulator, "interview").await;
     let reserve = id.as_str();
@@ -84,7 +95,7 @@ async fn the_report_gives_each_meeting_who_came_for_how_long_and_the_recording()
 
 #[tokio::test]
 async fn a_reservation_not_in_the_ledger_has_no_report() {
-    let emulator = emulator().await;
+    let emulator = frozen().await;
     let ledger = ledger(&emulator);
     let error = ledger
         .report(&"6911188411932033028".into())
@@ -98,7 +109,7 @@ async fn a_reservation_not_in_the_ledger_has_no_report() {
 
 #[tokio::test]
 async fn the_report_of_meetings_already_seen_reads_those_and_only_those() {
-    let emulator = emulator().await;
+    let emulator = frozen().await;
     let ledger = ledger(&emulator);
     let id = book_one(&ledger, &emulator, "seen").await;
     let reserve = id.as_str();
