@@ -1,4 +1,5 @@
 //! `cargo xtask test [-- CARGO TEST ARGS]`: install what the tests need, then run them all;
+//! `cargo xtask provision`: only the install step of `test` (what CI runs first, by name);
 //! `cargo xtask codegen [--check]`: regenerate the model from `docs/schema/`;
 //! `cargo xtask structure`: check that no crate's files import each other in a circle and that no
 //! hand-written file is over 600 lines.
@@ -18,9 +19,10 @@ fn main() -> ExitCode {
         ["codegen", "--check"] => xtask::codegen::check(&root),
         ["test"] => xtask::suite::run(&root, &[]),
         ["test", "--", rest @ ..] => xtask::suite::run(&root, rest),
+        ["provision"] => xtask::provision::ensure(&xtask::provision::Host::detect()),
         ["structure"] => xtask::structure::check(&root).map(|summary| println!("{summary}")),
         _ => Err(
-            "usage: cargo xtask test [-- CARGO TEST ARGS] | codegen [--check] | structure"
+            "usage: cargo xtask test [-- CARGO TEST ARGS] | provision | codegen [--check] | structure"
                 .to_owned(),
         ),
     };

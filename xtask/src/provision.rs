@@ -224,6 +224,38 @@ pub fn plan(missing: &[Need], host: &Host) -> Plan {
     Plan::Refuse(message)
 }
 
+/// `cargo xtask provision`, and the first step of `cargo xtask test`: installs what this
+/// machine lacks of what the tests need (`redis-server`, PostgreSQL's `initdb` and `postgres`,
+/// `openssl`, python3's `venv`, Node.js and npm) when it can, and otherwise says what to install
+/// and how. Afterwards everything is there, or this is an error: no test is ever skipped for a
+/// missing server.
+pub fn ensure(host: &Host) -> Result<(), String> {
+    let missing = missing();
+    match plan(&missing, host) {
+        Plan::Ready => Ok(()),
+        Plan::Install { prefix, packages } => {
+            let whats: Vec<&str> = missing.iter().map(|need| need.what()).collect();
+            eprintln!(
+                "xtask: installing {} from Debian's packages for {}",
+                packages.join(" "),
+                whats.join("; ")
+            );
+            install(&prefix, &packages)?;
+            let still = self::missing();
+            if still.is_empty() {
+                return Ok(());
+            }
+            let whats: Vec<&str> = still.iter().map(|need| need.what()).collect();
+            Err(format!(
+                "still missing after installing {}: {}; no test runs without it",
+                packages.join(" "),
+                whats.join("; ")
+            ))
+        }
+        Plan::Refuse(message) => Err(message),
+    }
+}
+
 /// What this machine lacks of what the tests need.
 pub fn missing() -> Vec<Need> {
     let mut out = Vec::new();
@@ -269,7 +301,7 @@ pub fn install(prefix: &[String], packages: &[&str]) -> Result<(), String> {
     let run = |args: &[&str]| -> Result<(), String> {
         let mut words: Vec<&str> = prefix.iter().map(String::as_str).collect();
         words.extend_from_slice(args);
-        eprintln!("xtask test: {}", words.join(" "));
+        eprintln!("xtask: {}", words.join(" "));
         let status = Command::new(words[0])
             .args(&words[1..])
             .env("DEBIAN_FRONTEND", "noninteractive")

@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::provision::{self, Host, Plan};
+use crate::provision::{self, Host};
 
 /// The script of the Python SDK's interop test, from the workspace root.
 const LARK_OAPI: &str = "crates/feishu-vc-emulator/tests/lark_oapi/run.sh";
@@ -19,30 +19,7 @@ const MCP_PYTHON: &str = "crates/feishu-vc-mcp/tests/python/run.sh";
 /// Provisions, then runs `cargo test` with `cargo_args` (`--workspace` when none) and, for the
 /// whole suite only, the SDK interop.
 pub fn run(root: &Path, cargo_args: &[&str]) -> Result<(), String> {
-    let host = Host::detect();
-    let missing = provision::missing();
-    match provision::plan(&missing, &host) {
-        Plan::Ready => {}
-        Plan::Install { prefix, packages } => {
-            let whats: Vec<&str> = missing.iter().map(|need| need.what()).collect();
-            eprintln!(
-                "xtask test: installing {} from Debian's packages for {}",
-                packages.join(" "),
-                whats.join("; ")
-            );
-            provision::install(&prefix, &packages)?;
-            let still = provision::missing();
-            if !still.is_empty() {
-                let whats: Vec<&str> = still.iter().map(|need| need.what()).collect();
-                return Err(format!(
-                    "still missing after installing {}: {}; no test was run",
-                    packages.join(" "),
-                    whats.join("; ")
-                ));
-            }
-        }
-        Plan::Refuse(message) => return Err(message),
-    }
+    provision::ensure(&Host::detect())?;
 
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let args: Vec<&str> = if cargo_args.is_empty() {
