@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use feishu_vc_emulator::{
     DEMO_USER_ALICE, DEMO_USER_BOB, DEMO_USER_CAROL, Emulator, LeaveReason, MeetingSpec,
-    ParticipantSpec,
+    ParticipantSpec, RecordingFile,
 };
 use serde_json::Value;
 
@@ -48,6 +48,35 @@ fn book(run: &impl Fn(&[&str]) -> std::process::Output, topic: &str) -> (String,
     )
 }
 
+/// Holds a meeting of reservation `id` as `spec` starts it: Carol joins, the host records, Carol
+/// leaves after `carol_stays` seconds and the meeting ends `then` seconds later; the recording
+/// is then ready, and returned.
+pub(super) async fn hold(
+    emulator: &Emulator,
+    id: &str,
+    spec: MeetingSpec,
+    carol_stays: u64,
+    then: u64,
+) -> RecordingFile {
+    emulator.start_meeting(id, spec).await.unwrap();
+    emulator
+        .join_meeting(id, ParticipantSpec::new(DEMO_USER_CAROL))
+        .await
+        .unwrap();
+    emulator.start_recording(id, None).await.unwrap();
+    emulator
+        .advance(Duration::from_secs(carol_stays))
+        .await
+        .unwrap();
+    emulator
+        .leave_meeting(id, DEMO_USER_CAROL, LeaveReason::Left)
+        .await
+        .unwrap();
+    emulator.advance(Duration::from_secs(then)).await.unwrap();
+    emulator.end_meeting(id).await.unwrap();
+    emulator.recording_ready(id, None).await.unwrap()
+}
+
 /// Asserts that a meeting of a JSON report lists exactly `expected` (user id, seconds in the
 /// meeting), each within a second: the emulator's time is the system clock's plus its advances,
 /// and a second may tick between two steps.
@@ -82,23 +111,8 @@ async fn report_shows_who_came_for_how_long_and_the_recording() {
     let run = runner(&emulator, &home);
     let (id, _) = book(&run, "Panel");
 
-    emulator
-        .start_meeting(&id, MeetingSpec::new().participant(DEMO_USER_BOB))
-        .await
-        .unwrap();
-    emulator
-        .join_meeting(&id, ParticipantSpec::new(DEMO_USER_CAROL))
-        .await
-        .unwrap();
-    emulator.start_recording(&id, None).await.unwrap();
-    emulator.advance(Duration::from_secs(900)).await.unwrap();
-    emulator
-        .leave_meeting(&id, DEMO_USER_CAROL, LeaveReason::Left)
-        .await
-        .unwrap();
-    emulator.advance(Duration::from_secs(900)).await.unwrap();
-    emulator.end_meeting(&id).await.unwrap();
-    let file = emulator.recording_ready(&id, None).await.unwrap();
+    let spec = MeetingSpec::new().participant(DEMO_USER_BOB);
+    let file = hold(&emulator, &id, spec, 900, 900).await;
 
     let out = run(&["reserve", "report", &id, "-o", "json"]);
     assert_eq!(code(&out), 0, "{}", text(&out.stderr));

@@ -2,15 +2,10 @@
 //! free loopback port: the booking on the calendar, the meeting held and reported, the event's
 //! end moved by a renewal and the event deleted with the reservation.
 
-use std::time::Duration;
-
-use feishu_vc_emulator::{
-    DEMO_USER_ALICE, DEMO_USER_BOB, DEMO_USER_CAROL, Emulator, LeaveReason, MeetingSpec,
-    ParticipantSpec,
-};
+use feishu_vc_emulator::{DEMO_USER_ALICE, DEMO_USER_BOB, DEMO_USER_CAROL, Emulator, MeetingSpec};
 use serde_json::Value;
 
-use super::after_meeting::{assert_attended, runner};
+use super::after_meeting::{assert_attended, hold, runner};
 use super::{TempDir, code, reserve_id, text};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -60,23 +55,14 @@ async fn a_booking_on_the_calendar_is_held_reported_renewed_and_deleted() {
     );
 
     // Bob hosts, Carol joins and leaves after ten minutes, Bob stays for thirty.
-    emulator
-        .start_meeting(&id, MeetingSpec::new().host(DEMO_USER_BOB))
-        .await
-        .unwrap();
-    emulator
-        .join_meeting(&id, ParticipantSpec::new(DEMO_USER_CAROL))
-        .await
-        .unwrap();
-    emulator.start_recording(&id, None).await.unwrap();
-    emulator.advance(Duration::from_secs(600)).await.unwrap();
-    emulator
-        .leave_meeting(&id, DEMO_USER_CAROL, LeaveReason::Left)
-        .await
-        .unwrap();
-    emulator.advance(Duration::from_secs(1200)).await.unwrap();
-    emulator.end_meeting(&id).await.unwrap();
-    let file = emulator.recording_ready(&id, None).await.unwrap();
+    let file = hold(
+        &emulator,
+        &id,
+        MeetingSpec::new().host(DEMO_USER_BOB),
+        600,
+        1200,
+    )
+    .await;
 
     let out = run(&["reserve", "report", &id, "-o", "json"]);
     assert_eq!(code(&out), 0, "{}", text(&out.stderr));

@@ -5,7 +5,8 @@
 use feishu_vc::model::{ErrorCode, ReserveId};
 use feishu_vc_emulator::{DEMO_USER_BOB, DEMO_USER_CAROL, Snapshot};
 use feishu_vc_ledger::{
-    BookError, BookOptions, CalendarRequest, IntentKey, KeepOptions, LedgerError, Record, State,
+    BookError, BookOptions, CalendarRequest, IntentKey, KeepOptions, Ledger, LedgerError, Record,
+    State,
 };
 
 use crate::support::{DAY, after, book_one, emulator, ledger, meeting};
@@ -23,6 +24,16 @@ fn event_of<'a>(
         .expect("the event exists");
     assert_eq!(event.calendar_id, placement.calendar_id);
     event
+}
+
+/// The ledger's record of `reserve_id`, as its store holds it.
+async fn stored(ledger: &Ledger, reserve_id: &ReserveId) -> Record {
+    ledger
+        .store()
+        .by_reserve_id(reserve_id)
+        .await
+        .unwrap()
+        .unwrap()
 }
 
 fn id(record: &Record) -> &ReserveId {
@@ -85,12 +96,7 @@ async fn a_placed_booking_moves_its_event_on_renewal_and_deletes_it_on_cancel() 
     let cancelled = ledger.cancel(&reserve_id).await.unwrap();
     assert_eq!(cancelled.state, State::Deleted);
     assert_eq!(cancelled.calendar, None);
-    let stored = ledger
-        .store()
-        .by_reserve_id(&reserve_id)
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = stored(&ledger, &reserve_id).await;
     assert_eq!(stored.calendar, None, "the store forgot the placement too");
     let state = emulator.state();
     assert!(state.calendar_event(&placement.event_id).unwrap().deleted);
@@ -193,12 +199,7 @@ async fn only_a_booked_reservation_is_placed_and_a_refusal_records_nothing() {
         panic!("expected the SDK's error, got {err}");
     };
     assert_eq!(error.code(), Some(ErrorCode::CalendarNotFound), "{error}");
-    let stored = ledger
-        .store()
-        .by_reserve_id(&reserve_id)
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = stored(&ledger, &reserve_id).await;
     assert_eq!(stored.calendar, None);
     assert!(emulator.state().calendar_events.is_empty());
 
